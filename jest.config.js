@@ -1,0 +1,12 @@
+/** Jest on native ESM with ts-jest. Each test file starts the servers it needs. */
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true }] },
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  globalSetup: '<rootDir>/test/support/global-setup.js',
+  testTimeout: 60_000,
+  // Two cores: more workers only make the database-backed suites fight.
+  maxWorkers: 2,
+};

@@ -1,0 +1,198 @@
+import {
+  ConfigError,
+  type Env,
+  readBool,
+  readDuration,
+  readDurationList,
+  readEnum,
+  readInt,
+  readJson,
+  readOptional,
+  readString,
+  readUrl,
+} from './parse.js';
+
+export const ROLES = ['api', 'worker', 'all'] as const;
+export type Role = (typeof ROLES)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type AiProviderName = 'openai' | 'offline';
+
+/** USD per million tokens. */
+export interface ModelPrice {
+  input: number;
+  output: number;
+}
+export type PriceTable = Readonly<Record<string, ModelPrice>>;
+
+/** Known prices (USD per 1M tokens); AI_PRICES adds to or overrides these. */
+export const DEFAULT_PRICES: PriceTable = {
+  'gpt-4o-mini': { input: 0.15, output: 0.6 },
+  'gpt-4o': { input: 2.5, output: 10 },
+  'gpt-4.1-mini': { input: 0.4, output: 1.6 },
+  'gpt-4.1': { input: 2, output: 8 },
+  'gpt-4.1-nano': { input: 0.1, output: 0.4 },
+};
+
+/** Known context windows (tokens); AI_CONTEXT_TOKENS overrides, else 8192. */
+export const KNOWN_CONTEXT_WINDOWS: Readonly<Record<string, number>> = {
+  'gpt-4o-mini': 128_000,
+  'gpt-4o': 128_000,
+  'gpt-4.1': 1_047_576,
+  'gpt-4.1-mini': 1_047_576,
+  'gpt-4.1-nano': 1_047_576,
+  'gpt-3.5-turbo': 16_385,
+};
+
+export interface Config {
+  nodeEnv: string;
+  role: Role;
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  /** Unset: the embedded/local server is started (see src/db/local-server). */
+  mongodbUri: string | undefined;
+  dataDir: string;
+  /** How long SIGTERM waits for in-flight work before giving up. */
+  shutdownTimeoutMs: number;
+
+  ai: {
+    provider: AiProviderName;
+    apiKey: string | undefined;
+    baseUrl: string | undefined;
+    model: string;
+    timeoutMs: number;
+    contextTokens: number;
+    /** Tries of one AI call for retryable errors, the first included. */
+    maxCallAttempts: number;
+    prices: PriceTable;
+  };
+
+  jobs: {
+    timeoutMs: number;
+    concurrency: number;
+    /** A worker's claim on a running job expires this long after its last heartbeat. */
+    leaseMs: number;
+    /** How often a worker looks for due jobs. */
+    pollMs: number;
+    /** Base delay before a whole-job retry; doubles per attempt, with jitter. */
+    retryDelayMs: number;
+    defaultMaxAttempts: number;
+    limits: {
+      maxDocumentBytes: number;
+      maxBatchDocuments: number;
+      maxChainSteps: number;
+      maxJsonDepth: number;
+      maxInputBytes: number;
+    };
+  };
+
+  events: {
+    /** How often an API process polls for new events where change streams are absent. */
+    pollMs: number;
+    maxSubscriptionsPerConnection: number;
+    /** Events buffered for one slow subscriber before it is disconnected. */
+    subscriberBuffer: number;
+    keepAliveMs: number;
+  };
+
+  webhooks: {
+    retrySchedule: number[];
+    timeoutMs: number;
+    allowPrivateUrls: boolean;
+    disableAfterMs: number;
+    maxPayloadBytes: number;
+    secretGraceMs: number;
+    /** Retry-After is honoured up to this long. */
+    maxRetryAfterMs: number;
+    concurrency: number;
+    perEndpointConcurrency: number;
+    pollMs: number;
+  };
+}
+
+function isPriceTable(v: unknown): v is PriceTable {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  return Object.values(v).every(
+    (p) =>
+      typeof p === 'object' &&
+      p !== null &&
+      typeof (p as ModelPrice).input === 'number' &&
+      typeof (p as ModelPrice).output === 'number' &&
+      (p as ModelPrice).input >= 0 &&
+      (p as ModelPrice).output >= 0,
+  );
+}
+
+/** Reads every setting once; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const apiKey = readOptional(env, 'OPENAI_API_KEY');
+  const model = readString(env, 'OPENAI_MODEL', 'gpt-4o-mini');
+  const provider = readEnum<AiProviderName>(env, 'AI_PROVIDER', ['openai', 'offline'], apiKey ? 'openai' : 'offline');
+  if (provider === 'openai' && !apiKey && !readOptional(env, 'OPENAI_BASE_URL')) {
+    throw new ConfigError('AI_PROVIDER', 'openai', 'OPENAI_API_KEY (or OPENAI_BASE_URL) to be set as well');
+  }
+  const retrySchedule = readDurationList(env, 'WEBHOOK_RETRY_SCHEDULE', '0s,5s,5m,30m,2h,5h,10h,10h');
+  const config: Config = {
+    nodeEnv: readString(env, 'NODE_ENV', 'production'),
+    role: readEnum(env, 'ROLE', ROLES, 'all'),
+    host: readString(env, 'HOST', '127.0.0.1'),
+    port: readInt(env, 'PORT', 4000, 0, 65535),
+    logLevel: readEnum(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    mongodbUri: readUrl(env, 'MONGODB_URI'),
+    dataDir: readString(env, 'DATA_DIR', './.data'),
+    shutdownTimeoutMs: readDuration(env, 'SHUTDOWN_TIMEOUT', '30s'),
+    ai: {
+      provider,
+      apiKey,
+      baseUrl: readUrl(env, 'OPENAI_BASE_URL'),
+      model,
+      timeoutMs: readInt(env, 'AI_TIMEOUT_MS', 60_000, 1, 3_600_000),
+      contextTokens: readInt(env, 'AI_CONTEXT_TOKENS', KNOWN_CONTEXT_WINDOWS[model] ?? 8192, 256, 10_000_000),
+      maxCallAttempts: readInt(env, 'AI_MAX_CALL_ATTEMPTS', 4, 1, 20),
+      prices: { ...DEFAULT_PRICES, ...readJson(env, 'AI_PRICES', {}, isPriceTable, 'JSON such as {"my-model":{"input":0.5,"output":1.5}} (USD per million tokens)') },
+    },
+    jobs: {
+      timeoutMs: readInt(env, 'JOB_TIMEOUT_MS', 1_800_000, 1000, 7 * 86_400_000),
+      concurrency: readInt(env, 'WORKER_CONCURRENCY', 4, 1, 1000),
+      leaseMs: readDuration(env, 'JOB_LEASE', '30s'),
+      pollMs: readDuration(env, 'JOB_POLL_INTERVAL', '500ms'),
+      retryDelayMs: readDuration(env, 'JOB_RETRY_DELAY', '10s'),
+      defaultMaxAttempts: readInt(env, 'JOB_DEFAULT_MAX_ATTEMPTS', 3, 1, 100),
+      limits: {
+        maxDocumentBytes: readInt(env, 'MAX_DOCUMENT_BYTES', 2_000_000, 1, 100_000_000),
+        maxBatchDocuments: readInt(env, 'MAX_BATCH_DOCUMENTS', 500, 1, 100_000),
+        maxChainSteps: readInt(env, 'MAX_CHAIN_STEPS', 50, 1, 1000),
+        maxJsonDepth: readInt(env, 'MAX_JSON_DEPTH', 32, 2, 1000),
+        maxInputBytes: readInt(env, 'MAX_INPUT_BYTES', 4_000_000, 1, 100_000_000),
+      },
+    },
+    events: {
+      pollMs: readDuration(env, 'EVENT_POLL_INTERVAL', '150ms'),
+      maxSubscriptionsPerConnection: readInt(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
+      subscriberBuffer: readInt(env, 'SUBSCRIBER_BUFFER', 1000, 1, 1_000_000),
+      keepAliveMs: readDuration(env, 'WS_KEEPALIVE', '15s'),
+    },
+    webhooks: {
+      retrySchedule,
+      timeoutMs: readInt(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 1, 600_000),
+      allowPrivateUrls: readBool(env, 'WEBHOOK_ALLOW_PRIVATE_URLS', false),
+      disableAfterMs: readDuration(env, 'WEBHOOK_DISABLE_AFTER', '5d'),
+      maxPayloadBytes: readInt(env, 'WEBHOOK_MAX_PAYLOAD_BYTES', 262_144, 1024, 100_000_000),
+      secretGraceMs: readDuration(env, 'WEBHOOK_SECRET_GRACE', '24h'),
+      maxRetryAfterMs: readDuration(env, 'WEBHOOK_MAX_RETRY_AFTER', '24h'),
+      concurrency: readInt(env, 'WEBHOOK_CONCURRENCY', 32, 1, 10_000),
+      perEndpointConcurrency: readInt(env, 'WEBHOOK_ENDPOINT_CONCURRENCY', 4, 1, 1000),
+      pollMs: readDuration(env, 'WEBHOOK_POLL_INTERVAL', '500ms'),
+    },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(o: T): Readonly<T> {
+  if (typeof o === 'object' && o !== null) {
+    for (const v of Object.values(o)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

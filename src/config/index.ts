@@ -1,0 +1,2 @@
+export * from './config.js';
+export { ConfigError, parseDuration } from './parse.js';

@@ -1,0 +1,43 @@
+/**
+ * JSON logs (pino). Anything that looks like a credential is redacted by path, and code
+ * never logs keys or secrets on purpose: the redaction is the second line of defence.
+ */
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+const REDACT = [
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'apiKey',
+  '*.apiKey',
+  'key',
+  '*.key',
+  'secret',
+  '*.secret',
+  'secrets',
+  '*.secrets',
+  'connectionParams',
+  '*.connectionParams',
+  'webhook-signature',
+  '*["webhook-signature"]',
+];
+
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { pid: process.pid },
+      redact: { paths: REDACT, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination ?? pino.destination({ fd: 2, sync: true }),
+  );
+}
+
+/** Strips userinfo (user:password@) from a URI before it is shown or logged. */
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/[^/@]*@/, '//[redacted]@');
+}

@@ -1,0 +1,78 @@
+/**
+ * Entry point: ROLE=api serves GraphQL, ROLE=worker runs jobs and delivers webhooks,
+ * ROLE=all (the default) does both. SIGTERM/SIGINT drain and exit 0.
+ */
+import 'reflect-metadata';
+import { ensureDevApiKey, DEV_TENANT } from './auth/dev-key.js';
+import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { connectMongo } from './db/client.js';
+import { findOrStartMongo } from './db/local-server.js';
+import { createLogger, redactUri } from './log/logger.js';
+import { startApiServer } from './server/api-server.js';
+import { createServices } from './server/services.js';
+import { startWorkerRole, type RunningPart } from './server/worker-role.js';
+
+function loadConfigOrExit(): Readonly<Config> {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`configuration error: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+const config = loadConfigOrExit();
+const logger = createLogger(config.logLevel);
+const mongo = await findOrStartMongo({
+  uri: config.mongodbUri,
+  dataDir: config.dataDir,
+  log: (line) => logger.info(line),
+});
+const connection = await connectMongo(mongo.uri);
+const services = await createServices(config, logger, connection.db);
+
+const parts: RunningPart[] = [];
+const lines: string[] = [];
+if (config.role !== 'worker') {
+  const api = await startApiServer(services);
+  parts.push({ name: 'api', stop: () => api.close() });
+  lines.push(`GraphQL API: ${api.url} (HTTP POST and WebSocket)`);
+  if (mongo.kind !== 'external') {
+    const key = await ensureDevApiKey(services.tenants, config.dataDir);
+    lines.push(`Development API key (tenant "${DEV_TENANT}"): ${key}`);
+  }
+}
+if (config.role !== 'api') parts.push(...(await startWorkerRole(services)));
+if (mongo.kind !== 'external') lines.push(`MongoDB (${mongo.kind}, data in ${config.dataDir}): ${mongo.uri}`);
+lines.push(`Role: ${config.role}; AI provider: ${config.ai.provider}${config.ai.provider === 'offline' ? ' (deterministic stand-in, no network)' : ` (${config.ai.model})`}`);
+process.stdout.write(lines.join('\n') + '\n');
+logger.info({ role: config.role, mongodb: redactUri(mongo.uri), provider: config.ai.provider }, 'started');
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) {
+    logger.warn({ signal }, 'second signal: exiting at once');
+    process.exit(1);
+  }
+  stopping = true;
+  logger.info({ signal }, 'draining');
+  const deadline = setTimeout(() => {
+    logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'drain did not finish in time; exiting');
+    process.exit(1);
+  }, config.shutdownTimeoutMs + 5_000);
+  deadline.unref();
+  // Worker parts and the API drain in parallel; the database closes after both.
+  const results = await Promise.allSettled(parts.map((p) => p.stop()));
+  results.forEach((r, i) => {
+    if (r.status === 'rejected') logger.error({ err: r.reason, part: parts[i]!.name }, 'stopping failed');
+  });
+  await connection.close().catch(() => {});
+  await mongo.stop();
+  logger.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

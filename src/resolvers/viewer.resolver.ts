@@ -1,0 +1,17 @@
+/** `viewer`: the tenant that the request's API key belongs to. */
+import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Tenant, Usage } from '../schema/index.js';
+import type { GraphQLContext } from './context.js';
+
+@Resolver(() => Tenant)
+export class ViewerResolver {
+  @Query(() => Tenant, { description: 'The tenant that the request\'s API key belongs to.' })
+  viewer(@Ctx() ctx: GraphQLContext): Tenant {
+    return { id: ctx.tenant._id, name: ctx.tenant.name } as Tenant;
+  }
+
+  @FieldResolver(() => Usage)
+  usage(@Root() _tenant: Tenant): Usage {
+    return { calls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 } as Usage;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The API process's HTTP side: Express 5 + Apollo Server 5 at /graphql (POST), the
+ * WebSocket endpoint on the same path, and /healthz (alive) and /readyz (database up).
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { GraphQLError } from 'graphql';
+import { authenticate } from '../auth/api-keys.js';
+import { pingMongo } from '../db/client.js';
+import { AppError, ErrorCode } from '../errors/index.js';
+import type { GraphQLContext } from '../resolvers/context.js';
+import { buildAppSchema } from './build-schema.js';
+import { createErrorFormatter } from './format-error.js';
+import { attachGraphQLWs } from './graphql-ws.js';
+import type { Services } from './services.js';
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  httpServer: HttpServer;
+  /** Stops taking requests, finishes those in flight, closes sockets. */
+  close(): Promise<void>;
+}
+
+const MAX_BODY = '8mb';
+
+export async function startApiServer(services: Services): Promise<ApiServer> {
+  const { config, logger } = services;
+  const development = config.nodeEnv === 'development';
+  const schema = await buildAppSchema();
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const ws = attachGraphQLWs(httpServer, schema, services);
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema,
+    introspection: true,
+    includeStacktraceInErrorResponses: development,
+    formatError: createErrorFormatter({ development, logger }),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
+      { serverWillStart: async () => ({ drainServer: () => ws.dispose() }) },
+      ...(development ? [] : [ApolloServerPluginLandingPageDisabled()]),
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const up = await pingMongo(services.db);
+    res.status(up ? 200 : 503).json({ status: up ? 'ready' : 'unavailable', database: up ? 'up' : 'down' });
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: MAX_BODY }),
+    expressMiddleware(apollo, {
+      context: async ({ req }): Promise<GraphQLContext> => ({
+        tenant: await authenticateRequest(services, req.headers.authorization),
+        services: services.domain,
+      }),
+    }),
+  );
+  app.use(bodyErrorHandler);
+
+  await new Promise<void>((ok, fail) => {
+    httpServer.once('error', fail);
+    httpServer.listen(config.port, config.host, () => ok());
+  });
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return {
+    url: `http://${host}:${port}/graphql`,
+    port,
+    httpServer,
+    close: () => apollo.stop(),
+  };
+}
+
+async function authenticateRequest(services: Services, header: string | undefined) {
+  try {
+    return await authenticate(services.tenants, header);
+  } catch (err) {
+    if (err instanceof AppError) {
+      throw new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 401 } } });
+    }
+    throw err;
+  }
+}
+
+/** Turns body-parser failures (too large, malformed JSON) into GraphQL-shaped errors. */
+function bodyErrorHandler(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+  const e = err as { type?: string; status?: number };
+  if (e?.type === 'entity.too.large') {
+    res.status(413).json({ errors: [{ message: `request body is larger than ${MAX_BODY}`, extensions: { code: ErrorCode.PAYLOAD_TOO_LARGE } }] });
+    return;
+  }
+  if (e?.type === 'entity.parse.failed') {
+    res.status(400).json({ errors: [{ message: 'request body is not valid JSON', extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
+    return;
+  }
+  next(err);
+}

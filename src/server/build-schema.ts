@@ -1,0 +1,16 @@
+/** Builds the executable GraphQL schema from the type-graphql classes; needs no database. */
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { resolvers } from '../resolvers/index.js';
+
+let cached: Promise<GraphQLSchema> | undefined;
+
+export function buildAppSchema(): Promise<GraphQLSchema> {
+  cached ??= buildSchema({
+    resolvers: [...resolvers] as unknown as [Function, ...Function[]],
+    // Inputs are checked by hand in the domain, with errors that name their path.
+    validate: false,
+  });
+  return cached;
+}

@@ -1,0 +1,46 @@
+/**
+ * Every GraphQL error leaves with one of the contract's codes. An AppError keeps its
+ * code (and its input path for BAD_USER_INPUT); Apollo's own request errors (parse,
+ * validation, variable coercion) become BAD_USER_INPUT; anything else is
+ * INTERNAL_SERVER_ERROR, its details shown only when NODE_ENV=development.
+ */
+import type { GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { AppError, ErrorCode } from '../errors/index.js';
+import type { Logger } from '../log/logger.js';
+
+const CONTRACT_CODES = new Set<string>(Object.values(ErrorCode));
+const REQUEST_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+export function createErrorFormatter(opts: { development: boolean; logger: Logger }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof AppError) {
+      return {
+        message: original.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: original.code, ...(original.path ? { path: original.path } : {}) },
+      };
+    }
+    const code = String(formatted.extensions?.code ?? '');
+    if (CONTRACT_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+    if (REQUEST_ERROR_CODES.has(code)) {
+      return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.BAD_USER_INPUT, reason: code } };
+    }
+    opts.logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL request');
+    return {
+      message: opts.development ? formatted.message : 'Internal server error',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}

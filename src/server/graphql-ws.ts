@@ -1,0 +1,70 @@
+/**
+ * GraphQL over WebSocket (graphql-transport-ws) on the HTTP server's /graphql path.
+ * The API key comes in `connectionParams.authorization`; a missing or wrong key makes
+ * onConnect return false, which graphql-ws answers with close code 4403 Forbidden.
+ */
+import type { Server as HttpServer } from 'node:http';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { authenticate } from '../auth/api-keys.js';
+import type { Tenant } from '../auth/tenant.js';
+import { ErrorCode } from '../errors/index.js';
+import type { GraphQLContext } from '../resolvers/context.js';
+import { createErrorFormatter } from './format-error.js';
+import type { Services } from './services.js';
+
+type ConnectionExtra = {
+  tenant?: Tenant;
+};
+
+export interface WsHandle {
+  /** Completes every open subscription and closes every socket (1001 Going Away). */
+  dispose(): Promise<void>;
+  connectionCount(): number;
+}
+
+export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, services: Services): WsHandle {
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const { logger, config } = services;
+  const formatError = createErrorFormatter({ development: config.nodeEnv === 'development', logger });
+  const cleanup = useServer<Record<string, unknown>, ConnectionExtra>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        try {
+          ctx.extra.tenant = await authenticate(services.tenants, ctx.connectionParams?.authorization);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      onSubscribe: (ctx) => {
+        const open = Object.keys(ctx.subscriptions).length;
+        if (open >= config.events.maxSubscriptionsPerConnection) {
+          return [
+            new GraphQLError(
+              `at most ${config.events.maxSubscriptionsPerConnection} subscriptions may be open on one connection`,
+              { extensions: { code: ErrorCode.RATE_LIMITED } },
+            ),
+          ];
+        }
+        return undefined;
+      },
+      context: (ctx): GraphQLContext => ({ tenant: ctx.extra.tenant!, services: services.domain }),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
+      onError: (_ctx, _id, _payload, errors) => {
+        logger.debug({ errors: errors.map((e) => e.message) }, 'subscription error');
+      },
+    },
+    wss,
+    config.events.keepAliveMs,
+  );
+  return {
+    dispose: async () => {
+      await cleanup.dispose();
+    },
+    connectionCount: () => wss.clients.size,
+  };
+}

@@ -1,0 +1,47 @@
+/** The `batches` collection: a group of document.analyze jobs submitted together. */
+import type { Collection, Db } from 'mongodb';
+import type { BatchDoc } from './job-docs.js';
+import { afterFilter, type Page, type PagePosition } from './page-cursor.js';
+
+export class BatchesRepository {
+  readonly collection: Collection<BatchDoc>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<BatchDoc>('batches');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ tenantId: 1, createdAt: -1, _id: -1 });
+    await this.collection.createIndex({ webhooksPending: 1 });
+  }
+
+  async insert(doc: BatchDoc): Promise<void> {
+    await this.collection.insertOne(doc);
+  }
+
+  findById(id: string): Promise<BatchDoc | null> {
+    return this.collection.findOne({ _id: id });
+  }
+
+  findForTenant(tenantId: string, id: string): Promise<BatchDoc | null> {
+    return this.collection.findOne({ _id: id, tenantId });
+  }
+
+  async list(tenantId: string, first: number, after?: PagePosition): Promise<Page<BatchDoc>> {
+    const base = { tenantId };
+    const query = after ? { $and: [base, afterFilter(after)] } : base;
+    const [items, totalCount] = await Promise.all([
+      this.collection.find(query).sort({ createdAt: -1, _id: -1 }).limit(first + 1).toArray(),
+      this.collection.countDocuments(base),
+    ]);
+    return { items: items.slice(0, first), hasNextPage: items.length > first, totalCount };
+  }
+
+  async update(id: string, set: Partial<BatchDoc>): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $set: set });
+  }
+
+  findWebhooksPending(limit = 100): Promise<BatchDoc[]> {
+    return this.collection.find({ webhooksPending: true }).limit(limit).toArray();
+  }
+}

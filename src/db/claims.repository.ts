@@ -1,0 +1,43 @@
+/**
+ * Claims: exclusive rights taken by inserting a document under a unique `_id`. Both
+ * MongoDB and FerretDB let exactly one insert of an `_id` succeed, which is what makes a
+ * claim safe where FerretDB's findAndModify is not atomic. Used for job lease
+ * generations, idempotency keys and one-time transitions (a batch's completion).
+ */
+import type { Collection, Db } from 'mongodb';
+import { isDuplicateKeyError } from './duplicate-key.js';
+
+export interface ClaimDoc {
+  _id: string;
+  owner: string;
+  at: Date;
+  /** Free-form facts stored with the claim (e.g. the id an idempotency key maps to). */
+  value?: Record<string, string | number | boolean | null>;
+}
+
+export class ClaimsRepository {
+  private readonly collection: Collection<ClaimDoc>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<ClaimDoc>('claims');
+  }
+
+  /** True when this caller took the claim; false when someone already holds it. */
+  async tryClaim(id: string, owner: string, value?: ClaimDoc['value']): Promise<boolean> {
+    try {
+      await this.collection.insertOne({ _id: id, owner, at: new Date(), ...(value ? { value } : {}) });
+      return true;
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return false;
+      throw err;
+    }
+  }
+
+  find(id: string): Promise<ClaimDoc | null> {
+    return this.collection.findOne({ _id: id });
+  }
+
+  async release(id: string): Promise<void> {
+    await this.collection.deleteOne({ _id: id });
+  }
+}

@@ -37,6 +37,13 @@ export class ClaimsRepository {
     return this.collection.findOne({ _id: id });
   }
 
+  /** The ids among `ids` that are claimed. */
+  async existing(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const docs = await this.collection.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray();
+    return docs.map((d) => d._id);
+  }
+
   async release(id: string): Promise<void> {
     await this.collection.deleteOne({ _id: id });
   }

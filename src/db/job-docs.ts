@@ -120,7 +120,6 @@ export interface JobDoc {
   lease: LeaseDoc | null;
   /** The highest claim generation so far; 0 before the first run. */
   leaseGeneration: number;
-  cancelRequested: boolean;
   /** Outbox flag: the terminal state is written, its webhook deliveries may not be yet. */
   webhooksPending: boolean;
 }

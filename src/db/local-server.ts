@@ -53,7 +53,7 @@ export async function findOrStartMongo(opts: LocalMongoOptions): Promise<LocalMo
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   log(`starting FerretDB (MongoDB wire protocol over SQLite) on 127.0.0.1:${port} (data in ${dir})`);
-  const child = spawn(FERRETDB_BINARY, ['-listen', `127.0.0.1:${port}`, '-dir', dir, '-exit-on-stdin-close'], {
+  const child = spawn(FERRETDB_BINARY, ['-listen', `127.0.0.1:${port}`, '-dir', dir, '-exit-on-stdin-close', '-log-level', 'error'], {
     // stdin stays an open pipe: when this process dies, FerretDB sees EOF and exits.
     stdio: ['pipe', 'pipe', 'inherit'],
   });

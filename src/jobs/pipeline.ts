@@ -46,7 +46,19 @@ export interface Pipeline<TInput = unknown> {
   /** The steps of one job (a chain has one per entry). */
   steps(input: TInput): PipelineStep<TInput>[];
   /** The job's result from all step outputs. */
-  result(outputs: Readonly<Record<string, unknown>>, input: TInput): unknown;
+  result(outputs: Readonly<Record<string, unknown>>, input: TInput, meta: ResultMeta): unknown;
+}
+
+/** Facts about the run that every result carries. */
+export interface ResultMeta {
+  model: string;
+  /** True when the answers came from the offline stand-in: results say so. */
+  offline: boolean;
+}
+
+/** Added to a result made by the offline provider, so nobody mistakes it for a model's. */
+export function offlineNotice(meta: ResultMeta): Record<string, unknown> {
+  return meta.offline ? { offline: true, notice: 'Made by the offline stand-in (AI_PROVIDER=offline), not by a model.' } : {};
 }
 
 export interface PipelineLimits {

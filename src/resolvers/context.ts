@@ -3,11 +3,17 @@
  * and the domain services. Resolvers stay thin: check input shape, call a service.
  */
 import type { Tenant } from '../auth/tenant.js';
+import type { JobService } from '../jobs/job-service.js';
+import type { LiveJobs } from '../jobs/live-jobs.js';
+import type { WebhookService } from '../webhooks/index.js';
 
 /** The domain services resolvers may call; src/server/services.ts builds them. */
 export interface DomainServices {
-  /** Placeholder so the interface is not empty before the domains are wired. */
-  readonly ready: true;
+  jobs: JobService;
+  /** Live job events (API processes only; undefined in a worker-only process). */
+  live?: LiveJobs;
+  /** Webhook endpoints, deliveries and the outbox (sendTest, redeliver). */
+  webhooks: WebhookService;
 }
 
 export interface GraphQLContext {

@@ -1,4 +1,22 @@
 /** Every resolver class, in one list for buildSchema. */
+import { BatchResolver } from './batch.resolver.js';
+import { JobEventResolver } from './job-event.resolver.js';
+import { JobKindsResolver } from './job-kinds.resolver.js';
+import { JobResolver } from './job.resolver.js';
+import { SubscriptionsResolver } from './subscriptions.resolver.js';
+import { JobWebhooksResolver } from './job-webhooks.resolver.js';
 import { ViewerResolver } from './viewer.resolver.js';
+import { WebhookDeliveriesResolver } from './webhook-deliveries.resolver.js';
+import { WebhookEndpointsResolver } from './webhook-endpoints.resolver.js';
 
-export const resolvers = [ViewerResolver] as const;
+export const resolvers = [
+  ViewerResolver,
+  JobResolver,
+  BatchResolver,
+  JobKindsResolver,
+  JobEventResolver,
+  SubscriptionsResolver,
+  WebhookEndpointsResolver,
+  WebhookDeliveriesResolver,
+  JobWebhooksResolver,
+] as const;

@@ -11,7 +11,7 @@ export class ViewerResolver {
   }
 
   @FieldResolver(() => Usage)
-  usage(@Root() _tenant: Tenant): Usage {
-    return { calls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 } as Usage;
+  usage(@Root() tenant: Tenant, @Ctx() ctx: GraphQLContext): Promise<Usage> {
+    return ctx.services.jobs.tenantUsage(tenant.id);
   }
 }

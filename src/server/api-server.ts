@@ -12,6 +12,8 @@ import { GraphQLError } from 'graphql';
 import { authenticate } from '../auth/api-keys.js';
 import { pingMongo } from '../db/client.js';
 import { AppError, ErrorCode } from '../errors/index.js';
+import { EventFeed } from '../jobs/event-feed.js';
+import { LiveJobs } from '../jobs/live-jobs.js';
 import type { GraphQLContext } from '../resolvers/context.js';
 import { buildAppSchema } from './build-schema.js';
 import { createErrorFormatter } from './format-error.js';
@@ -32,6 +34,10 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   const { config, logger } = services;
   const development = config.nodeEnv === 'development';
   const schema = await buildAppSchema();
+  // One event reader per API process feeds every subscription it serves.
+  const feed = new EventFeed({ db: services.db, logger: logger.child({ part: 'events' }), pollMs: config.events.pollMs, subscriberBuffer: config.events.subscriberBuffer });
+  await feed.start();
+  services.domain.live = new LiveJobs(services.domain.jobs, feed);
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
@@ -44,7 +50,8 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     formatError: createErrorFormatter({ development, logger }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
-      { serverWillStart: async () => ({ drainServer: () => ws.dispose() }) },
+      // Draining completes open subscriptions first, then closes the sockets.
+      { serverWillStart: async () => ({ drainServer: async () => (await feed.stop(), await ws.dispose()) }) },
       ...(development ? [] : [ApolloServerPluginLandingPageDisabled()]),
     ],
   });

@@ -1,6 +1,7 @@
 /** Builds the executable GraphQL schema from the type-graphql classes; needs no database. */
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
+import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'type-graphql';
 import { resolvers } from '../resolvers/index.js';
 
@@ -11,6 +12,8 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     resolvers: [...resolvers] as unknown as [Function, ...Function[]],
     // Inputs are checked by hand in the domain, with errors that name their path.
     validate: false,
+    // Every @Subscription brings its own `subscribe`; type-graphql still insists on a pubSub.
+    pubSub: createPubSub(),
   });
   return cached;
 }

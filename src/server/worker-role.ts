@@ -2,6 +2,8 @@
  * What a worker process runs: the job runner and the webhook dispatcher. Each part
  * starts taking work at once and, on stop, takes no more and drains what it holds.
  */
+import { createAiProvider } from '../ai/index.js';
+import { startJobWorker } from '../jobs/worker.js';
 import type { Services } from './services.js';
 
 export interface RunningPart {
@@ -9,6 +11,42 @@ export interface RunningPart {
   stop(): Promise<void>;
 }
 
-export async function startWorkerRole(_services: Services): Promise<RunningPart[]> {
-  return [];
+export async function startWorkerRole(services: Services): Promise<RunningPart[]> {
+  const { config } = services;
+  const ai = createAiProvider({
+    provider: config.ai.provider,
+    apiKey: config.ai.apiKey,
+    baseUrl: config.ai.baseUrl,
+    model: config.ai.model,
+    timeoutMs: config.ai.timeoutMs,
+    maxCallAttempts: config.ai.maxCallAttempts,
+  });
+  const jobs = await startJobWorker(
+    {
+      stores: services.jobStores,
+      kinds: services.jobsDomain.kinds,
+      ai,
+      notifier: services.notifier,
+      logger: services.logger.child({ part: 'jobs' }),
+      queue: services.queue,
+      enqueue: (jobId, priority, runAt) => services.queue.enqueue(jobId, priority, runAt),
+    },
+    {
+      workerId: services.processId,
+      leaseMs: config.jobs.leaseMs,
+      jobTimeoutMs: config.jobs.timeoutMs,
+      retryDelayMs: config.jobs.retryDelayMs,
+      contextTokens: config.ai.contextTokens,
+      prices: config.ai.prices,
+      concurrency: config.jobs.concurrency,
+      pollMs: config.jobs.pollMs,
+      drainGraceMs: Math.floor(config.shutdownTimeoutMs / 2),
+    },
+  );
+  const dispatcher = services.webhooks.createDispatcher();
+  dispatcher.start();
+  return [
+    { name: 'jobs', stop: () => jobs.stop() },
+    { name: 'webhooks', stop: () => dispatcher.stop() },
+  ];
 }

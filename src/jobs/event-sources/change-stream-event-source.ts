@@ -21,6 +21,11 @@ export interface ChangeStreamEventSourceOptions {
 
 type InsertChange = ChangeStreamInsertDocument<JobEventDoc>;
 
+/** ChangeStreamHistoryLost (286) and ChangeStreamFatalError (280): resuming cannot work. */
+const HISTORY_LOST_CODES = new Set([280, 286]);
+const historyLost = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && HISTORY_LOST_CODES.has((err as { code?: unknown }).code as number);
+
 export class ChangeStreamEventSource implements EventSource {
   readonly kind = 'change-stream' as const;
   private stream: ChangeStream<JobEventDoc, InsertChange> | null = null;
@@ -79,6 +84,12 @@ export class ChangeStreamEventSource implements EventSource {
         delay = 1_000;
       } catch (err) {
         if (this.stopped) break;
+        if (historyLost(err)) {
+          // The resume point is gone from the server's history: start afresh (events
+          // written meanwhile reach subscribers only through their replay from the store).
+          this.resumeToken = null;
+          this.opts.logger.warn({ err }, 'job event change stream lost its resume point; events may have been missed');
+        }
         this.opts.logger.error({ err, retryInMs: delay }, 'job event change stream failed; reopening');
         await stream.close().catch(() => {});
         await this.sleep(delay);

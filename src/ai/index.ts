@@ -1,0 +1,57 @@
+/**
+ * The AI layer's public face. Pipelines depend on `AiProvider` and `AiError` only;
+ * `createAiProvider` picks the implementation from plain options (no config import here).
+ */
+import { createOfflineProvider } from './offline-provider.js';
+import { createOpenAiProvider } from './openai-provider.js';
+import type { AiProvider } from './provider.js';
+
+export type { AiProvider, ChatMessage, CompletionRequest, CompletionResult, CompletionUsage } from './provider.js';
+export {
+  AiError,
+  AiErrorCode,
+  cancelledError,
+  isAiError,
+  timeoutError,
+  type AiErrorJson,
+  type AiErrorOptions,
+} from './ai-error.js';
+export { classifyAiError, parseRetryAfter, type ClassifyOptions } from './classify-error.js';
+export { backoffDelayMs, DEFAULT_MAX_RETRY_AFTER_MS, type BackoffOptions } from './backoff.js';
+export { abortableSleep, type Sleep } from './abortable-sleep.js';
+export { createOpenAiProvider, DEFAULT_AI_BACKOFF, type OpenAiProviderOptions } from './openai-provider.js';
+export { createOfflineProvider, OFFLINE_MARKER, type OfflineProviderOptions } from './offline-provider.js';
+export { countTokens, splitIntoChunks } from './tokens.js';
+export { costUsd, priceFor, type TokenPrice } from './prices.js';
+
+export interface AiProviderOptions {
+  provider: 'openai' | 'offline';
+  apiKey?: string;
+  baseUrl?: string;
+  /** Used by the openai provider; the offline one always reports 'offline'. */
+  model: string;
+  timeoutMs: number;
+  maxCallAttempts: number;
+  /** Delay between tries of one call. @defaultValue DEFAULT_AI_BACKOFF */
+  backoff?: { baseMs: number; maxMs: number; maxRetryAfterMs?: number };
+}
+
+export function createAiProvider(opts: AiProviderOptions): AiProvider {
+  switch (opts.provider) {
+    case 'offline':
+      return createOfflineProvider();
+    case 'openai':
+      return createOpenAiProvider({
+        apiKey: opts.apiKey,
+        baseUrl: opts.baseUrl,
+        model: opts.model,
+        timeoutMs: opts.timeoutMs,
+        maxCallAttempts: opts.maxCallAttempts,
+        backoff: opts.backoff,
+      });
+    default: {
+      const never: never = opts.provider;
+      throw new RangeError(`unknown AI provider: ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+import OpenAI from 'openai';
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import { abortableSleep, type Sleep } from './abortable-sleep.js';
+import { AiError, AiErrorCode, cancelledError, timeoutError } from './ai-error.js';
+import { backoffDelayMs, type BackoffOptions } from './backoff.js';
+import { createCallSignal } from './call-signal.js';
+import { classifyAiError } from './classify-error.js';
+import type { AiProvider, CompletionRequest, CompletionResult } from './provider.js';
+import { readCompletion, type ReadCompletion } from './read-completion.js';
+
+export interface OpenAiProviderOptions {
+  /** Sent as the bearer token. Absent: 'unset' (a local endpoint may not need one). */
+  apiKey?: string;
+  /** Any OpenAI-compatible endpoint, ending in /v1. Absent: the SDK's default. */
+  baseUrl?: string;
+  model: string;
+  /** Limit of one try, headers and body included, in ms. */
+  timeoutMs: number;
+  /** Tries of one call for retryable errors, the first included (>= 1). */
+  maxCallAttempts: number;
+  /** Delay between tries. @defaultValue `{ baseMs: 1000, maxMs: 30000 }` */
+  backoff?: { baseMs: number; maxMs: number; maxRetryAfterMs?: number };
+  /**
+   * Which body field carries `maxTokens`: `max_tokens` is understood by most compatible
+   * servers; OpenAI's reasoning models require `max_completion_tokens`.
+   * @defaultValue 'max_tokens'
+   */
+  maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+  /** Injectable for tests. */
+  sleep?: Sleep;
+  random?: () => number;
+}
+
+export const DEFAULT_AI_BACKOFF = { baseMs: 1_000, maxMs: 30_000 } as const;
+
+/**
+ * The OpenAI provider. The SDK's own retries are off (`maxRetries: 0`): retries are owned
+ * here, in one place, so they do not multiply with the SDK's and the job's.
+ */
+export function createOpenAiProvider(opts: OpenAiProviderOptions): AiProvider {
+  checkOptions(opts);
+  const client = new OpenAI({
+    apiKey: opts.apiKey ?? 'unset',
+    baseURL: opts.baseUrl,
+    maxRetries: 0,
+    timeout: opts.timeoutMs,
+  });
+  const secrets = opts.apiKey ? [opts.apiKey] : [];
+  const backoff: BackoffOptions = { ...DEFAULT_AI_BACKOFF, ...opts.backoff, random: opts.random };
+  const sleep = opts.sleep ?? abortableSleep;
+  const maxTokensField = opts.maxTokensField ?? 'max_tokens';
+
+  async function tryOnce(req: CompletionRequest): Promise<ReadCompletion> {
+    const call = createCallSignal(opts.timeoutMs, req.signal);
+    try {
+      const params: ChatCompletionCreateParamsNonStreaming = {
+        model: opts.model,
+        messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
+        ...(req.json ? { response_format: { type: 'json_object' as const } } : {}),
+        ...(req.maxTokens !== undefined ? { [maxTokensField]: req.maxTokens } : {}),
+      };
+      const res = await client.chat.completions.create(params, { signal: call.signal });
+      return readCompletion(res, opts.model);
+    } catch (err) {
+      // The SDK reports our timer and the caller's abort alike; we know which fired.
+      if (call.timedOut()) throw timeoutError(opts.timeoutMs, err);
+      if (call.cancelled()) throw cancelledError(err);
+      throw classifyAiError(err, { secrets });
+    } finally {
+      call.dispose();
+    }
+  }
+
+  async function complete(req: CompletionRequest): Promise<CompletionResult> {
+    if (!Array.isArray(req.messages) || req.messages.length === 0) {
+      throw new AiError(AiErrorCode.INVALID_INPUT, 'a completion needs at least one message', { retryable: false });
+    }
+    for (let attempt = 1; ; attempt++) {
+      if (req.signal?.aborted) throw cancelledError(req.signal.reason).withAttempts(attempt - 1);
+      try {
+        const done = await tryOnce(req);
+        return { ...done, offline: false, attempts: attempt };
+      } catch (err) {
+        const aiErr = classifyAiError(err, { secrets });
+        if (!aiErr.retryable || attempt >= opts.maxCallAttempts) throw aiErr.withAttempts(attempt);
+        try {
+          await sleep(backoffDelayMs(attempt, backoff, aiErr.retryAfterMs), req.signal);
+        } catch (sleepErr) {
+          throw cancelledError(sleepErr).withAttempts(attempt);
+        }
+      }
+    }
+  }
+
+  return { name: 'openai', model: opts.model, complete };
+}
+
+function checkOptions(opts: OpenAiProviderOptions): void {
+  if (!(typeof opts.model === 'string' && opts.model.length > 0)) throw new RangeError('model must be a non-empty string');
+  if (!(Number.isInteger(opts.timeoutMs) && opts.timeoutMs > 0)) {
+    throw new RangeError(`timeoutMs must be a positive integer, got ${opts.timeoutMs}`);
+  }
+  if (!(Number.isInteger(opts.maxCallAttempts) && opts.maxCallAttempts >= 1)) {
+    throw new RangeError(`maxCallAttempts must be an integer >= 1, got ${opts.maxCallAttempts}`);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The tiny interface the pipelines depend on; the OpenAI and offline providers adapt to it.
+ * Every failure is thrown as an AiError (see ai-error.ts).
+ */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface CompletionRequest {
+  messages: ChatMessage[];
+  /** Ask for a JSON object (`response_format: json_object`); the prompt must mention JSON. */
+  json?: boolean;
+  /** Upper bound on generated tokens; the provider's default when absent. */
+  maxTokens?: number;
+  /** Aborting stops the HTTP request at once and any wait between tries; the call throws CANCELLED. */
+  signal?: AbortSignal;
+}
+
+export interface CompletionUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+export interface CompletionResult {
+  text: string;
+  /** The model that answered, as the provider reports it (may be a dated snapshot). */
+  model: string;
+  /** Summed over the successful try only: failed tries return no usage. */
+  usage: CompletionUsage;
+  /** True when the answer came from the offline stand-in, not a model. */
+  offline: boolean;
+  /** Tries made, the successful one included. */
+  attempts: number;
+}
+
+export interface AiProvider {
+  readonly name: 'openai' | 'offline';
+  readonly model: string;
+  complete(req: CompletionRequest): Promise<CompletionResult>;
+}

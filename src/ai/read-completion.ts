@@ -1,0 +1,43 @@
+import type { ChatCompletion } from 'openai/resources/chat/completions';
+import { AiError, AiErrorCode } from './ai-error.js';
+import type { CompletionUsage } from './provider.js';
+
+export interface ReadCompletion {
+  text: string;
+  model: string;
+  usage: CompletionUsage;
+}
+
+/**
+ * Turns a Chat Completions response into our result. A plain `create` does not throw on a
+ * refusal or a filtered answer — it returns it — so those become CONTENT_POLICY here;
+ * asking again would only be refused again (and paid for again).
+ */
+export function readCompletion(res: ChatCompletion, requestedModel: string): ReadCompletion {
+  const choice = res.choices?.[0];
+  if (!choice) {
+    throw new AiError(AiErrorCode.PROVIDER_ERROR, 'the AI provider returned no choices', { retryable: false });
+  }
+  const refusal = choice.message?.refusal;
+  if (typeof refusal === 'string' && refusal.length > 0) {
+    throw new AiError(AiErrorCode.CONTENT_POLICY, `the model refused: ${refusal.slice(0, 500)}`, { retryable: false });
+  }
+  if (choice.finish_reason === 'content_filter') {
+    throw new AiError(AiErrorCode.CONTENT_POLICY, 'the answer was withheld by the content filter', { retryable: false });
+  }
+  return {
+    text: choice.message?.content ?? '',
+    model: typeof res.model === 'string' && res.model.length > 0 ? res.model : requestedModel,
+    usage: readUsage(res.usage),
+  };
+}
+
+/** Some OpenAI-compatible servers omit usage; zeros keep the sums well-defined. */
+function readUsage(usage: ChatCompletion['usage']): CompletionUsage {
+  const promptTokens = count(usage?.prompt_tokens);
+  const completionTokens = count(usage?.completion_tokens);
+  const total = count(usage?.total_tokens);
+  return { promptTokens, completionTokens, totalTokens: total > 0 ? total : promptTokens + completionTokens };
+}
+
+const count = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.round(n) : 0);

@@ -1,0 +1,228 @@
+/**
+ * Runs one attempt of a job: takes its lease, resumes at the first step that did not
+ * succeed, saves every step's state as it goes, and ends in exactly one of: SUCCEEDED,
+ * RETRYING (a retryable error with attempts left), FAILED, CANCELLED, or released for
+ * another worker (drain, lost lease). A step that succeeded is never run again.
+ */
+import type { AiProvider } from '../ai/index.js';
+import type { JobDoc, StepDoc } from '../db/job-docs.js';
+import { isTerminalStatus } from '../db/job-docs.js';
+import type { Logger } from '../log/logger.js';
+import { cancelledJobError, jobRetryDelayMs, jobTimeoutError, toJobError } from './job-error.js';
+import { finishJob } from './job-finish.js';
+import type { JobKinds } from './kinds.js';
+import type { JobStores } from './job-stores.js';
+import { acquireLease, keepLeaseAlive, releaseLease } from './lease.js';
+import { LeasedJob, LeaseLostError } from './leased-job.js';
+import type { JobNotifier } from './notifier.js';
+import type { Pipeline } from './pipeline.js';
+import { interruptionOf, RunInterrupted, type StopReason } from './run-interrupted.js';
+import { createStepContext } from './step-context.js';
+import type { PriceTable } from './usage.js';
+
+export interface RunnerOptions {
+  workerId: string;
+  leaseMs: number;
+  jobTimeoutMs: number;
+  retryDelayMs: number;
+  contextTokens: number;
+  prices: PriceTable;
+}
+
+export interface RunnerDeps {
+  stores: JobStores;
+  kinds: JobKinds;
+  ai: AiProvider;
+  notifier: JobNotifier;
+  logger: Logger;
+  /** Schedules another run of the job (a retry, or a resume after release). */
+  enqueue(jobId: string, priority: number, runAt: Date): Promise<void>;
+}
+
+interface ActiveRun {
+  controller: AbortController;
+}
+
+export class JobRunner {
+  private readonly active = new Map<string, ActiveRun>();
+  private draining = false;
+
+  constructor(private readonly deps: RunnerDeps, private readonly opts: RunnerOptions) {}
+
+  /** Ids of the jobs this process is running now. */
+  runningJobIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  /** Stops a running job's in-flight work at once (its AI request included). */
+  interrupt(jobId: string, reason: StopReason): void {
+    this.active.get(jobId)?.controller.abort(new RunInterrupted(reason));
+  }
+
+  /** From now on, running jobs stop before their next AI call and are released. */
+  beginDrain(): void {
+    this.draining = true;
+  }
+
+  /** Aborts everything still running (after the drain grace period). */
+  interruptAll(reason: StopReason): void {
+    for (const id of this.active.keys()) this.interrupt(id, reason);
+  }
+
+  /** Runs the job if it can be claimed. `onHeartbeat` is called after each lease renewal. */
+  async run(jobId: string, onHeartbeat?: () => void): Promise<void> {
+    if (this.draining) return;
+    const found = await this.deps.stores.jobs.findById(jobId);
+    if (!found || isTerminalStatus(found.status)) return;
+    if (found.runAt && found.runAt.getTime() > Date.now() && found.status !== 'RUNNING') return; // early duplicate
+    const claimed = await acquireLease(this.deps.stores, found, this.opts.workerId, this.opts.leaseMs);
+    if (!claimed) return;
+    const controller = new AbortController();
+    this.active.set(jobId, { controller });
+    const job = new LeasedJob(this.deps.stores, claimed.job, claimed.lease);
+    const stopHeartbeat = keepLeaseAlive(
+      this.deps.stores,
+      claimed.lease,
+      this.opts.leaseMs,
+      () => controller.abort(new RunInterrupted('lease-lost')),
+      onHeartbeat,
+    );
+    const timeout = setTimeout(() => controller.abort(new RunInterrupted('timeout')), this.opts.jobTimeoutMs);
+    try {
+      if (await this.deps.stores.claims.find(`cancel:${jobId}`)) {
+        await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(null) }, 'Cancelled');
+        return;
+      }
+      await this.runSteps(job, controller.signal);
+    } catch (err) {
+      await this.handleStop(job, err, controller.signal);
+    } finally {
+      clearTimeout(timeout);
+      stopHeartbeat();
+      this.active.delete(jobId);
+    }
+  }
+
+  private async runSteps(job: LeasedJob, signal: AbortSignal): Promise<void> {
+    const pipeline = this.deps.kinds.get(job.doc.kind);
+    if (!pipeline) throw new Error(`unknown job kind ${job.doc.kind}`);
+    const input: unknown = JSON.parse(job.doc.input);
+    if (job.doc.status !== 'RUNNING') {
+      await job.save({ status: 'RUNNING', startedAt: job.doc.startedAt ?? new Date(), runAt: null, error: null });
+      await job.emit('STARTED', { message: `Attempt ${job.doc.attempt} of ${job.doc.maxAttempts}` });
+    }
+    const steps = (pipeline as Pipeline<unknown>).steps(input);
+    const outputs: Record<string, unknown> = {};
+    for (const [index, step] of steps.entries()) {
+      const stored = job.doc.steps[index]!;
+      if (stored.status === 'SUCCEEDED' || stored.status === 'SKIPPED') {
+        outputs[step.name] = stored.output === null ? null : JSON.parse(stored.output);
+        continue;
+      }
+      if (this.draining) throw new RunInterrupted('drain');
+      signal.throwIfAborted();
+      const started: StepDoc = {
+        ...stored,
+        status: 'RUNNING',
+        attempts: stored.attempts + 1,
+        startedAt: new Date(),
+        finishedAt: null,
+        durationMs: null,
+        error: null,
+      };
+      await job.saveStep(started);
+      await job.emit('STEP_STARTED', { step: started, message: job.doc.progress.message ?? undefined });
+      const ctx = createStepContext({
+        job,
+        stepIndex: index,
+        input,
+        outputs,
+        signal,
+        ai: this.deps.ai,
+        contextTokens: this.opts.contextTokens,
+        prices: this.opts.prices,
+        isDraining: () => this.draining,
+      });
+      const output = await step.run(ctx);
+      outputs[step.name] = output;
+      const now = new Date();
+      const current = job.doc.steps[index]!;
+      const done: StepDoc = {
+        ...current,
+        status: 'SUCCEEDED',
+        finishedAt: now,
+        durationMs: now.getTime() - (current.startedAt ?? now).getTime(),
+        output: JSON.stringify(output ?? null),
+        progress: current.progress ? { ...current.progress, completed: current.progress.total, percent: 100 } : null,
+      };
+      await job.saveStep(done);
+      await job.emit('STEP_SUCCEEDED', { step: done });
+    }
+    const meta = { model: this.deps.ai.model, offline: this.deps.ai.name === 'offline' };
+    const result = (pipeline as Pipeline<unknown>).result(outputs, input, meta);
+    await finishJob(job, this.deps.notifier, 'SUCCEEDED', { result: JSON.stringify(result ?? null), error: null }, 'Completed');
+  }
+
+  /** Decides what a stopped run means and records it. */
+  private async handleStop(job: LeasedJob, err: unknown, signal: AbortSignal): Promise<void> {
+    const log = this.deps.logger.child({ jobId: job.id });
+    if (err instanceof LeaseLostError) {
+      log.warn('lease lost; leaving the job to its new owner');
+      return;
+    }
+    const interruption = interruptionOf(signal, err);
+    const running = job.doc.steps.find((s) => s.status === 'RUNNING');
+    try {
+      switch (interruption?.reason) {
+        case 'lease-lost':
+          log.warn('lease could not be kept; stopped without writing');
+          return;
+        case 'drain':
+          await releaseLease(this.deps.stores, job.lease);
+          await this.deps.enqueue(job.id, job.doc.priority, new Date());
+          log.info({ step: running?.name }, 'released for another worker (draining)');
+          return;
+        case 'cancelled': {
+          if (running) await job.saveStep({ ...running, status: 'CANCELLED', finishedAt: new Date() });
+          await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(running?.name ?? null) }, 'Cancelled');
+          return;
+        }
+        case 'timeout':
+          await this.failOrRetry(job, running, jobTimeoutError(this.opts.jobTimeoutMs, running?.name ?? null));
+          return;
+        case undefined:
+          if (!(err instanceof Error && err.name === 'AiError')) log.error({ err }, 'step failed unexpectedly');
+          await this.failOrRetry(job, running, toJobError(err, running?.name ?? null));
+          return;
+      }
+    } catch (writeErr) {
+      if (writeErr instanceof LeaseLostError) return;
+      // The job stays RUNNING with a lease that will expire; the reconciler resumes it.
+      log.error({ err: writeErr }, 'could not record how the run ended');
+    }
+  }
+
+  private async failOrRetry(job: LeasedJob, running: StepDoc | undefined, error: JobDoc['error'] & object): Promise<void> {
+    if (running) {
+      const now = new Date();
+      const failed: StepDoc = {
+        ...running,
+        status: 'FAILED',
+        error,
+        finishedAt: now,
+        durationMs: now.getTime() - (running.startedAt ?? now).getTime(),
+      };
+      await job.saveStep(failed);
+      await job.emit('STEP_FAILED', { step: failed, message: error.message });
+    }
+    if (error.retryable && job.doc.attempt < job.doc.maxAttempts) {
+      const runAt = new Date(Date.now() + jobRetryDelayMs(job.doc.attempt, this.opts.retryDelayMs));
+      const next = job.doc.attempt + 1;
+      await job.save({ status: 'RETRYING', error, attempt: next, runAt, lease: null }, `Retrying: attempt ${next} of ${job.doc.maxAttempts} at ${runAt.toISOString()}`);
+      await job.emit('RETRY_SCHEDULED', { message: `${error.code}: attempt ${next} of ${job.doc.maxAttempts} at ${runAt.toISOString()}` });
+      await this.deps.enqueue(job.id, job.doc.priority, runAt);
+      return;
+    }
+    await finishJob(job, this.deps.notifier, 'FAILED', { error }, `Failed: ${error.message}`);
+  }
+}

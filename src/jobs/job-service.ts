@@ -1,0 +1,106 @@
+/**
+ * The jobs domain as resolvers see it: every call is scoped to a tenant, and another
+ * tenant's job or batch behaves exactly like one that does not exist.
+ */
+import type { BatchDoc, JobDoc, JobEventDoc, JobStatusValue, UsageDoc } from '../db/job-docs.js';
+import { decodeCursor, encodeCursor, type Page, type PagePosition } from '../db/page-cursor.js';
+import type { JobListFilter } from '../db/jobs.repository.js';
+import { badInput, notFound } from '../errors/index.js';
+import { batchStatus, type StatusCounts } from './batch-settlement.js';
+import { cancelBatch, cancelJob, retryJob } from './job-control.js';
+import { analyzeDocuments, submitJob, type AnalyzeDocumentsRequest, type SubmitJobRequest } from './job-submission.js';
+import type { JobsDomain } from './jobs-domain.js';
+import type { Pipeline } from './pipeline.js';
+
+export interface BatchView {
+  doc: BatchDoc;
+  counts: StatusCounts;
+  status: BatchDoc['status'];
+}
+
+export const MAX_PAGE_SIZE = 100;
+
+export class JobService {
+  constructor(readonly domain: JobsDomain) {}
+
+  submit(tenantId: string, req: SubmitJobRequest): Promise<JobDoc> {
+    return submitJob(this.domain, tenantId, req);
+  }
+
+  async analyzeDocuments(tenantId: string, req: AnalyzeDocumentsRequest): Promise<BatchView> {
+    return this.view(await analyzeDocuments(this.domain, tenantId, req));
+  }
+
+  cancel(tenantId: string, jobId: string): Promise<JobDoc> {
+    return cancelJob(this.domain, tenantId, jobId);
+  }
+
+  retry(tenantId: string, jobId: string): Promise<JobDoc> {
+    return retryJob(this.domain, tenantId, jobId);
+  }
+
+  async cancelBatch(tenantId: string, batchId: string): Promise<BatchView> {
+    return this.view(await cancelBatch(this.domain, tenantId, batchId));
+  }
+
+  getJob(tenantId: string, id: string): Promise<JobDoc | null> {
+    return this.domain.stores.jobs.findForTenant(tenantId, id);
+  }
+
+  listJobs(tenantId: string, filter: JobListFilter, first: number | null | undefined, after: string | null | undefined): Promise<Page<JobDoc>> {
+    return this.domain.stores.jobs.list(tenantId, filter, pageSize(first), position(after));
+  }
+
+  async getBatch(tenantId: string, id: string): Promise<BatchView | null> {
+    const doc = await this.domain.stores.batches.findForTenant(tenantId, id);
+    return doc ? this.view(doc) : null;
+  }
+
+  async listBatches(tenantId: string, first: number | null | undefined, after: string | null | undefined): Promise<Page<BatchView>> {
+    const page = await this.domain.stores.batches.list(tenantId, pageSize(first), position(after));
+    return { ...page, items: await Promise.all(page.items.map((b) => this.view(b))) };
+  }
+
+  batchJobs(tenantId: string, batchId: string, status: JobStatusValue | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<Page<JobDoc>> {
+    return this.listJobs(tenantId, { batchId, ...(status ? { status: [status] } : {}) }, first, after);
+  }
+
+  batchUsage(batchId: string): Promise<UsageDoc> {
+    return this.domain.stores.jobs.sumUsage({ batchId });
+  }
+
+  tenantUsage(tenantId: string): Promise<UsageDoc> {
+    return this.domain.stores.jobs.sumUsage({ tenantId });
+  }
+
+  /** The job's events after `afterSequence`; NOT_FOUND for another tenant's job. */
+  async events(tenantId: string, jobId: string, afterSequence: number | null | undefined): Promise<JobEventDoc[]> {
+    const job = await this.getJob(tenantId, jobId);
+    if (!job) throw notFound('job', jobId);
+    return this.domain.stores.events.listForJob(jobId, afterSequence ?? 0);
+  }
+
+  kinds(): Pipeline<unknown>[] {
+    return this.domain.kinds.all();
+  }
+
+  private async view(doc: BatchDoc): Promise<BatchView> {
+    const counts = await this.domain.stores.jobs.countByStatus(doc._id);
+    return { doc, counts, status: batchStatus(doc, counts) };
+  }
+}
+
+export { encodeCursor };
+
+function pageSize(first: number | null | undefined): number {
+  const n = first ?? 20;
+  if (!Number.isInteger(n) || n < 0 || n > MAX_PAGE_SIZE) throw badInput(['first'], `must be from 0 to ${MAX_PAGE_SIZE}`);
+  return n;
+}
+
+function position(after: string | null | undefined): PagePosition | undefined {
+  if (after === null || after === undefined || after === '') return undefined;
+  const p = decodeCursor(after);
+  if (!p) throw badInput(['after'], 'is not a cursor returned by this API');
+  return p;
+}

@@ -1,0 +1,32 @@
+/** The repositories the jobs domain works with, built once per process. */
+import type { Db } from 'mongodb';
+import { BatchesRepository } from '../db/batches.repository.js';
+import { CheckpointsRepository } from '../db/checkpoints.repository.js';
+import { ClaimsRepository } from '../db/claims.repository.js';
+import { JobEventsRepository } from '../db/job-events.repository.js';
+import { JobsRepository } from '../db/jobs.repository.js';
+
+export interface JobStores {
+  jobs: JobsRepository;
+  batches: BatchesRepository;
+  events: JobEventsRepository;
+  claims: ClaimsRepository;
+  checkpoints: CheckpointsRepository;
+}
+
+export async function createJobStores(db: Db): Promise<JobStores> {
+  const stores: JobStores = {
+    jobs: new JobsRepository(db),
+    batches: new BatchesRepository(db),
+    events: new JobEventsRepository(db),
+    claims: new ClaimsRepository(db),
+    checkpoints: new CheckpointsRepository(db),
+  };
+  await Promise.all([
+    stores.jobs.ensureIndexes(),
+    stores.batches.ensureIndexes(),
+    stores.events.ensureIndexes(),
+    stores.checkpoints.ensureIndexes(),
+  ]);
+  return stores;
+}

@@ -1,0 +1,167 @@
+/**
+ * submitJob and analyzeDocuments: validate everything first (nothing is stored for a
+ * bad request), write the job (and batch) records, append QUEUED, enqueue ids only.
+ */
+import { isDuplicateKeyError } from '../db/duplicate-key.js';
+import type { BatchDoc, JobDoc } from '../db/job-docs.js';
+import { badInput } from '../errors/index.js';
+import { awaitCreated, reserveKey } from './idempotency.js';
+import { validateJobInput } from './input-validation.js';
+import { checkJsonLimits } from './json-limits.js';
+import type { JobsDomain } from './jobs-domain.js';
+import { newId, newJobDoc, requestHash } from './new-job.js';
+import type { DocumentAnalyzeInput } from './pipelines/document-analyze.pipeline.js';
+
+export interface SubmitJobRequest {
+  kind: string;
+  input: unknown;
+  idempotencyKey?: string | null;
+  priority?: number | null;
+  maxAttempts?: number | null;
+  metadata?: unknown;
+}
+
+export interface AnalyzeDocumentsRequest {
+  documents: Array<{ name: string; text: string }>;
+  instructions?: string | null;
+  idempotencyKey?: string | null;
+  metadata?: unknown;
+}
+
+const MAX_ATTEMPTS_LIMIT = 20;
+const PRIORITY_LIMIT = 1_000;
+const MAX_KEY_LENGTH = 255;
+const MAX_METADATA_BYTES = 16_384;
+const MAX_INSTRUCTIONS = 4_000;
+
+export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobRequest): Promise<JobDoc> {
+  const pipeline = d.kinds.get(req.kind);
+  if (!pipeline) throw badInput(['input', 'kind'], `unknown kind "${req.kind}"; known kinds: ${d.kinds.names().join(', ')}`);
+  checkJsonLimits(req.input, ['input', 'input'], { maxDepth: d.limits.maxJsonDepth, maxBytes: d.limits.maxInputBytes });
+  const input = validateJobInput(pipeline, req.input, ['input', 'input'], d.limits);
+  const common = checkCommon(d, req, ['input']);
+  const maxAttempts = checkRange(req.maxAttempts, ['input', 'maxAttempts'], 1, MAX_ATTEMPTS_LIMIT) ?? d.defaultMaxAttempts;
+  const make = (id: string) =>
+    newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, id, ...common });
+  if (!common.idempotencyKey) return enqueueNew(d, [make(newId())]).then((jobs) => jobs[0]!);
+
+  const hash = requestHash({ kind: req.kind, input });
+  const r = await reserveKey(d.stores.claims, { tenantId, what: 'job', key: common.idempotencyKey }, newId(), hash);
+  if (!r.fresh) {
+    const existing = await awaitCreated(() => d.stores.jobs.findForTenant(tenantId, r.id));
+    if (existing) return existing;
+  }
+  return insertOrLoad(d, make(r.id));
+}
+
+export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: AnalyzeDocumentsRequest): Promise<BatchDoc> {
+  const pipeline = d.kinds.get('document.analyze')!;
+  if (req.documents.length === 0) throw badInput(['input', 'documents'], 'must contain at least one document');
+  if (req.documents.length > d.limits.maxBatchDocuments) {
+    throw badInput(['input', 'documents'], `has ${req.documents.length} documents; at most ${d.limits.maxBatchDocuments} are accepted`);
+  }
+  if (req.instructions && req.instructions.length > MAX_INSTRUCTIONS) {
+    throw badInput(['input', 'instructions'], `is longer than ${MAX_INSTRUCTIONS} characters`);
+  }
+  const inputs: DocumentAnalyzeInput[] = req.documents.map((doc, i) =>
+    validateJobInput(
+      pipeline,
+      { name: doc.name, text: doc.text, ...(req.instructions ? { instructions: req.instructions } : {}) },
+      ['input', 'documents', i],
+      d.limits,
+    ) as DocumentAnalyzeInput,
+  );
+  const common = checkCommon(d, { ...req, priority: null }, ['input']);
+  const hash = requestHash({ documents: req.documents, instructions: req.instructions ?? null });
+  let batchId = newId();
+  if (common.idempotencyKey) {
+    const r = await reserveKey(d.stores.claims, { tenantId, what: 'batch', key: common.idempotencyKey }, batchId, hash);
+    batchId = r.id;
+    if (!r.fresh) {
+      const existing = await awaitCreated(() => d.stores.batches.findForTenant(tenantId, batchId));
+      if (existing) return existing;
+    }
+  }
+  // Job ids derive from the batch id, so a replay after a crash recreates the same jobs.
+  const jobs = inputs.map((input, i) =>
+    newJobDoc(pipeline, {
+      tenantId,
+      kind: 'document.analyze',
+      input,
+      priority: 0,
+      maxAttempts: d.defaultMaxAttempts,
+      metadata: common.metadata,
+      idempotencyKey: null,
+      batchId,
+      id: `${batchId}-${String(i).padStart(5, '0')}`,
+    }),
+  );
+  const batch: BatchDoc = {
+    _id: batchId,
+    tenantId,
+    status: 'RUNNING',
+    total: jobs.length,
+    jobIds: jobs.map((j) => j._id),
+    idempotencyKey: common.idempotencyKey,
+    requestHash: hash,
+    metadata: common.metadata === undefined || common.metadata === null ? null : JSON.stringify(common.metadata),
+    instructions: req.instructions ?? null,
+    createdAt: new Date(),
+    finishedAt: null,
+    webhooksPending: false,
+  };
+  try {
+    await d.stores.batches.insert(batch);
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+    return (await d.stores.batches.findById(batchId))!;
+  }
+  await enqueueNew(d, jobs);
+  return batch;
+}
+
+function checkCommon(d: JobsDomain, req: { idempotencyKey?: string | null; priority?: number | null; metadata?: unknown }, base: string[]) {
+  const key = req.idempotencyKey ?? null;
+  if (key !== null && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
+    throw badInput([...base, 'idempotencyKey'], `must be 1 to ${MAX_KEY_LENGTH} characters`);
+  }
+  if (req.metadata !== undefined && req.metadata !== null) {
+    checkJsonLimits(req.metadata, [...base, 'metadata'], { maxDepth: d.limits.maxJsonDepth, maxBytes: MAX_METADATA_BYTES });
+  }
+  const priority = checkRange(req.priority, [...base, 'priority'], -PRIORITY_LIMIT, PRIORITY_LIMIT) ?? 0;
+  return { idempotencyKey: key, priority, metadata: req.metadata ?? null };
+}
+
+function checkRange(value: number | null | undefined, path: string[], min: number, max: number): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < min || value > max) throw badInput(path, `must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
+async function insertOrLoad(d: JobsDomain, job: JobDoc): Promise<JobDoc> {
+  try {
+    return (await enqueueNew(d, [job]))[0]!;
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+    return (await d.stores.jobs.findById(job._id))!;
+  }
+}
+
+/** Stores the jobs, appends their QUEUED events, then hands their ids to the queue. */
+async function enqueueNew(d: JobsDomain, jobs: JobDoc[]): Promise<JobDoc[]> {
+  await d.stores.jobs.insertMany(jobs);
+  for (const job of jobs) {
+    await d.stores.events.append({
+      jobId: job._id,
+      tenantId: job.tenantId,
+      batchId: job.batchId,
+      type: 'QUEUED',
+      step: null,
+      progress: job.progress,
+      message: 'Queued',
+      jobStatus: 'QUEUED',
+    });
+    await d.queue.enqueue(job._id, job.priority, job.createdAt);
+  }
+  return jobs;
+}

@@ -1,0 +1,101 @@
+/**
+ * Exclusive ownership of a job while it is changed: a worker running it, or an API
+ * process cancelling or retrying it. Taking generation N+1 means inserting the claim
+ * `lease:<jobId>:<N+1>`: only one inserter of an id succeeds on MongoDB and FerretDB
+ * alike, so two takers that read the same generation cannot both win.
+ *
+ * A holder keeps its lease alive with heartbeats. If it cannot renew for half the lease
+ * time it fences itself (aborts its work) before anyone else may take over at expiry,
+ * so no step runs in two places at once.
+ */
+import type { JobDoc, LeaseDoc } from '../db/job-docs.js';
+import type { JobStores } from './job-stores.js';
+
+export interface HeldLease {
+  jobId: string;
+  generation: number;
+  owner: string;
+}
+
+const leaseClaimId = (jobId: string, generation: number): string => `lease:${jobId}:${generation}`;
+
+export function leaseIsLive(job: JobDoc, now = new Date()): boolean {
+  return job.lease !== null && job.lease.expiresAt.getTime() > now.getTime();
+}
+
+/**
+ * Takes the next generation of the job's lease, or returns undefined when someone holds
+ * a live lease or won the race. The returned job is the state as of the claim.
+ */
+export async function acquireLease(
+  stores: JobStores,
+  job: JobDoc,
+  owner: string,
+  leaseMs: number,
+): Promise<{ lease: HeldLease; job: JobDoc } | undefined> {
+  if (leaseIsLive(job)) return undefined;
+  const generation = job.leaseGeneration + 1;
+  if (!(await stores.claims.tryClaim(leaseClaimId(job._id, generation), owner))) return undefined;
+  const lease: LeaseDoc = { owner, generation, expiresAt: new Date(Date.now() + leaseMs) };
+  const res = await stores.jobs.collection.updateOne(
+    { _id: job._id, leaseGeneration: job.leaseGeneration },
+    { $set: { lease, leaseGeneration: generation, updatedAt: new Date() } },
+  );
+  if (res.matchedCount !== 1) return undefined;
+  // Older claims of this job are no longer needed; keep the collection small.
+  if (job.leaseGeneration > 0) await stores.claims.release(leaseClaimId(job._id, job.leaseGeneration)).catch(() => {});
+  return { lease: { jobId: job._id, generation, owner }, job: { ...job, lease, leaseGeneration: generation } };
+}
+
+/** Extends the lease; false when it was lost (another generation took over). */
+export async function renewLease(stores: JobStores, held: HeldLease, leaseMs: number): Promise<boolean> {
+  const res = await stores.jobs.collection.updateOne(
+    { _id: held.jobId, leaseGeneration: held.generation },
+    { $set: { 'lease.expiresAt': new Date(Date.now() + leaseMs) } },
+  );
+  return res.matchedCount === 1;
+}
+
+/** Gives the lease up so another process may take the job at once. */
+export async function releaseLease(stores: JobStores, held: HeldLease): Promise<void> {
+  await stores.jobs.collection.updateOne({ _id: held.jobId, leaseGeneration: held.generation }, { $set: { lease: null } });
+}
+
+/**
+ * Renews every `leaseMs / 6`; calls `onLost` if the lease is taken over or cannot be
+ * renewed for `leaseMs / 2`. Returns a stop function.
+ */
+export function keepLeaseAlive(
+  stores: JobStores,
+  held: HeldLease,
+  leaseMs: number,
+  onLost: (reason: string) => void,
+  onRenewed?: () => void,
+): () => void {
+  let lastRenewed = Date.now();
+  let stopped = false;
+  const lose = (reason: string) => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(timer);
+    onLost(reason);
+  };
+  const timer = setInterval(async () => {
+    // A renewal that hangs must not keep us running past the point where others may take over.
+    if (Date.now() - lastRenewed > leaseMs / 2) return lose('the lease could not be renewed in time');
+    try {
+      const ok = await renewLease(stores, held, leaseMs);
+      if (stopped) return;
+      if (!ok) return lose('another worker took the job over');
+      lastRenewed = Date.now();
+      onRenewed?.();
+    } catch {
+      // Retried on the next tick; the staleness check above decides when to give up.
+    }
+  }, Math.max(50, Math.floor(leaseMs / 6)));
+  timer.unref();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}

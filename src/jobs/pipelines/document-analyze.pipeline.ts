@@ -1,0 +1,174 @@
+/**
+ * `document.analyze`: prepare (normalise, count, chunk to fit the context window),
+ * summarize (one call per chunk, progress per chunk), combine (one summary), extract
+ * (key points, topics, sentiment, entities as validated JSON, repaired once if needed).
+ */
+import { AiError, countTokens, splitIntoChunks } from '../../ai/index.js';
+import { offlineNotice, type Pipeline, type PipelineStep, type StepContext } from '../pipeline.js';
+import { chunkBudget, documentChunks, normaliseText } from './document-text.js';
+import { checkExtraction, type Extraction } from './extraction.js';
+import { parseOrRepairJson } from './json-output.js';
+
+export interface DocumentAnalyzeInput {
+  name?: string;
+  text: string;
+  instructions?: string;
+}
+
+type Ctx = StepContext<DocumentAnalyzeInput>;
+
+export const documentAnalyzeInputSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['text'],
+  properties: {
+    name: { type: 'string', maxLength: 500 },
+    text: { type: 'string', minLength: 1, description: 'The document; split into chunks that fit the model, never cut off.' },
+    instructions: { type: 'string', maxLength: 4000, description: "Extra guidance, e.g. 'focus on risks'." },
+  },
+} as const;
+
+const system = (input: DocumentAnalyzeInput, task: string): string =>
+  [
+    `You analyse documents${input.name ? ` ("${input.name}")` : ''}. ${task}`,
+    input.instructions ? `Follow these instructions from the user: ${input.instructions}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+
+const prepare: PipelineStep<DocumentAnalyzeInput> = {
+  name: 'prepare',
+  async run(ctx) {
+    const text = normaliseText(ctx.input.text);
+    const chunks = documentChunks(ctx.input.text, ctx.contextTokens);
+    return {
+      characters: text.length,
+      tokens: countTokens(text),
+      chunks: chunks.length,
+      chunkTokens: chunks.map(countTokens),
+      chunkBudget: chunkBudget(ctx.contextTokens),
+    };
+  },
+};
+
+async function summariseChunk(ctx: Ctx, key: string, chunk: string, splitOnce: boolean): Promise<string> {
+  try {
+    const answer = await ctx.complete(key, {
+      messages: [
+        { role: 'system', content: system(ctx.input, 'Summarise the given part of a document faithfully and concisely.') },
+        { role: 'user', content: chunk },
+      ],
+    });
+    return answer.text.trim();
+  } catch (err) {
+    // The tokenizer's count is an estimate for other models: halve the chunk once.
+    if (!(err instanceof AiError && err.code === 'CONTEXT_LENGTH_EXCEEDED') || !splitOnce) throw err;
+    const halves = splitIntoChunks(chunk, Math.max(1, Math.ceil(countTokens(chunk) / 2)));
+    const parts: string[] = [];
+    for (const [i, half] of halves.entries()) parts.push(await summariseChunk(ctx, `${key}/part-${i}`, half, false));
+    return parts.join('\n');
+  }
+}
+
+const summarize: PipelineStep<DocumentAnalyzeInput> = {
+  name: 'summarize',
+  async run(ctx) {
+    const chunks = documentChunks(ctx.input.text, ctx.contextTokens);
+    const summaries: string[] = [];
+    for (const [i, chunk] of chunks.entries()) {
+      await ctx.progress(i, chunks.length, `Summarising chunk ${i + 1} of ${chunks.length}`);
+      summaries.push(await summariseChunk(ctx, `chunk-${i}`, chunk, true));
+    }
+    await ctx.progress(chunks.length, chunks.length, `Summarised ${chunks.length} of ${chunks.length} chunks`);
+    return { summaries };
+  },
+};
+
+/** Merges summaries, in groups that fit the context window, until one remains. */
+const combine: PipelineStep<DocumentAnalyzeInput> = {
+  name: 'combine',
+  async run(ctx) {
+    let parts = (ctx.outputs.summarize as { summaries: string[] }).summaries;
+    if (parts.length === 1) return { summary: parts[0]! };
+    const budget = chunkBudget(ctx.contextTokens);
+    for (let round = 0; parts.length > 1; round++) {
+      const groups = groupToFit(parts, budget);
+      const merged: string[] = [];
+      for (const [g, group] of groups.entries()) {
+        const answer = await ctx.complete(`round-${round}/group-${g}`, {
+          messages: [
+            { role: 'system', content: system(ctx.input, 'Combine these partial summaries of one document, in order, into one coherent summary.') },
+            { role: 'user', content: group.map((s, i) => `Part ${i + 1}:\n${s}`).join('\n\n') },
+          ],
+        });
+        merged.push(answer.text.trim());
+      }
+      parts = merged;
+    }
+    return { summary: parts[0]! };
+  },
+};
+
+function groupToFit(parts: string[], budget: number): string[][] {
+  const groups: string[][] = [];
+  let current: string[] = [];
+  let used = 0;
+  for (const part of parts) {
+    const t = countTokens(part) + 8;
+    if (current.length >= 2 && used + t > budget) {
+      groups.push(current);
+      current = [];
+      used = 0;
+    }
+    current.push(part);
+    used += t;
+  }
+  if (current.length > 0) groups.push(current);
+  // Always make progress: never one group per part forever.
+  return groups.length === parts.length && parts.length > 1 ? [parts] : groups;
+}
+
+const extract: PipelineStep<DocumentAnalyzeInput> = {
+  name: 'extract',
+  async run(ctx) {
+    const { summary } = ctx.outputs.combine as { summary: string };
+    const shape =
+      '{"keyPoints": string[], "topics": string[], "sentiment": "positive"|"neutral"|"negative"|"mixed", "entities": [{"name": string, "type": string}]}';
+    const answer = await ctx.complete('call', {
+      json: true,
+      messages: [
+        { role: 'system', content: system(ctx.input, `Extract structured facts. Reply with JSON only, shaped as ${shape}.`) },
+        { role: 'user', content: summary },
+      ],
+    });
+    return parseOrRepairJson<Extraction>(ctx as StepContext<unknown>, 'call', answer.text, checkExtraction, shape);
+  },
+};
+
+export const documentAnalyzePipeline: Pipeline<DocumentAnalyzeInput> = {
+  kind: 'document.analyze',
+  description: 'Summarises a document of any length (chunked to fit the model) and extracts key points, topics, sentiment and entities.',
+  stepNames: ['prepare', 'summarize', 'combine', 'extract'],
+  inputSchema: documentAnalyzeInputSchema as unknown as Record<string, unknown>,
+  validate(input, limits) {
+    const bytes = Buffer.byteLength(input.text);
+    if (bytes > limits.maxDocumentBytes) return [[['text'], `is ${bytes} bytes; at most ${limits.maxDocumentBytes} are accepted`]];
+    if (normaliseText(input.text).length === 0) return [[['text'], 'has no text once whitespace is removed']];
+    return [];
+  },
+  steps: () => [prepare, summarize, combine, extract],
+  result(outputs, _input, meta) {
+    const prepared = outputs.prepare as { chunks: number };
+    const extraction = outputs.extract as Extraction;
+    return {
+      summary: (outputs.combine as { summary: string }).summary,
+      keyPoints: extraction.keyPoints,
+      topics: extraction.topics,
+      sentiment: extraction.sentiment,
+      entities: extraction.entities,
+      chunks: prepared.chunks,
+      model: meta.model,
+      ...offlineNotice(meta),
+    };
+  },
+};

@@ -1,0 +1,33 @@
+/**
+ * `{{variables.x}}` and `{{steps.NAME}}` templating for chain prompts. References are
+ * checked at submission (unknown variable, a step that does not run earlier) so that a
+ * job never fails halfway through for a typo.
+ */
+const REF = /\{\{\s*(variables|steps)\.([A-Za-z0-9_-]+)\s*\}\}/g;
+const ANY_BRACES = /\{\{([^}]*)\}\}/g;
+
+export interface TemplateRef {
+  scope: 'variables' | 'steps';
+  name: string;
+}
+
+export function templateRefs(template: string): TemplateRef[] {
+  return [...template.matchAll(REF)].map((m) => ({ scope: m[1] as TemplateRef['scope'], name: m[2]! }));
+}
+
+/** Placeholders that are not `{{variables.x}}` or `{{steps.NAME}}`. */
+export function malformedPlaceholders(template: string): string[] {
+  return [...template.matchAll(ANY_BRACES)].map((m) => m[0]).filter((p) => !new RegExp(REF.source).test(p));
+}
+
+export function renderTemplate(
+  template: string,
+  variables: Readonly<Record<string, unknown>>,
+  steps: Readonly<Record<string, unknown>>,
+): string {
+  return template.replace(REF, (_m, scope: string, name: string) => {
+    const value = scope === 'variables' ? variables[name] : steps[name];
+    if (value === undefined) return '';
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  });
+}

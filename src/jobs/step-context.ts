@@ -1,0 +1,68 @@
+/**
+ * The StepContext a pipeline step runs with. AI calls are checkpointed by key so that a
+ * resumed or retried job reuses answers it already paid for; usage is added to the step
+ * and the job and saved right after each call, so it survives a crash.
+ */
+import type { AiProvider, CompletionRequest, CompletionResult } from '../ai/index.js';
+import type { StepDoc } from '../db/job-docs.js';
+import type { LeasedJob } from './leased-job.js';
+import type { StepContext } from './pipeline.js';
+import { makeProgress } from './progress.js';
+import { RunInterrupted } from './run-interrupted.js';
+import { addUsage, usageOfCall, type PriceTable } from './usage.js';
+
+interface StoredAnswer {
+  text: string;
+  model: string;
+  offline: boolean;
+  usage: CompletionResult['usage'];
+}
+
+export interface StepContextDeps<TInput> {
+  job: LeasedJob;
+  stepIndex: number;
+  input: TInput;
+  outputs: Readonly<Record<string, unknown>>;
+  signal: AbortSignal;
+  ai: AiProvider;
+  contextTokens: number;
+  prices: PriceTable;
+  /** True once the worker is draining: stop before the next call. */
+  isDraining: () => boolean;
+}
+
+export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepContext<TInput> {
+  const { job, stepIndex } = deps;
+  const step = (): StepDoc => job.doc.steps[stepIndex]!;
+  const stepName = step().name;
+
+  return {
+    jobId: job.id,
+    input: deps.input,
+    outputs: deps.outputs,
+    signal: deps.signal,
+    contextTokens: deps.contextTokens,
+    model: deps.ai.model,
+    offline: deps.ai.name === 'offline',
+
+    async complete(key: string, request: Omit<CompletionRequest, 'signal'>): Promise<CompletionResult> {
+      const checkpointKey = `${stepName}/${key}`;
+      const stored = (await job.stores.checkpoints.get(job.id, checkpointKey)) as StoredAnswer | undefined;
+      if (stored) return { ...stored, attempts: 0 };
+      if (deps.isDraining()) throw new RunInterrupted('drain');
+      deps.signal.throwIfAborted();
+      const result = await deps.ai.complete({ ...request, signal: deps.signal });
+      const answer: StoredAnswer = { text: result.text, model: result.model, offline: result.offline, usage: result.usage };
+      await job.stores.checkpoints.put(job.id, checkpointKey, answer);
+      const usage = usageOfCall(result, deps.prices);
+      await job.saveStep({ ...step(), usage: addUsage(step().usage, usage) }, { usage: addUsage(job.doc.usage, usage) });
+      return result;
+    },
+
+    async progress(completed: number, total: number, message: string): Promise<void> {
+      const updated: StepDoc = { ...step(), message, progress: makeProgress(completed, total, message) };
+      await job.saveStep(updated);
+      await job.emit('STEP_PROGRESS', { step: updated, message: job.doc.progress.message ?? message });
+    },
+  };
+}

@@ -1,0 +1,19 @@
+/** Relay-style connections from a page of items and a cursor function. */
+export interface Connection<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
+
+export function toConnection<D, T>(
+  page: { items: D[]; hasNextPage: boolean; totalCount: number },
+  cursorOf: (d: D) => string,
+  map: (d: D) => T,
+): Connection<T> {
+  const edges = page.items.map((d) => ({ cursor: cursorOf(d), node: map(d) }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.length > 0 ? edges[edges.length - 1]!.cursor : null },
+    totalCount: page.totalCount,
+  };
+}

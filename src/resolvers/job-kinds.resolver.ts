@@ -1,0 +1,17 @@
+/** `jobKinds`: the pipelines this deployment runs, with their steps and input schema. */
+import { Ctx, Query, Resolver } from 'type-graphql';
+import { JobKind } from '../schema/index.js';
+import type { GraphQLContext } from './context.js';
+
+@Resolver(() => JobKind)
+export class JobKindsResolver {
+  @Query(() => [JobKind], { description: 'The pipelines this deployment runs, with their steps.' })
+  jobKinds(@Ctx() ctx: GraphQLContext): JobKind[] {
+    return ctx.services.jobs.kinds().map((p) => ({
+      name: p.kind,
+      description: p.description,
+      steps: [...p.stepNames],
+      inputSchema: p.inputSchema,
+    }));
+  }
+}

@@ -1,0 +1,69 @@
+/** Job queries and mutations, and Job's relational fields (batch, events). */
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { encodeCursor } from '../jobs/job-service.js';
+import type { JobStatusValue } from '../jobs/job-docs.js';
+import { Batch, Job, JobConnection, JobEvent, JobEventsArgs, JobFilter, PageArgs, SubmitJobInput } from '../schema/index.js';
+import { toConnection } from './connection.js';
+import type { GraphQLContext } from './context.js';
+import { toBatch, toJobEvent, toJobObject, type JobObject } from './mappers.js';
+
+@Resolver(() => Job)
+export class JobResolver {
+  @Query(() => Job, { nullable: true, description: 'The job, or null when it does not exist or belongs to another tenant.' })
+  async job(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<JobObject | null> {
+    const doc = await ctx.services.jobs.getJob(ctx.tenant._id, id);
+    return doc ? toJobObject(doc) : null;
+  }
+
+  @Query(() => JobConnection, { description: "The tenant's jobs, newest first." })
+  async jobs(
+    @Arg('filter', () => JobFilter, { nullable: true }) filter: JobFilter | null,
+    @Args(() => PageArgs) page: PageArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<JobConnection> {
+    const result = await ctx.services.jobs.listJobs(
+      ctx.tenant._id,
+      {
+        status: (filter?.status ?? undefined) as JobStatusValue[] | undefined,
+        kind: filter?.kind ?? undefined,
+        batchId: filter?.batchId ?? undefined,
+        createdAfter: filter?.createdAfter ?? undefined,
+        createdBefore: filter?.createdBefore ?? undefined,
+      },
+      page.first,
+      page.after,
+    );
+    return toConnection(result, (d) => encodeCursor({ createdAt: d.createdAt, id: d._id }), toJobObject) as JobConnection;
+  }
+
+  @Mutation(() => Job, {
+    description:
+      'Enqueues one job and returns at once. With an idempotencyKey that this tenant used before, returns the job made then and enqueues nothing; the same key with a different kind or input is a CONFLICT error.',
+  })
+  async submitJob(@Arg('input', () => SubmitJobInput) input: SubmitJobInput, @Ctx() ctx: GraphQLContext): Promise<JobObject> {
+    return toJobObject(await ctx.services.jobs.submit(ctx.tenant._id, input));
+  }
+
+  @Mutation(() => Job, { description: 'Cancels a queued, running or retrying job; a running job stops within seconds.' })
+  async cancelJob(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<JobObject> {
+    return toJobObject(await ctx.services.jobs.cancel(ctx.tenant._id, id));
+  }
+
+  @Mutation(() => Job, { description: 'Runs a FAILED or CANCELLED job again, from its first step that did not succeed.' })
+  async retryJob(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<JobObject> {
+    return toJobObject(await ctx.services.jobs.retry(ctx.tenant._id, id));
+  }
+
+  @FieldResolver(() => Batch, { nullable: true })
+  async batch(@Root() job: JobObject, @Ctx() ctx: GraphQLContext): Promise<Batch | null> {
+    if (!job.batchId) return null;
+    const view = await ctx.services.jobs.getBatch(ctx.tenant._id, job.batchId);
+    return view ? toBatch(view) : null;
+  }
+
+  @FieldResolver(() => [JobEvent], { description: "The job's events in order, after afterSequence when given." })
+  async events(@Root() job: JobObject, @Args(() => JobEventsArgs) args: JobEventsArgs, @Ctx() ctx: GraphQLContext): Promise<JobEvent[]> {
+    const docs = await ctx.services.jobs.events(ctx.tenant._id, job.id, args.afterSequence);
+    return docs.map(toJobEvent);
+  }
+}

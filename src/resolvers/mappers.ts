@@ -1,0 +1,94 @@
+/**
+ * Stored documents → GraphQL objects. JSON text fields are parsed here, at the edge;
+ * ids the field resolvers need (batchId, tenantId) ride along as plain properties that
+ * the schema does not expose.
+ */
+import type { BatchView } from '../jobs/job-service.js';
+import type { JobDoc, JobErrorDoc, JobEventDoc, StepDoc, StepSnapshotDoc } from '../jobs/job-docs.js';
+import { batchProgressMessage, makeProgress } from '../jobs/progress.js';
+import { Batch, BatchStatus, Job, JobError, JobErrorCode, JobEvent, JobEventType, JobStatus, JobStep, StepStatus } from '../schema/index.js';
+
+export type JobObject = Job & { batchId: string | null };
+
+const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
+
+export function toJobError(e: JobErrorDoc | null): JobError | null {
+  if (!e) return null;
+  return { code: e.code as JobErrorCode, message: e.message, retryable: e.retryable, step: e.step, at: e.at };
+}
+
+export function toJobStep(s: StepDoc | StepSnapshotDoc): JobStep {
+  return {
+    index: s.index,
+    name: s.name,
+    status: s.status as StepStatus,
+    message: s.message,
+    progress: s.progress,
+    attempts: s.attempts,
+    startedAt: s.startedAt,
+    finishedAt: s.finishedAt,
+    durationMs: s.durationMs,
+    output: 'output' in s ? parseJson(s.output) : null,
+    error: toJobError(s.error),
+    usage: s.usage,
+  };
+}
+
+export function toJobObject(doc: JobDoc): JobObject {
+  return {
+    id: doc._id,
+    tenantId: doc.tenantId,
+    batchId: doc.batchId,
+    kind: doc.kind,
+    status: doc.status as JobStatus,
+    input: parseJson(doc.input),
+    result: parseJson(doc.result),
+    error: toJobError(doc.error),
+    progress: doc.progress,
+    steps: doc.steps.map(toJobStep),
+    attempt: doc.attempt,
+    maxAttempts: doc.maxAttempts,
+    priority: doc.priority,
+    idempotencyKey: doc.idempotencyKey,
+    metadata: parseJson(doc.metadata),
+    usage: doc.usage,
+    createdAt: doc.createdAt,
+    startedAt: doc.startedAt,
+    finishedAt: doc.finishedAt,
+  };
+}
+
+export function toJobEvent(doc: JobEventDoc): JobEvent {
+  return {
+    id: doc._id,
+    jobId: doc.jobId,
+    sequence: doc.sequence,
+    type: doc.type as JobEventType,
+    at: doc.at,
+    step: doc.step ? toJobStep(doc.step) : null,
+    progress: doc.progress,
+    message: doc.message,
+  };
+}
+
+export function toBatch(view: BatchView): Batch {
+  const { doc, counts } = view;
+  const finished = counts.SUCCEEDED + counts.FAILED + counts.CANCELLED;
+  return {
+    id: doc._id,
+    status: view.status as BatchStatus,
+    total: doc.total,
+    queued: counts.QUEUED + counts.RETRYING,
+    running: counts.RUNNING,
+    succeeded: counts.SUCCEEDED,
+    failed: counts.FAILED,
+    cancelled: counts.CANCELLED,
+    progress: makeProgress(finished, doc.total, batchProgressMessage(finished, doc.total)),
+    // Resolved by Batch.usage's field resolver; a placeholder keeps the object complete.
+    usage: undefined as never,
+    idempotencyKey: doc.idempotencyKey,
+    metadata: parseJson(doc.metadata),
+    createdAt: doc.createdAt,
+    finishedAt: doc.finishedAt,
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The three subscriptions. Each `subscribe` checks the caller's tenant and returns an
+ * async iterable from LiveJobs; the handler maps each payload to its GraphQL object.
+ */
+import { Arg, ID, Int, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import type { JobEventDoc } from '../jobs/job-docs.js';
+import type { BatchView } from '../jobs/job-service.js';
+import { Batch, JobEvent } from '../schema/index.js';
+import type { GraphQLContext } from './context.js';
+import { toBatch, toJobEvent } from './mappers.js';
+
+type Data<A> = SubscribeResolverData<unknown, A, GraphQLContext>;
+
+function live(ctx: GraphQLContext) {
+  if (!ctx.services.live) throw new Error('subscriptions are served by API processes only');
+  return ctx.services.live;
+}
+
+@Resolver()
+export class SubscriptionsResolver {
+  @Subscription(() => JobEvent, {
+    description:
+      'Every event of one job, in order of sequence, ending after its terminal event. With afterSequence, the events after that sequence number that were already emitted are sent first, so a client that reconnects misses nothing.',
+    subscribe: ({ args, context }: Data<{ jobId: string; afterSequence?: number | null }>) =>
+      live(context).jobEvents(context.tenant._id, args.jobId, args.afterSequence),
+  })
+  jobEvents(
+    @Root() event: JobEventDoc,
+    @Arg('jobId', () => ID) _jobId: string,
+    @Arg('afterSequence', () => Int, { nullable: true }) _afterSequence?: number,
+  ): JobEvent {
+    return toJobEvent(event);
+  }
+
+  @Subscription(() => Batch, {
+    description: 'The batch, each time one of its jobs changes status, until the batch completes.',
+    subscribe: ({ args, context }: Data<{ batchId: string }>) => live(context).batchProgress(context.tenant._id, args.batchId),
+  })
+  batchProgress(@Root() view: BatchView, @Arg('batchId', () => ID) _batchId: string): Batch {
+    return toBatch(view);
+  }
+
+  @Subscription(() => JobEvent, {
+    description: 'Every job event of the calling tenant.',
+    subscribe: ({ context }: Data<Record<string, never>>) => live(context).tenantJobEvents(context.tenant._id),
+  })
+  tenantJobEvents(@Root() event: JobEventDoc): JobEvent {
+    return toJobEvent(event);
+  }
+}

@@ -111,32 +111,23 @@ export class JobsRepository {
     return out;
   }
 
-  /** Usage summed over the jobs matching `match` (a tenant's, or a batch's). */
+  /**
+   * Usage summed over the jobs matching `match` (a tenant's, or a batch's). Summed here
+   * rather than with `$group`: FerretDB v1 returns 0 for some `$sum`s over nested fields.
+   */
   async sumUsage(match: Filter<JobDoc>): Promise<UsageDoc> {
-    const [row] = await this.collection
-      .aggregate<{ calls: number; promptTokens: number; completionTokens: number; totalTokens: number; costUsd: number }>([
-        { $match: match },
-        {
-          $group: {
-            _id: null,
-            calls: { $sum: '$usage.calls' },
-            promptTokens: { $sum: '$usage.promptTokens' },
-            completionTokens: { $sum: '$usage.completionTokens' },
-            totalTokens: { $sum: '$usage.totalTokens' },
-            costUsd: { $sum: '$usage.costUsd' },
-          },
-        },
-      ])
-      .toArray();
-    // A job whose cost is unknown (a model without a price) makes the sum unknown too.
-    const unpriced = await this.collection.countDocuments({ ...match, 'usage.costUsd': null } as Filter<JobDoc>);
-    return {
-      calls: row?.calls ?? 0,
-      promptTokens: row?.promptTokens ?? 0,
-      completionTokens: row?.completionTokens ?? 0,
-      totalTokens: row?.totalTokens ?? 0,
-      costUsd: unpriced > 0 ? null : round6(row?.costUsd ?? 0),
-    };
+    const total: UsageDoc = { calls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 };
+    let unpriced = false;
+    for await (const { usage } of this.collection.find(match, { projection: { usage: 1 } })) {
+      total.calls += usage.calls;
+      total.promptTokens += usage.promptTokens;
+      total.completionTokens += usage.completionTokens;
+      total.totalTokens += usage.totalTokens;
+      // A job whose cost is unknown (a model without a price) makes the sum unknown too.
+      if (usage.costUsd === null) unpriced = true;
+      else total.costUsd = total.costUsd! + usage.costUsd;
+    }
+    return { ...total, costUsd: unpriced ? null : round6(total.costUsd!) };
   }
 }
 

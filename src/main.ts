@@ -65,7 +65,13 @@ async function shutdown(signal: string): Promise<void> {
   }, config.shutdownTimeoutMs + 5_000);
   deadline.unref();
   // Worker parts and the API drain in parallel; the database closes after both.
-  const results = await Promise.allSettled(parts.map((p) => p.stop()));
+  const results = await Promise.allSettled(
+    parts.map(async (p) => {
+      const t0 = Date.now();
+      await p.stop();
+      logger.info({ part: p.name, ms: Date.now() - t0 }, 'stopped');
+    }),
+  );
   results.forEach((r, i) => {
     if (r.status === 'rejected') logger.error({ err: r.reason, part: parts[i]!.name }, 'stopping failed');
   });

@@ -26,6 +26,8 @@ export interface LocalMongoOptions {
   /** Where progress lines go (building, starting); stderr by default. */
   log?: (line: string) => void;
   readyTimeoutMs?: number;
+  /** A fixed port (e.g. to restart a server where clients expect it); a free one by default. */
+  port?: number;
 }
 
 /** The project root: this file is src/db/ (tests) or dist/db/ (built). */
@@ -40,7 +42,7 @@ export async function findOrStartMongo(opts: LocalMongoOptions): Promise<LocalMo
   if (onPath('mongod')) {
     const dbPath = join(dataDir, 'mongod');
     mkdirSync(dbPath, { recursive: true });
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     log(`starting mongod on 127.0.0.1:${port} (data in ${dbPath})`);
     const child = spawn('mongod', ['--dbpath', dbPath, '--bind_ip', '127.0.0.1', '--port', String(port), '--quiet'], {
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -51,7 +53,7 @@ export async function findOrStartMongo(opts: LocalMongoOptions): Promise<LocalMo
   ensureFerretDbBuilt(log);
   const dir = join(dataDir, 'ferretdb');
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   log(`starting FerretDB (MongoDB wire protocol over SQLite) on 127.0.0.1:${port} (data in ${dir})`);
   const child = spawn(FERRETDB_BINARY, ['-listen', `127.0.0.1:${port}`, '-dir', dir, '-exit-on-stdin-close', '-log-level', 'error'], {
     // stdin stays an open pipe: when this process dies, FerretDB sees EOF and exits.

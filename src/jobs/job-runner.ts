@@ -64,6 +64,12 @@ export class JobRunner {
     this.draining = true;
   }
 
+  /** Resolves when nothing runs any more, or after `timeoutMs`. */
+  async idle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  }
+
   /** Aborts everything still running (after the drain grace period). */
   interruptAll(reason: StopReason): void {
     for (const id of this.active.keys()) this.interrupt(id, reason);
@@ -86,6 +92,7 @@ export class JobRunner {
       this.opts.leaseMs,
       () => controller.abort(new RunInterrupted('lease-lost')),
       onHeartbeat,
+      (write) => job.exclusive(write),
     );
     const timeout = setTimeout(() => controller.abort(new RunInterrupted('timeout')), this.opts.jobTimeoutMs);
     try {

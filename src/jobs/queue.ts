@@ -73,9 +73,22 @@ export class JobQueue {
     this.started = true;
   }
 
-  /** Takes no new jobs; waits up to `timeoutMs` for running handlers. */
-  async drain(timeoutMs: number): Promise<void> {
-    if (this.started) await this.agenda.drain({ timeout: timeoutMs, closeConnection: false });
-    else await this.agenda.stop(false);
+  /**
+   * Takes no new jobs, waits for `whenIdle` (the caller's own view of its running work),
+   * then unlocks jobs this process locked but had not started, so others take them now.
+   * Agenda's own drain is not waited on: with removeOnComplete it can miss the last
+   * completion and wait for its whole timeout.
+   */
+  async drain(whenIdle: () => Promise<void>): Promise<void> {
+    if (!this.started) return;
+    const stopTaking = new AbortController();
+    const drained = this.agenda.drain({ signal: stopTaking.signal, closeConnection: false });
+    try {
+      await whenIdle();
+    } finally {
+      stopTaking.abort();
+      await drained;
+      await this.agenda.stop(false);
+    }
   }
 }

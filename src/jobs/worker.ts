@@ -69,9 +69,13 @@ export async function startJobWorker(deps: RunnerDeps & { queue: JobQueue; logge
     async stop() {
       loops.forEach((l) => l.stop());
       runner.beginDrain();
-      const aborter = setTimeout(() => runner.interruptAll('drain'), opts.drainGraceMs);
-      await queue.drain(opts.drainGraceMs + 10_000);
-      clearTimeout(aborter);
+      await queue.drain(async () => {
+        // Steps stop at their next AI call; a call still in flight after the grace
+        // period is aborted, and its job released for another worker.
+        await runner.idle(opts.drainGraceMs);
+        runner.interruptAll('drain');
+        await runner.idle(5_000);
+      });
     },
   };
 }

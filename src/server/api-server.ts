@@ -46,6 +46,8 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: true,
+    // main.ts owns SIGTERM: it drains the worker too, then exits 0.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: development,
     formatError: createErrorFormatter({ development, logger }),
     plugins: [

@@ -1,0 +1,15 @@
+/** The import rules of ARCHITECTURE.md (see .dependency-cruiser.cjs) hold for src/. */
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+
+test('no import cycles, and the domain never imports GraphQL, storage rules hold', () => {
+  const res = spawnSync(process.execPath, [resolve(ROOT, 'node_modules', '.bin', 'depcruise'), 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  if (res.status !== 0) console.log(res.stdout, res.stderr);
+  expect(res.status).toBe(0);
+});

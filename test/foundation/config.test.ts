@@ -1,0 +1,61 @@
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+
+describe('configuration', () => {
+  test('defaults follow the contract', () => {
+    const c = loadConfig({});
+    expect(c.role).toBe('all');
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.port).toBe(4000);
+    expect(c.dataDir).toBe('./.data');
+    expect(c.mongodbUri).toBeUndefined();
+    expect(c.ai.provider).toBe('offline');
+    expect(c.ai.model).toBe('gpt-4o-mini');
+    expect(c.ai.timeoutMs).toBe(60_000);
+    expect(c.jobs.timeoutMs).toBe(1_800_000);
+    expect(c.jobs.concurrency).toBe(4);
+    expect(c.webhooks.retrySchedule).toEqual([0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+    expect(c.webhooks.timeoutMs).toBe(15_000);
+    expect(c.webhooks.allowPrivateUrls).toBe(false);
+    expect(c.webhooks.disableAfterMs).toBe(5 * 86_400_000);
+    expect(c.webhooks.maxPayloadBytes).toBe(262_144);
+    expect(c.logLevel).toBe('info');
+  });
+
+  test('the AI provider is openai when OPENAI_API_KEY is set', () => {
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-test' }).ai.provider).toBe('openai');
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-test', AI_PROVIDER: 'offline' }).ai.provider).toBe('offline');
+  });
+
+  test('AI_CONTEXT_TOKENS defaults to the model window, else 8192', () => {
+    expect(loadConfig({ OPENAI_MODEL: 'gpt-4o-mini' }).ai.contextTokens).toBe(128_000);
+    expect(loadConfig({ OPENAI_MODEL: 'some-local-model' }).ai.contextTokens).toBe(8192);
+    expect(loadConfig({ AI_CONTEXT_TOKENS: '4096' }).ai.contextTokens).toBe(4096);
+  });
+
+  test('the config object is frozen', () => {
+    const c = loadConfig({});
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.webhooks.retrySchedule)).toBe(true);
+  });
+
+  test.each([
+    ['PORT', 'abc', /PORT="abc" is invalid: expected a whole number from 0 to 65535/],
+    ['PORT', '70000', /PORT="70000"/],
+    ['ROLE', 'janitor', /ROLE="janitor" is invalid: expected one of api, worker, all/],
+    ['WEBHOOK_RETRY_SCHEDULE', '0s,5 minutes', /WEBHOOK_RETRY_SCHEDULE="0s,5 minutes" is invalid: expected a comma-separated list of durations/],
+    ['WEBHOOK_ALLOW_PRIVATE_URLS', 'maybe', /WEBHOOK_ALLOW_PRIVATE_URLS="maybe" is invalid: expected true or false/],
+    ['WEBHOOK_DISABLE_AFTER', 'forever', /WEBHOOK_DISABLE_AFTER="forever"/],
+    ['AI_TIMEOUT_MS', '-5', /AI_TIMEOUT_MS="-5"/],
+    ['MONGODB_URI', 'not a url', /MONGODB_URI="not a url" is invalid: expected an absolute URL/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL="loud"/],
+    ['AI_PROVIDER', 'gpt', /AI_PROVIDER="gpt"/],
+    ['AI_PRICES', '{"m":{"input":"free"}}', /AI_PRICES=/],
+  ])('%s=%s is refused with a message naming the variable', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  test('AI_PROVIDER=openai without a key or base URL is refused', () => {
+    expect(() => loadConfig({ AI_PROVIDER: 'openai' })).toThrow(/AI_PROVIDER="openai" is invalid: expected OPENAI_API_KEY/);
+  });
+});

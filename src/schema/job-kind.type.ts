@@ -1,0 +1,18 @@
+/** `JobKind`: a pipeline this deployment runs, with its steps and input schema. */
+import { Field, ObjectType } from 'type-graphql';
+import { JSONScalar } from './scalars.js';
+
+@ObjectType('JobKind')
+export class JobKind {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => [String])
+  steps!: string[];
+
+  @Field(() => JSONScalar, { description: "JSON Schema of the kind's input." })
+  inputSchema!: unknown;
+}

@@ -1,0 +1,46 @@
+/** `JobStep`: one step of a job's pipeline, with its own status, progress and usage. */
+import { Field, Int, ObjectType } from 'type-graphql';
+import { StepStatus } from './enums.js';
+import { JobError } from './job-error.type.js';
+import { Progress } from './progress.type.js';
+import { DateTimeScalar, JSONScalar } from './scalars.js';
+import { Usage } from './usage.type.js';
+
+@ObjectType('JobStep')
+export class JobStep {
+  @Field(() => Int)
+  index!: number;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => StepStatus)
+  status!: StepStatus;
+
+  @Field(() => String, { nullable: true })
+  message?: string | null;
+
+  @Field(() => Progress, { nullable: true })
+  progress?: Progress | null;
+
+  @Field(() => Int, { description: 'How many times this step was started.' })
+  attempts!: number;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  startedAt?: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  finishedAt?: Date | null;
+
+  @Field(() => Int, { nullable: true })
+  durationMs?: number | null;
+
+  @Field(() => JSONScalar, { nullable: true })
+  output?: unknown;
+
+  @Field(() => JobError, { nullable: true })
+  error?: JobError | null;
+
+  @Field(() => Usage)
+  usage!: Usage;
+}

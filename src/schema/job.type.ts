@@ -1,0 +1,72 @@
+/**
+ * `Job`: one run of a pipeline. The relational fields `batch`, `events(afterSequence)`
+ * and `webhookDeliveries` are added by resolvers with `@FieldResolver`, not here.
+ * `tenantId` is internal and never exposed.
+ */
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { JobStatus } from './enums.js';
+import { JobError } from './job-error.type.js';
+import { JobStep } from './job-step.type.js';
+import { Progress } from './progress.type.js';
+import { DateTimeScalar, JSONScalar } from './scalars.js';
+import { Usage } from './usage.type.js';
+
+@ObjectType('Job')
+export class Job {
+  @Field(() => ID)
+  id!: string;
+
+  /** Internal: the owning tenant. Not a GraphQL field. */
+  tenantId!: string;
+
+  @Field(() => String, { description: 'The pipeline, e.g. document.analyze.' })
+  kind!: string;
+
+  @Field(() => JobStatus)
+  status!: JobStatus;
+
+  @Field(() => JSONScalar)
+  input!: unknown;
+
+  @Field(() => JSONScalar, {
+    nullable: true,
+    description: 'The final result, kept with the job after it finishes.',
+  })
+  result?: unknown;
+
+  @Field(() => JobError, { nullable: true })
+  error?: JobError | null;
+
+  @Field(() => Progress)
+  progress!: Progress;
+
+  @Field(() => [JobStep])
+  steps!: JobStep[];
+
+  @Field(() => Int, { description: '1 on the first run.' })
+  attempt!: number;
+
+  @Field(() => Int)
+  maxAttempts!: number;
+
+  @Field(() => Int)
+  priority!: number;
+
+  @Field(() => String, { nullable: true })
+  idempotencyKey?: string | null;
+
+  @Field(() => JSONScalar, { nullable: true })
+  metadata?: unknown;
+
+  @Field(() => Usage, { description: 'Tokens and calls spent on this job, across all attempts.' })
+  usage!: Usage;
+
+  @Field(() => DateTimeScalar)
+  createdAt!: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  startedAt?: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  finishedAt?: Date | null;
+}

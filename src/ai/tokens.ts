@@ -1,5 +1,6 @@
 import { Tiktoken } from 'js-tiktoken/lite';
 import o200kBase from 'js-tiktoken/ranks/o200k_base';
+import { bytePairEncode, type RankLookup } from './bpe.js';
 import { splitParagraphs, splitSentences, splitWords } from './text-segments.js';
 
 /**
@@ -7,21 +8,72 @@ import { splitParagraphs, splitSentences, splitWords } from './text-segments.js'
  * models' tokenizers differ a little, so callers leave headroom under the context window.
  * The `lite` entry plus a bundled rank file loads with no network.
  */
-let encoder: Tiktoken | undefined;
+interface Encoder {
+  tiktoken: Tiktoken;
+  /** js-tiktoken's rank table (an internal field of the pinned 1.0.21); absent → its own encode. */
+  ranks: RankLookup | undefined;
+  pattern: RegExp;
+}
+let encoder: Encoder | undefined;
 
-/** Building the encoder parses ~200k ranks (tens of ms), so it is built once, on first use. */
-function getEncoder(): Tiktoken {
-  encoder ??= new Tiktoken(o200kBase);
+/** Building the encoder parses ~200k ranks (most of a second), so it is built once, on first use. */
+function getEncoder(): Encoder {
+  if (!encoder) {
+    const tiktoken = new Tiktoken(o200kBase);
+    const ranks = (tiktoken as unknown as { rankMap?: RankLookup }).rankMap;
+    encoder = {
+      tiktoken,
+      ranks: typeof ranks?.get === 'function' ? ranks : undefined,
+      pattern: new RegExp(o200kBase.pat_str, 'gu'),
+    };
+  }
   return encoder;
 }
 
-/** Special-token text such as "<|endoftext|>" in a document is counted as plain text, not rejected. */
-function encode(text: string): number[] {
-  return getEncoder().encode(text, [], []);
+const utf8 = new TextEncoder();
+
+/**
+ * Pre-tokenizes with the encoding's own pattern, then merges each pre-token with the fast
+ * BPE. Special-token text such as "<|endoftext|>" is encoded as plain text, not rejected.
+ */
+function encodePart(text: string): number[] {
+  const { tiktoken, ranks, pattern } = getEncoder();
+  if (!ranks) return tiktoken.encode(text, [], []);
+  const out: number[] = [];
+  for (const match of text.matchAll(pattern)) {
+    for (const token of bytePairEncode(utf8.encode(match[0]), ranks)) out.push(token);
+  }
+  return out;
+}
+
+/**
+ * Even the fast merge is quadratic in one pre-token's length, so a pathological run
+ * (100,000 "=" or a book of CJK without punctuation) is cut into pieces first. Ordinary
+ * text has no run this long and is counted exactly; a cut run may count a token more per
+ * cut than the real tokenizer, which errs on the safe side.
+ */
+/** Exported for tests, which compare it with js-tiktoken's own encode. */
+const LONG_RUN = /[\p{L}\p{M}]{512,}|[^\s\p{L}\p{N}]{512,}|\s{512,}/gu;
+const RUN_PIECE_CHARS = 256;
+
+export function encodeTokens(text: string): number[] {
+  const out: number[] = [];
+  const add = (part: string): void => {
+    for (const token of encodePart(part)) out.push(token);
+  };
+  let pos = 0;
+  for (const match of text.matchAll(LONG_RUN)) {
+    if (match.index > pos) add(text.slice(pos, match.index));
+    const chars = Array.from(match[0]);
+    for (let i = 0; i < chars.length; i += RUN_PIECE_CHARS) add(chars.slice(i, i + RUN_PIECE_CHARS).join(''));
+    pos = match.index + match[0].length;
+  }
+  if (pos < text.length) add(text.slice(pos));
+  return out;
 }
 
 export function countTokens(text: string): number {
-  return text.length === 0 ? 0 : encode(text).length;
+  return text.length === 0 ? 0 : encodeTokens(text).length;
 }
 
 interface Unit {
@@ -40,56 +92,73 @@ export function splitIntoChunks(text: string, maxTokens: number): string[] {
     throw new RangeError(`maxTokens must be an integer >= 1, got ${maxTokens}`);
   }
   if (text.length === 0) return [];
-  const whole = countTokens(text);
-  if (whole <= maxTokens) return [text];
-  return pack(toUnits(text, maxTokens, 0), maxTokens);
+  const tokens = countTokens(text);
+  if (tokens <= maxTokens) return [text];
+  const units: Unit[] = [];
+  collectUnits({ text, tokens }, maxTokens, 0, units);
+  return pack(units, maxTokens);
 }
 
-type Level = (text: string) => string[];
-
 /** From coarsest to finest; below the last comes the cut at token boundaries. */
-const LEVELS: readonly Level[] = [splitParagraphs, splitSentences, splitWords];
+const LEVELS: ReadonlyArray<(text: string) => string[]> = [splitParagraphs, splitSentences, splitWords];
 
-/** Breaks `text` into pieces that each fit, going one level finer only where a piece is too big. */
-function toUnits(text: string, maxTokens: number, level: number): Unit[] {
+/** Breaks a too-big unit into pieces that each fit, going one level finer only where needed. */
+function collectUnits(unit: Unit, maxTokens: number, level: number, into: Unit[]): void {
   const split = LEVELS[level];
-  if (!split) return splitByTokens(text, maxTokens);
-  const units: Unit[] = [];
-  for (const piece of split(text)) {
-    if (piece.length === 0) continue;
-    const tokens = countTokens(piece);
-    if (tokens <= maxTokens) units.push({ text: piece, tokens });
-    else units.push(...toUnits(piece, maxTokens, level + 1));
+  if (!split) {
+    splitByTokens(unit, maxTokens, into);
+    return;
   }
-  return units;
+  const pieces = split(unit.text);
+  // Nothing to split at this level: go finer without counting the same text again.
+  if (pieces.length === 1) {
+    collectUnits(unit, maxTokens, level + 1, into);
+    return;
+  }
+  for (const text of pieces) {
+    const tokens = countTokens(text);
+    if (tokens <= maxTokens) into.push({ text, tokens });
+    else collectUnits({ text, tokens }, maxTokens, level + 1, into);
+  }
 }
 
 /**
- * Last resort for a single "word" longer than the limit (a URL, base64, a long run of
+ * Last resort for a single "word" longer than the limit (base64, hex, a long run of
  * symbols): cut at token boundaries, backing off where a cut would split a character, so
- * each piece is an exact substring. Only a window of the text is encoded per piece, which
- * keeps a huge unbroken string linear rather than quadratic. A single character that
+ * each piece is an exact substring. Only a window a little larger than one piece is
+ * encoded each time, which keeps a huge unbroken string linear. A single character that
  * alone needs more than `maxTokens` tokens (possible only for tiny limits) is kept whole.
  */
-function splitByTokens(text: string, maxTokens: number): Unit[] {
-  const enc = getEncoder();
-  const windowChars = maxTokens * 32 + 64;
-  const units: Unit[] = [];
+function splitByTokens(unit: Unit, maxTokens: number, into: Unit[]): void {
+  const enc = getEncoder().tiktoken;
+  const text = unit.text;
+  // Sized from this text's own characters per token, so one encode usually suffices.
+  const charsPerToken = text.length / Math.max(1, unit.tokens);
   let pos = 0;
   while (pos < text.length) {
-    const window = text.slice(pos, pos + windowChars);
-    const tokens = encode(window).slice(0, maxTokens);
+    let windowChars = Math.ceil(maxTokens * charsPerToken * 1.25) + 16;
+    let tokens = encodeTokens(text.slice(pos, pos + windowChars));
+    while (tokens.length <= maxTokens && pos + windowChars < text.length) {
+      windowChars *= 2;
+      tokens = encodeTokens(text.slice(pos, pos + windowChars));
+    }
+    tokens = tokens.slice(0, maxTokens);
     let piece = enc.decode(tokens);
-    // A decode ending mid-character yields U+FFFD and no longer matches the source.
-    while (tokens.length > 0 && !(text.startsWith(piece, pos) && countTokens(piece) <= maxTokens)) {
+    let count = -1;
+    // A decode ending mid-character yields U+FFFD and no longer matches the source; a
+    // prefix may also re-encode to a token more than the slice it came from.
+    while (tokens.length > 0) {
+      if (text.startsWith(piece, pos) && (count = countTokens(piece)) <= maxTokens) break;
       tokens.pop();
       piece = enc.decode(tokens);
     }
-    if (piece.length === 0) piece = String.fromCodePoint(text.codePointAt(pos) ?? 0);
-    units.push({ text: piece, tokens: countTokens(piece) });
+    if (tokens.length === 0) {
+      piece = String.fromCodePoint(text.codePointAt(pos) ?? 0);
+      count = countTokens(piece);
+    }
+    into.push({ text: piece, tokens: count });
     pos += piece.length;
   }
-  return units;
 }
 
 /**

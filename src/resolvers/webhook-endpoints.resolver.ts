@@ -4,7 +4,6 @@
  * webhooks domain. Another tenant's endpoint is null in queries and NOT_FOUND in mutations.
  */
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { encodeCursor } from '../db/page-cursor.js';
 import {
   CreatedWebhookEndpoint,
   CreateWebhookEndpointInput,
@@ -13,7 +12,8 @@ import {
   WebhookDeliveryConnection,
   WebhookEndpoint,
 } from '../schema/index.js';
-import type { EndpointWithSecret } from '../webhooks/index.js';
+import { encodeCursor, type EndpointWithSecret } from '../webhooks/index.js';
+import { toConnection } from './connection.js';
 import type { GraphQLContext } from './context.js';
 import { toWebhookDelivery, toWebhookEndpoint } from './webhook-mappers.js';
 
@@ -75,14 +75,6 @@ export class WebhookEndpointsResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<WebhookDeliveryConnection> {
     const page = await ctx.services.webhooks.deliveries.listForEndpoint(ctx.tenant._id, endpoint.id, args);
-    const edges = page.items.map((doc) => ({
-      cursor: encodeCursor({ createdAt: doc.createdAt, id: doc._id }),
-      node: toWebhookDelivery(doc),
-    }));
-    return {
-      edges,
-      pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
-      totalCount: page.totalCount,
-    };
+    return toConnection(page, (d) => encodeCursor({ createdAt: d.createdAt, id: d._id }), toWebhookDelivery) as WebhookDeliveryConnection;
   }
 }

@@ -37,11 +37,14 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   // One event reader per API process feeds every subscription it serves.
   const feed = new EventFeed({ db: services.db, logger: logger.child({ part: 'events' }), pollMs: config.events.pollMs, subscriberBuffer: config.events.subscriberBuffer });
   await feed.start();
-  services.domain.live = new LiveJobs(services.domain.jobs, feed);
+  services.domain.live = new LiveJobs(services.domain.jobs, feed, logger.child({ part: 'subscriptions' }));
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
   const ws = attachGraphQLWs(httpServer, schema, services);
+  // Completes open subscriptions, then closes every WebSocket with 1001; once.
+  let liveDrain: Promise<void> | null = null;
+  const drainLive = (): Promise<void> => (liveDrain ??= feed.stop().then(() => ws.dispose()));
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -52,8 +55,8 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     formatError: createErrorFormatter({ development, logger }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
-      // Draining completes open subscriptions first, then closes the sockets.
-      { serverWillStart: async () => ({ drainServer: async () => (await feed.stop(), await ws.dispose()) }) },
+      // For apollo.stop() called directly; close() has drained the WebSockets already.
+      { serverWillStart: async () => ({ drainServer: drainLive }) },
       ...(development ? [] : [ApolloServerPluginLandingPageDisabled()]),
     ],
   });
@@ -89,7 +92,15 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     url: `http://${host}:${port}/graphql`,
     port,
     httpServer,
-    close: () => apollo.stop(),
+    // The WebSockets are drained before Apollo's: its HTTP drain (run in parallel with
+    // the other drainServer hooks) ends every socket without a request in flight, which
+    // includes upgraded WebSocket sockets, so a client could see 1006 (abnormal closure)
+    // instead of its subscriptions completing or a 1001 close, whenever an event poll
+    // was in flight when SIGTERM came.
+    close: async () => {
+      await drainLive();
+      await apollo.stop();
+    },
   };
 }
 

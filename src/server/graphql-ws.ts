@@ -39,8 +39,10 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
           return false;
         }
       },
-      onSubscribe: (ctx) => {
-        const open = Object.keys(ctx.subscriptions).length;
+      onSubscribe: (ctx, id) => {
+        // graphql-ws registers the new subscription's id before calling onSubscribe, so
+        // it must not count itself: counting it allowed only MAX - 1 subscriptions.
+        const open = Object.keys(ctx.subscriptions).filter((other) => other !== id).length;
         if (open >= config.events.maxSubscriptionsPerConnection) {
           return [
             new GraphQLError(

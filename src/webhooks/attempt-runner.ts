@@ -1,0 +1,159 @@
+/**
+ * One attempt of one leased delivery: check the endpoint, claim the attempt number, sign,
+ * send, record, settle, and tell the endpoint's health. The dispatcher decides WHEN this
+ * runs and how many at once; this file decides WHAT one attempt does.
+ *
+ * Order matters for crash safety: the attempt row is claimed before the request goes out,
+ * and the outcome is recorded before the delivery is settled. A dispatcher that dies
+ * anywhere in between leaves a row that the next dispatcher settles from (or marks as
+ * interrupted): nothing is lost, and no attempt number is ever sent twice.
+ */
+import type { Logger } from '../log/logger.js';
+import {
+  attemptId,
+  type AttemptOutcome,
+  type WebhookAttemptDoc,
+  type WebhookAttemptsRepository,
+} from '../db/webhook-attempts.repository.js';
+import type { WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
+import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
+import type { EndpointHealth } from './endpoint-health.js';
+import type { WebhookSender } from './http-sender.js';
+import { settleAttempt, type SettlementPolicy } from './settlement.js';
+import { webhookHeaders } from './signing.js';
+
+export interface AttemptRunnerDeps {
+  endpoints: WebhookEndpointsRepository;
+  deliveries: WebhookDeliveriesRepository;
+  attempts: WebhookAttemptsRepository;
+  health: EndpointHealth;
+  sender: WebhookSender;
+  policy: SettlementPolicy;
+  /** This dispatcher's id, written on leases and attempt rows. */
+  owner: string;
+  /**
+   * An attempt row without an outcome older than this belongs to a dispatcher that died
+   * mid-attempt: one attempt's time limit plus a margin for the database writes.
+   */
+  orphanAfterMs: number;
+  logger: Logger;
+  now?: () => Date;
+}
+
+const INTERRUPTED: AttemptOutcome = {
+  ok: false,
+  durationMs: null,
+  statusCode: null,
+  error: 'interrupted: the dispatcher stopped before it recorded an outcome (the receiver may have got it)',
+  responseBody: null,
+  retryAfter: null,
+};
+
+/** The secrets that sign now: the current one, and the previous one within its grace period. */
+export function signingSecrets(endpoint: WebhookEndpointDoc, at: Date): string[] {
+  const previous =
+    endpoint.previousSecret !== null &&
+    endpoint.previousSecretExpiresAt !== null &&
+    endpoint.previousSecretExpiresAt.getTime() > at.getTime()
+      ? [endpoint.previousSecret]
+      : [];
+  return [endpoint.secret, ...previous];
+}
+
+export class AttemptRunner {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: AttemptRunnerDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Runs the next attempt of a delivery this dispatcher has leased. `mayStart` is asked
+   * right before the request would go out, so a stopping dispatcher starts nothing new.
+   */
+  async run(delivery: WebhookDeliveryDoc, signal: AbortSignal, mayStart: () => boolean): Promise<void> {
+    const { deliveries, attempts } = this.deps;
+    const endpoint = await this.deps.endpoints.findById(delivery.endpointId);
+    const blocked = whyNotDeliverable(endpoint);
+    if (blocked !== null || endpoint === null) {
+      await deliveries.failIfPending(delivery._id, blocked ?? 'endpoint not found');
+      return;
+    }
+    if (!mayStart()) {
+      await deliveries.release(delivery._id, this.deps.owner, this.now());
+      return;
+    }
+
+    const number = delivery.attemptCount + 1;
+    const at = this.now();
+    const row: WebhookAttemptDoc = {
+      _id: attemptId(delivery._id, number),
+      deliveryId: delivery._id,
+      tenantId: delivery.tenantId,
+      number,
+      at,
+      trigger: delivery.manualNext ? 'manual' : 'scheduled',
+      owner: this.deps.owner,
+      finishedAt: null,
+      ok: null,
+      durationMs: null,
+      statusCode: null,
+      error: null,
+      responseBody: null,
+      retryAfter: null,
+    };
+    if (!(await attempts.claim(row))) {
+      await this.recoverClaimed(delivery, row._id);
+      return;
+    }
+
+    const outcome = await this.deps.sender.send({
+      url: endpoint.url,
+      headers: { ...webhookHeaders({ msgId: delivery.messageId, timestamp: at, body: delivery.payload, secrets: signingSecrets(endpoint, at) }) },
+      body: delivery.payload,
+      signal,
+    });
+    const { gone: _gone, ...recorded } = outcome;
+    const finished = await attempts.finish(row._id, this.now(), recorded);
+    if (finished) await this.settle(delivery._id, finished);
+
+    if (outcome.ok) await this.deps.health.recordSuccess(endpoint);
+    // An attempt we aborted ourselves (shutdown) says nothing about the endpoint.
+    else if (!signal.aborted) await this.deps.health.recordFailure(endpoint, this.now(), outcome.statusCode);
+    this.deps.logger.debug(
+      { deliveryId: delivery._id, endpointId: endpoint._id, attempt: number, statusCode: outcome.statusCode, error: outcome.error },
+      'webhook attempt',
+    );
+  }
+
+  /**
+   * Attempt N was claimed before us: by a dispatcher racing us now (leave it be), or by
+   * one that finished it but did not settle, or died mid-attempt (settle on its behalf).
+   */
+  private async recoverClaimed(delivery: WebhookDeliveryDoc, id: string): Promise<void> {
+    let existing = await this.deps.attempts.findById(id);
+    if (existing === null) return;
+    if (existing.finishedAt === null) {
+      const age = this.now().getTime() - existing.at.getTime();
+      if (age < this.deps.orphanAfterMs) return; // in flight elsewhere; its owner settles it
+      existing = await this.deps.attempts.finish(id, this.now(), INTERRUPTED);
+      if (existing === null) return;
+      this.deps.logger.warn({ deliveryId: delivery._id, attempt: existing.number }, 'webhook attempt interrupted; continuing the schedule');
+    }
+    await this.settle(delivery._id, existing);
+  }
+
+  /** Applies a recorded attempt to its delivery, reading the delivery afresh. */
+  private async settle(deliveryId: string, attempt: WebhookAttemptDoc): Promise<void> {
+    const current = await this.deps.deliveries.findById(deliveryId);
+    if (current === null || current.attemptCount >= attempt.number) return;
+    await this.deps.deliveries.settle(deliveryId, attempt.number, settleAttempt(current, attempt, this.deps.policy));
+  }
+}
+
+/** Why a delivery cannot go to this endpoint any more, or null when it can. */
+function whyNotDeliverable(endpoint: WebhookEndpointDoc | null): string | null {
+  if (endpoint === null || endpoint.deletedAt !== null) return 'endpoint deleted';
+  if (!endpoint.enabled) return `endpoint disabled${endpoint.disabledReason ? `: ${endpoint.disabledReason}` : ''}`;
+  return null;
+}

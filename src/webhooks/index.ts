@@ -1,0 +1,164 @@
+/**
+ * The webhooks domain, composed: repositories (with their indexes), the endpoint
+ * service, the delivery queries, the outbox (the jobs domain's JobNotifier) and a factory
+ * for dispatchers (worker role). The API role never starts a dispatcher; a process with
+ * both roles gets a dispatcher that the outbox wakes as soon as it records something.
+ */
+import type { LookupFunction } from 'node:net';
+import type { Db } from 'mongodb';
+import type { Config } from '../config/index.js';
+import { JobsRepository } from '../db/jobs.repository.js';
+import { WebhookAttemptsRepository } from '../db/webhook-attempts.repository.js';
+import { WebhookDeliveriesRepository } from '../db/webhook-deliveries.repository.js';
+import { WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
+import type { Logger } from '../log/logger.js';
+import type { LookupAll } from './address-guard.js';
+import { AttemptRunner } from './attempt-runner.js';
+import { WebhookDeliveryQueries } from './deliveries.js';
+import { createWebhookDispatcher, newDispatcherOwner, type WebhookDispatcher } from './dispatcher.js';
+import { EndpointHealth } from './endpoint-health.js';
+import { WebhookEndpointService } from './endpoints.js';
+import { createWebhookSender } from './http-sender.js';
+import { WebhookOutbox } from './outbox.js';
+import type { SettlementPolicy } from './settlement.js';
+
+export type { WebhookDispatcher } from './dispatcher.js';
+export type { WebhookEndpointService, EndpointWithSecret, CreateEndpointInput, UpdateEndpointInput } from './endpoints.js';
+export type { WebhookDeliveryQueries, DeliveryPageArgs } from './deliveries.js';
+export type { WebhookOutbox } from './outbox.js';
+export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
+// The stored shapes, for layers that may not import src/db directly (resolvers).
+export type { WebhookEndpointDoc } from '../db/webhook-endpoints.repository.js';
+export type { WebhookDeliveryDoc, WebhookDeliveryStatusValue } from '../db/webhook-deliveries.repository.js';
+export type { WebhookAttemptDoc } from '../db/webhook-attempts.repository.js';
+/** The cursor of a delivery in an endpoint's `deliveries` connection. */
+export { encodeCursor } from '../db/page-cursor.js';
+
+/** ±20% on every retry delay, so endpoints that failed together are not retried together. */
+export const RETRY_JITTER = 0.2;
+/** The least wait after a timeout or a 429 (Svix's); a shorter schedule caps it. */
+export const THROTTLE_FLOOR_MS = 60_000;
+/** Added to the attempt time limit for a lease: the database writes around one attempt. */
+export const LEASE_MARGIN_MS = 30_000;
+
+export interface CreateWebhooksOptions {
+  db: Db;
+  config: Readonly<Config>;
+  logger: Logger;
+  /** How host names are resolved when an endpoint is registered; for tests. */
+  lookup?: LookupAll;
+  /** How host names are resolved when a dispatcher connects; for tests. */
+  connectLookup?: LookupFunction;
+}
+
+/** Overrides for one dispatcher, mostly for tests. */
+export interface DispatcherOverrides {
+  owner?: string;
+  leaseMarginMs?: number;
+  stopTimeoutMs?: number;
+  random?: () => number;
+}
+
+/** What resolvers use (through the GraphQL context). */
+export interface WebhookService {
+  endpoints: WebhookEndpointService;
+  deliveries: WebhookDeliveryQueries;
+  /** Also the JobNotifier that the jobs domain calls. */
+  outbox: WebhookOutbox;
+}
+
+export interface Webhooks extends WebhookService {
+  repositories: {
+    endpoints: WebhookEndpointsRepository;
+    deliveries: WebhookDeliveriesRepository;
+    attempts: WebhookAttemptsRepository;
+  };
+  /** A dispatcher for this process; call start() on it (worker role). */
+  createDispatcher(overrides?: DispatcherOverrides): WebhookDispatcher;
+}
+
+export async function createWebhooks(options: CreateWebhooksOptions): Promise<Webhooks> {
+  const { db, logger } = options;
+  const settings = options.config.webhooks;
+  const endpointsRepo = new WebhookEndpointsRepository(db);
+  const deliveriesRepo = new WebhookDeliveriesRepository(db);
+  const attemptsRepo = new WebhookAttemptsRepository(db);
+  await Promise.all([endpointsRepo.ensureIndexes(), deliveriesRepo.ensureIndexes(), attemptsRepo.ensureIndexes()]);
+
+  const jobs = new JobsRepository(db);
+  // Dispatchers of this process, woken when the outbox records deliveries.
+  const awake = new Set<WebhookDispatcher>();
+
+  const endpoints = new WebhookEndpointService({
+    endpoints: endpointsRepo,
+    deliveries: deliveriesRepo,
+    allowPrivateUrls: settings.allowPrivateUrls,
+    secretGraceMs: settings.secretGraceMs,
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+  });
+  const outbox = new WebhookOutbox({
+    endpoints: endpointsRepo,
+    deliveries: deliveriesRepo,
+    jobs,
+    retrySchedule: settings.retrySchedule,
+    maxPayloadBytes: settings.maxPayloadBytes,
+    onRecorded: () => awake.forEach((d) => d.wake()),
+    logger,
+  });
+  const health = new EndpointHealth({ endpoints: endpointsRepo, deliveries: deliveriesRepo, disableAfterMs: settings.disableAfterMs, logger });
+
+  function createDispatcher(overrides: DispatcherOverrides = {}): WebhookDispatcher {
+    const owner = overrides.owner ?? newDispatcherOwner();
+    const leaseMs = settings.timeoutMs + (overrides.leaseMarginMs ?? LEASE_MARGIN_MS);
+    const sender = createWebhookSender({
+      allowPrivate: settings.allowPrivateUrls,
+      timeoutMs: settings.timeoutMs,
+      ...(options.connectLookup ? { lookup: options.connectLookup } : {}),
+    });
+    const policy: SettlementPolicy = {
+      schedule: settings.retrySchedule,
+      jitter: RETRY_JITTER,
+      maxRetryAfterMs: settings.maxRetryAfterMs,
+      throttleFloorMs: THROTTLE_FLOOR_MS,
+      ...(overrides.random ? { random: overrides.random } : {}),
+    };
+    const runner = new AttemptRunner({
+      endpoints: endpointsRepo,
+      deliveries: deliveriesRepo,
+      attempts: attemptsRepo,
+      health,
+      sender,
+      policy,
+      owner,
+      // Past one attempt's limit plus half the margin, a row's owner is dead or stalled;
+      // still inside the lease, so one lease period is enough to recover.
+      orphanAfterMs: settings.timeoutMs + (overrides.leaseMarginMs ?? LEASE_MARGIN_MS) / 2,
+      logger,
+    });
+    const dispatcher = createWebhookDispatcher({
+      deliveries: deliveriesRepo,
+      runner,
+      owner,
+      concurrency: settings.concurrency,
+      perEndpointConcurrency: settings.perEndpointConcurrency,
+      pollMs: settings.pollMs,
+      leaseMs,
+      stopTimeoutMs: overrides.stopTimeoutMs ?? settings.timeoutMs + 1_000,
+      onStopped: async () => {
+        awake.delete(dispatcher);
+        await sender.close();
+      },
+      logger,
+    });
+    awake.add(dispatcher);
+    return dispatcher;
+  }
+
+  return {
+    endpoints,
+    deliveries: new WebhookDeliveryQueries(deliveriesRepo, attemptsRepo, jobs),
+    outbox,
+    repositories: { endpoints: endpointsRepo, deliveries: deliveriesRepo, attempts: attemptsRepo },
+    createDispatcher,
+  };
+}

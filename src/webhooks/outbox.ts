@@ -1,0 +1,178 @@
+/**
+ * The webhook outbox: when a job or batch finishes, one delivery record per subscribed,
+ * enabled endpoint of the tenant, each carrying the finished body. The dispatcher sends
+ * from these records, so a crash after this point loses nothing, and the jobs domain
+ * calls again (idempotently) for anything whose `webhooksPending` flag it could not clear.
+ *
+ * Repeating a call never duplicates: record ids derive from the endpoint and the event
+ * occurrence (job id + event type + finishedAt; a job retried later finishes again, and
+ * that is a new occurrence), and an insert of an existing id is a no-op.
+ */
+import { conflict, notFound } from '../errors/index.js';
+import type { Logger } from '../log/logger.js';
+import type { BatchDoc, JobDoc } from '../db/job-docs.js';
+import type { JobsRepository } from '../db/jobs.repository.js';
+import type { WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
+import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
+import type { JobNotifier } from '../jobs/notifier.js';
+import { jobEventType, subscribes, type WebhookEventType } from './event-types.js';
+import { batchEventKey, deliveryIdFor, jobEventKey, messageIdFor, testEventKey } from './ids.js';
+import { batchCounts, buildBatchPayload, buildJobPayload, buildTestPayload } from './payload.js';
+
+export interface OutboxDeps {
+  endpoints: WebhookEndpointsRepository;
+  deliveries: WebhookDeliveriesRepository;
+  /** For a batch's counts. */
+  jobs: JobsRepository;
+  /** WEBHOOK_RETRY_SCHEDULE: entry 0 is the delay before the first attempt. */
+  retrySchedule: readonly number[];
+  /** WEBHOOK_MAX_PAYLOAD_BYTES. */
+  maxPayloadBytes: number;
+  /** Called after new deliveries were recorded, so a dispatcher in this process can start at once. */
+  onRecorded?: () => void;
+  logger: Logger;
+  now?: () => Date;
+}
+
+interface EventToRecord {
+  tenantId: string;
+  type: WebhookEventType;
+  eventKey: string;
+  payload: string;
+  jobId: string | null;
+  batchId: string | null;
+  manual: boolean;
+}
+
+export class WebhookOutbox implements JobNotifier {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: OutboxDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async jobFinished(job: JobDoc): Promise<void> {
+    const type = jobEventType(job.status);
+    if (type === null) {
+      this.deps.logger.warn({ jobId: job._id, status: job.status }, 'jobFinished called for a job that has not finished; ignored');
+      return;
+    }
+    const endpoints = await this.subscribed(job.tenantId, type);
+    if (endpoints.length === 0) return;
+    // Built once: every endpoint, attempt and redelivery sends these very bytes.
+    const { body } = buildJobPayload(type, job, this.deps.maxPayloadBytes);
+    const eventKey = jobEventKey(job._id, type, job.finishedAt);
+    await this.record(endpoints, { tenantId: job.tenantId, type, eventKey, payload: body, jobId: job._id, batchId: job.batchId, manual: false });
+  }
+
+  async batchFinished(batch: BatchDoc): Promise<void> {
+    const type = 'batch.completed';
+    const endpoints = await this.subscribed(batch.tenantId, type);
+    if (endpoints.length === 0) return;
+    const eventKey = batchEventKey(batch._id, type, batch.finishedAt);
+    // A repeated call may count differently if jobs moved since; the first record wins.
+    const { body } = buildBatchPayload(batch, batchCounts(await this.deps.jobs.countByStatus(batch._id)));
+    await this.record(endpoints, { tenantId: batch.tenantId, type, eventKey, payload: body, jobId: null, batchId: batch._id, manual: false });
+  }
+
+  /** A `webhook.test` message to one endpoint, whatever its eventTypes: someone asked for it. */
+  async sendTest(endpoint: WebhookEndpointDoc): Promise<WebhookDeliveryDoc> {
+    assertReceiving(endpoint);
+    const eventKey = testEventKey();
+    const { body } = buildTestPayload(this.now());
+    const [delivery] = await this.record([endpoint], {
+      tenantId: endpoint.tenantId,
+      type: 'webhook.test',
+      eventKey,
+      payload: body,
+      jobId: null,
+      batchId: null,
+      manual: true,
+    });
+    return delivery!;
+  }
+
+  /**
+   * Sends the same message (same webhook-id, same body) again with a fresh schedule, its
+   * first attempt due now. The attempt log goes on numbering where it was.
+   */
+  async redeliver(delivery: WebhookDeliveryDoc): Promise<WebhookDeliveryDoc> {
+    const endpoint = await this.deps.endpoints.findById(delivery.endpointId);
+    if (endpoint === null || endpoint.deletedAt !== null || endpoint.tenantId !== delivery.tenantId) {
+      throw notFound('webhook endpoint', delivery.endpointId);
+    }
+    assertReceiving(endpoint);
+    let current: WebhookDeliveryDoc | null = delivery;
+    // attemptCount guards the write: an attempt settling meanwhile makes us re-read and retry.
+    for (let tries = 0; tries < 5 && current !== null; tries += 1) {
+      const first = this.firstAttemptAt();
+      const restarted = await this.deps.deliveries.updateIfAttemptCount(current._id, current.attemptCount, {
+        status: 'PENDING',
+        scheduleStart: current.attemptCount,
+        nextAttemptAt: first,
+        dueAt: first,
+        leaseOwner: null,
+        manualNext: true,
+        failureReason: null,
+        deliveredAt: null,
+      });
+      if (restarted) {
+        this.deps.onRecorded?.();
+        return (await this.deps.deliveries.findById(current._id)) ?? current;
+      }
+      current = await this.deps.deliveries.findById(current._id);
+    }
+    throw conflict(`webhook delivery ${delivery._id} is changing too fast to redeliver; try again`);
+  }
+
+  private async subscribed(tenantId: string, type: WebhookEventType): Promise<WebhookEndpointDoc[]> {
+    const endpoints = await this.deps.endpoints.listEnabled(tenantId);
+    return endpoints.filter((e) => subscribes(e.eventTypes, type));
+  }
+
+  private firstAttemptAt(): Date {
+    return new Date(this.now().getTime() + (this.deps.retrySchedule[0] ?? 0));
+  }
+
+  /** One delivery per endpoint; an existing one (a repeated call) is kept as it is. */
+  private async record(endpoints: readonly WebhookEndpointDoc[], event: EventToRecord): Promise<WebhookDeliveryDoc[]> {
+    const now = this.now();
+    const first = this.firstAttemptAt();
+    const docs = endpoints.map(
+      (endpoint): WebhookDeliveryDoc => ({
+        _id: deliveryIdFor(endpoint._id, event.eventKey),
+        tenantId: event.tenantId,
+        endpointId: endpoint._id,
+        messageId: messageIdFor(event.tenantId, event.eventKey),
+        eventType: event.type,
+        eventKey: event.eventKey,
+        jobId: event.jobId,
+        batchId: event.batchId,
+        payload: event.payload,
+        status: 'PENDING',
+        attemptCount: 0,
+        scheduleStart: 0,
+        nextAttemptAt: first,
+        dueAt: first,
+        leaseOwner: null,
+        manualNext: event.manual,
+        failureReason: null,
+        createdAt: now,
+        updatedAt: now,
+        deliveredAt: null,
+      }),
+    );
+    const inserted = await Promise.all(docs.map((doc) => this.deps.deliveries.insertIfAbsent(doc)));
+    if (inserted.some(Boolean)) this.deps.onRecorded?.();
+    return docs;
+  }
+}
+
+/** A disabled endpoint receives nothing, manual sends included: re-enable it first. */
+function assertReceiving(endpoint: WebhookEndpointDoc): void {
+  if (!endpoint.enabled) {
+    throw conflict(
+      `webhook endpoint ${endpoint._id} is disabled${endpoint.disabledReason ? ` (${endpoint.disabledReason})` : ''}; enable it with updateWebhookEndpoint first`,
+    );
+  }
+}

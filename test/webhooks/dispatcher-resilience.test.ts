@@ -1,0 +1,150 @@
+/**
+ * The dispatcher under trouble: a dead endpoint next to a healthy one, a dispatcher
+ * stopped between attempts or killed mid-attempt, two dispatchers racing on one
+ * database, and endpoints that keep failing.
+ */
+import { randomUUID } from 'node:crypto';
+import { attemptId } from '../../src/db/webhook-attempts.repository.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { createHarness, eventually, insertFinishedJob, settled, type Harness } from './webhook-harness.js';
+
+const receivers: WebhookReceiver[] = [];
+let harness: Harness | undefined;
+const tenant = (): string => `tenant-${randomUUID()}`;
+async function receiver(): Promise<WebhookReceiver> {
+  const r = await startWebhookReceiver();
+  receivers.push(r);
+  return r;
+}
+
+afterEach(async () => {
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+  await harness?.close();
+  harness = undefined;
+});
+
+it('a dead endpoint (connections hang) does not delay a healthy endpoint', async () => {
+  harness = await createHarness({ WEBHOOK_CONCURRENCY: '3', WEBHOOK_ENDPOINT_CONCURRENCY: '1', WEBHOOK_TIMEOUT_MS: '10000' });
+  const h = harness;
+  const dead = await receiver();
+  const healthy = await receiver();
+  dead.script(Array.from({ length: 10 }, () => ({ hang: true })));
+  const tenantId = tenant();
+  await h.webhooks.endpoints.create(tenantId, { url: dead.url });
+  await h.webhooks.endpoints.create(tenantId, { url: healthy.url });
+  // The dead endpoint's deliveries are recorded first, so they are due first.
+  for (let i = 0; i < 4; i += 1) await h.webhooks.outbox.jobFinished(await insertFinishedJob(h.testDb, tenantId));
+  const started = Date.now();
+  h.start({ stopTimeoutMs: 200 });
+
+  await healthy.waitFor(4, 3_000);
+  expect(Date.now() - started).toBeLessThan(3_000);
+  // The dead one holds one slot (its bound), however much is waiting for it.
+  expect(dead.requests).toHaveLength(1);
+});
+
+it('a dispatcher stopped between attempts: a new one finishes the schedule, no attempt number sent twice', async () => {
+  harness = await createHarness();
+  const h = harness;
+  const r = await receiver();
+  r.script([{ status: 500 }, { status: 500 }, { status: 200 }]);
+  const tenantId = tenant();
+  await h.webhooks.endpoints.create(tenantId, { url: r.url });
+  const job = await insertFinishedJob(h.testDb, tenantId);
+  await h.webhooks.outbox.jobFinished(job);
+  const [delivery] = await h.webhooks.deliveries.listForJob(tenantId, job._id);
+
+  const first = h.start({ owner: 'first' });
+  await eventually(async () => (await h.webhooks.repositories.deliveries.findById(delivery!._id))!.attemptCount === 1, 'attempt 1 settled');
+  await first.stop();
+  expect(r.requests).toHaveLength(1);
+
+  h.start({ owner: 'second' });
+  expect(await settled(h.webhooks, delivery!._id)).toMatchObject({ status: 'SUCCEEDED', attemptCount: 3 });
+  const attempts = await h.webhooks.deliveries.attempts(delivery!._id);
+  expect(attempts.map((a) => [a.number, a.owner, a.statusCode])).toEqual([
+    [1, 'first', 500],
+    [2, 'second', 500],
+    [3, 'second', 200],
+  ]);
+  expect(r.requests).toHaveLength(3);
+  expect(new Set(r.requests.map((q) => q.headers['webhook-id'])).size).toBe(1);
+});
+
+it('a dispatcher killed mid-attempt: the next one records the attempt as interrupted and goes on with the schedule', async () => {
+  harness = await createHarness();
+  const h = harness;
+  const r = await receiver();
+  const tenantId = tenant();
+  await h.webhooks.endpoints.create(tenantId, { url: r.url });
+  const job = await insertFinishedJob(h.testDb, tenantId);
+  await h.webhooks.outbox.jobFinished(job);
+  const [delivery] = await h.webhooks.deliveries.listForJob(tenantId, job._id);
+  // What a dispatcher that died after claiming attempt 1 leaves: the claim without an
+  // outcome, and a lease that has run out.
+  const longAgo = new Date(Date.now() - 120_000);
+  await h.webhooks.repositories.attempts.claim({
+    _id: attemptId(delivery!._id, 1), deliveryId: delivery!._id, tenantId, number: 1, at: longAgo, trigger: 'scheduled',
+    owner: 'dead', finishedAt: null, ok: null, durationMs: null, statusCode: null, error: null, responseBody: null, retryAfter: null,
+  });
+  await h.webhooks.repositories.deliveries.collection.updateOne({ _id: delivery!._id }, { $set: { leaseOwner: 'dead', dueAt: new Date(Date.now() - 1) } });
+
+  h.start({ owner: 'survivor' });
+  expect(await settled(h.webhooks, delivery!._id)).toMatchObject({ status: 'SUCCEEDED', attemptCount: 2 });
+  const attempts = await h.webhooks.deliveries.attempts(delivery!._id);
+  expect(attempts.map((a) => [a.number, a.owner, a.statusCode])).toEqual([
+    [1, 'dead', null],
+    [2, 'survivor', 200],
+  ]);
+  expect(attempts[0]!.error).toMatch(/^interrupted/);
+  // The schedule went on from the interruption: attempt 2 waited its 1 s (±20%).
+  expect(attempts[1]!.at.getTime() - attempts[0]!.finishedAt!.getTime()).toBeGreaterThanOrEqual(790);
+  expect(r.requests).toHaveLength(1);
+});
+
+it('two dispatchers on one database send each attempt once', async () => {
+  harness = await createHarness({ WEBHOOK_ENDPOINT_CONCURRENCY: '8', WEBHOOK_POLL_INTERVAL: '20ms' });
+  const h = harness;
+  const r = await receiver();
+  const tenantId = tenant();
+  await h.webhooks.endpoints.create(tenantId, { url: r.url });
+  const jobs = [];
+  for (let i = 0; i < 12; i += 1) jobs.push(await insertFinishedJob(h.testDb, tenantId));
+  h.start({ owner: 'one' });
+  h.start({ owner: 'two' });
+  await Promise.all(jobs.map((j) => h.webhooks.outbox.jobFinished(j)));
+
+  await r.waitFor(12, 5_000);
+  await eventually(async () => (await h.webhooks.repositories.deliveries.collection.countDocuments({ tenantId, status: 'SUCCEEDED' })) === 12, 'all delivered');
+  const ids = r.requests.map((q) => q.headers['webhook-id']);
+  expect(new Set(ids).size).toBe(12);
+  expect(ids).toHaveLength(12);
+  expect(await h.webhooks.repositories.attempts.collection.countDocuments({ tenantId })).toBe(12);
+});
+
+it('disables an endpoint that failed every delivery for WEBHOOK_DISABLE_AFTER, and a success in between resets the clock', async () => {
+  harness = await createHarness({ WEBHOOK_DISABLE_AFTER: '1s', WEBHOOK_RETRY_SCHEDULE: '0s,1200ms' });
+  const h = harness;
+  const failing = await receiver();
+  const flaky = await receiver();
+  failing.script([{ status: 500 }, { status: 500 }]);
+  flaky.script([{ status: 500 }, { status: 200 }]);
+  const tenantId = tenant();
+  const failingEndpoint = (await h.webhooks.endpoints.create(tenantId, { url: failing.url })).endpoint;
+  const flakyEndpoint = (await h.webhooks.endpoints.create(tenantId, { url: flaky.url })).endpoint;
+  await h.webhooks.outbox.jobFinished(await insertFinishedJob(h.testDb, tenantId));
+  h.start();
+
+  const disabled = await eventually(async () => {
+    const e = await h.webhooks.repositories.endpoints.findById(failingEndpoint._id);
+    return e && !e.enabled ? e : undefined;
+  }, 'the failing endpoint to be disabled', 6_000);
+  expect(disabled.disabledReason).toMatch(/every delivery failed since .* \(longer than 1s\)/);
+
+  await flaky.waitFor(2, 4_000);
+  const healthy = await eventually(async () => {
+    const e = await h.webhooks.repositories.endpoints.findById(flakyEndpoint._id);
+    return e && e.failingSince === null ? e : undefined;
+  }, 'the flaky endpoint to be healthy again');
+  expect(healthy.enabled).toBe(true);
+});

@@ -98,7 +98,14 @@ async function* run(opts: JobEventStreamOptions, live: AsyncIterableIterator<Job
       const step = await live.next();
       if (step.done) return undefined;
       const e = step.value;
-      if (e.sequence <= last) continue;
+      if (e.sequence <= last) {
+        // Already sent, or the client asked for an afterSequence past this event. A
+        // terminal event that is the job's latest must still end the stream: without
+        // this check a subscription with afterSequence beyond the job's last event never
+        // completed (it skipped the terminal event and waited for the feed to stop).
+        if (isTerminal(e) && (await latestIsTerminalAtOrBefore(events, jobId, last, isTerminal))) return undefined;
+        continue;
+      }
       if (e.sequence > last + 1) {
         const filled = await fillGap(events, jobId, last, e.sequence, gapWaitMs, gapRetryMs);
         for (let i = 0; i < filled.length; i++) {

@@ -2,9 +2,14 @@
  * The live views behind the GraphQL subscriptions, built on the process's one EventFeed.
  * Ownership is checked before anything is streamed: another tenant's job or batch is
  * NOT_FOUND, exactly like a missing one.
+ *
+ * At debug level each item is logged as it is handed on for sending ('job event sent',
+ * 'batch progress sent'), with the event's write time `at`, the send time `sentAt` and
+ * the difference: with the feed's 'job event dispatched' line, enough to measure latency.
  */
 import type { JobEventDoc, JobEventTypeValue } from '../db/job-docs.js';
 import { notFound } from '../errors/index.js';
+import type { Logger } from '../log/logger.js';
 import { unfinishedCount } from './batch-settlement.js';
 import type { EventFeed } from './event-feed.js';
 import { jobEventStream } from './job-event-stream.js';
@@ -14,19 +19,24 @@ import type { BatchView, JobService } from './job-service.js';
 const STATUS_CHANGES = new Set<JobEventTypeValue>(['QUEUED', 'STARTED', 'RETRY_SCHEDULED', 'SUCCEEDED', 'FAILED', 'CANCELLED']);
 
 export class LiveJobs {
-  constructor(private readonly jobs: JobService, private readonly feed: EventFeed) {}
+  constructor(
+    private readonly jobs: JobService,
+    private readonly feed: EventFeed,
+    private readonly logger?: Logger,
+  ) {}
 
-  async jobEvents(tenantId: string, jobId: string, afterSequence?: number | null): Promise<AsyncIterable<JobEventDoc>> {
+  async jobEvents(tenantId: string, jobId: string, afterSequence?: number | null): Promise<AsyncIterableIterator<JobEventDoc>> {
     if (!(await this.jobs.getJob(tenantId, jobId))) throw notFound('job', jobId);
-    return jobEventStream({ feed: this.feed, events: this.feed.events, jobId, afterSequence: afterSequence ?? 0 });
+    const stream = jobEventStream({ feed: this.feed, events: this.feed.events, jobId, afterSequence: afterSequence ?? 0 });
+    return this.logSends(stream, (e) => eventLog(e, 'jobEvents'), 'job event sent');
   }
 
-  tenantJobEvents(tenantId: string): AsyncIterable<JobEventDoc> {
-    return this.feed.subscribe({ tenantId });
+  tenantJobEvents(tenantId: string): AsyncIterableIterator<JobEventDoc> {
+    return this.logSends(this.feed.subscribe({ tenantId }), (e) => eventLog(e, 'tenantJobEvents'), 'job event sent');
   }
 
   /** The batch now, then again each time one of its jobs changes status; ends once all finished. */
-  async batchProgress(tenantId: string, batchId: string): Promise<AsyncIterable<BatchView>> {
+  async batchProgress(tenantId: string, batchId: string): Promise<AsyncIterableIterator<BatchView>> {
     // Subscribe before the first read so that no change in between is missed.
     const live = this.feed.subscribe({ batchId, tenantId });
     const first = await this.jobs.getBatch(tenantId, batchId);
@@ -35,25 +45,91 @@ export class LiveJobs {
       throw notFound('batch', batchId);
     }
     const jobs = this.jobs;
-    async function* stream(): AsyncGenerator<BatchView> {
+    /** The event after which the view was read: its `at` is logged with the send. */
+    let cause: JobEventDoc | null = null;
+    async function* run(): AsyncGenerator<BatchView, undefined, undefined> {
       try {
         let last = first!;
         yield last;
-        if (unfinishedCount(last.counts) === 0) return;
+        if (unfinishedCount(last.counts) === 0) return undefined;
         for await (const event of live) {
           if (!STATUS_CHANGES.has(event.type)) continue;
           const view = await jobs.getBatch(tenantId, batchId);
           if (!view || sameCounts(view, last)) continue;
           last = view;
+          cause = event;
           yield view;
-          if (unfinishedCount(view.counts) === 0) return;
+          if (unfinishedCount(view.counts) === 0) return undefined;
         }
+        return undefined;
       } finally {
         live.close();
       }
     }
-    return stream();
+    const gen = run();
+    // An async generator's return() waits while the generator is suspended on an await
+    // (here: the feed's next event), so an unsubscribe used to hold the feed subscription
+    // until the batch's next status change. Closing the feed subscription first ends
+    // that wait at once, as jobEventStream does.
+    const stream: AsyncIterableIterator<BatchView, undefined> = {
+      next: () => gen.next(),
+      return: () => {
+        live.close();
+        return gen.return(undefined);
+      },
+      throw: (err?: unknown) => {
+        live.close();
+        return gen.throw(err);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    return this.logSends(
+      stream,
+      (view) => ({
+        subscription: 'batchProgress',
+        batchId,
+        counts: view.counts,
+        ...(cause ? { jobId: cause.jobId, sequence: cause.sequence, type: cause.type, at: cause.at.toISOString() } : {}),
+      }),
+      'batch progress sent',
+    );
   }
+
+  /**
+   * Passes `source` through, logging each item at debug level as it is taken for sending.
+   * `return()` and `throw()` go straight to the source, so unsubscribing stays immediate.
+   */
+  private logSends<T>(
+    source: AsyncIterableIterator<T, undefined>,
+    describe: (item: T) => Record<string, unknown>,
+    msg: string,
+  ): AsyncIterableIterator<T, undefined> {
+    const logger = this.logger;
+    if (!logger) return source;
+    return {
+      next: async () => {
+        const step = await source.next();
+        if (!step.done && logger.isLevelEnabled('debug')) {
+          const sentAt = new Date();
+          const fields = describe(step.value);
+          const at = typeof fields.at === 'string' ? Date.parse(fields.at) : NaN;
+          logger.debug({ ...fields, sentAt: sentAt.toISOString(), ...(Number.isNaN(at) ? {} : { latencyMs: sentAt.getTime() - at }) }, msg);
+        }
+        return step;
+      },
+      return: () => source.return?.() ?? Promise.resolve({ done: true, value: undefined }),
+      ...(source.throw ? { throw: (err?: unknown) => source.throw!(err) } : {}),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+}
+
+function eventLog(e: JobEventDoc, subscription: string): Record<string, unknown> {
+  return { subscription, eventId: e._id, jobId: e.jobId, sequence: e.sequence, type: e.type, at: e.at.toISOString() };
 }
 
 function sameCounts(a: BatchView, b: BatchView): boolean {

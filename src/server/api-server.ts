@@ -42,9 +42,12 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   app.disable('x-powered-by');
   const httpServer = createServer(app);
   const ws = attachGraphQLWs(httpServer, schema, services);
-  // Completes open subscriptions, then closes every WebSocket with 1001; once.
+  // Closes every WebSocket with 1001 Going Away (which ends its subscriptions), then stops
+  // the feed; once. In this order a client never gets `complete` for a job that has not
+  // finished (jobEvents completes only after the terminal event): it gets 1001, the
+  // signal to resubscribe, with afterSequence, on another API process.
   let liveDrain: Promise<void> | null = null;
-  const drainLive = (): Promise<void> => (liveDrain ??= feed.stop().then(() => ws.dispose()));
+  const drainLive = (): Promise<void> => (liveDrain ??= ws.dispose().then(() => feed.stop()));
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,

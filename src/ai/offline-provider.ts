@@ -43,7 +43,7 @@ export function createOfflineProvider(opts: OfflineProviderOptions = {}): AiProv
 function textAnswer(source: string, maxTokens: number | undefined): string {
   const text = `${OFFLINE_MARKER} ${summarize(source, 2)}`;
   if (maxTokens === undefined || maxTokens < 1) return text;
-  return splitIntoChunks(text, maxTokens)[0] ?? '';
+  return splitIntoChunks(text, Math.floor(maxTokens))[0] ?? '';
 }
 
 const ANALYSIS_KEYS = ['keyPoints', 'topics', 'sentiment', 'entities'] as const;

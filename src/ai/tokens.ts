@@ -49,13 +49,13 @@ function encodePart(text: string): number[] {
 /**
  * Even the fast merge is quadratic in one pre-token's length, so a pathological run
  * (100,000 "=" or a book of CJK without punctuation) is cut into pieces first. Ordinary
- * text has no run this long and is counted exactly; a cut run may count a token more per
- * cut than the real tokenizer, which errs on the safe side.
+ * text has no run this long and is counted exactly; a cut run may differ from the real
+ * tokenizer by about a token per cut, which the callers' headroom absorbs.
  */
-/** Exported for tests, which compare it with js-tiktoken's own encode. */
 const LONG_RUN = /[\p{L}\p{M}]{512,}|[^\s\p{L}\p{N}]{512,}|\s{512,}/gu;
 const RUN_PIECE_CHARS = 256;
 
+/** The o200k_base tokens of `text` (exported for tests, which compare it with js-tiktoken's encode). */
 export function encodeTokens(text: string): number[] {
   const out: number[] = [];
   const add = (part: string): void => {

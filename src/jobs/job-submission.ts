@@ -151,16 +151,20 @@ async function insertOrLoad(d: JobsDomain, job: JobDoc): Promise<JobDoc> {
 async function enqueueNew(d: JobsDomain, jobs: JobDoc[]): Promise<JobDoc[]> {
   await d.stores.jobs.insertMany(jobs);
   for (const job of jobs) {
-    await d.stores.events.append({
-      jobId: job._id,
-      tenantId: job.tenantId,
-      batchId: job.batchId,
-      type: 'QUEUED',
-      step: null,
-      progress: job.progress,
-      message: 'Queued',
-      jobStatus: 'QUEUED',
-    });
+    // A job inserted just now has no events yet: its QUEUED event is number 1.
+    await d.stores.events.append(
+      {
+        jobId: job._id,
+        tenantId: job.tenantId,
+        batchId: job.batchId,
+        type: 'QUEUED',
+        step: null,
+        progress: job.progress,
+        message: 'Queued',
+        jobStatus: 'QUEUED',
+      },
+      0,
+    );
     await d.queue.enqueue(job._id, job.priority, job.createdAt);
   }
   return jobs;

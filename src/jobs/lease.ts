@@ -64,6 +64,10 @@ export async function releaseLease(stores: JobStores, held: HeldLease): Promise<
 /**
  * Renews every `leaseMs / 6`; calls `onLost` if the lease is taken over or cannot be
  * renewed for `leaseMs / 2`. Returns a stop function.
+ *
+ * `serialize` runs each renewal in line with the holder's other writes to the job
+ * document (see `LeasedJob.exclusive`): on FerretDB a renewal overlapping a save would
+ * write back the document as it was before the save, undoing it.
  */
 export function keepLeaseAlive(
   stores: JobStores,
@@ -71,8 +75,12 @@ export function keepLeaseAlive(
   leaseMs: number,
   onLost: (reason: string) => void,
   onRenewed?: () => void,
+  serialize: <T>(write: () => Promise<T>) => Promise<T> = (write) => write(),
 ): () => void {
+  const periodMs = Math.max(50, Math.floor(leaseMs / 6));
   let lastRenewed = Date.now();
+  let lastTick = Date.now();
+  let renewing = false;
   let stopped = false;
   const lose = (reason: string) => {
     if (stopped) return;
@@ -81,18 +89,35 @@ export function keepLeaseAlive(
     onLost(reason);
   };
   const timer = setInterval(async () => {
+    const now = Date.now();
+    // A tick far behind schedule means this process's event loop was blocked (a long
+    // synchronous task such as building the tokenizer, a GC pause): nothing of ours ran
+    // meanwhile, so renew first and let the result (conditional on our generation) decide,
+    // rather than giving up a lease that nobody else has taken.
+    const stalled = now - lastTick > 2 * periodMs;
+    lastTick = now;
     // A renewal that hangs must not keep us running past the point where others may take over.
-    if (Date.now() - lastRenewed > leaseMs / 2) return lose('the lease could not be renewed in time');
+    if (!stalled && now - lastRenewed > leaseMs / 2) return lose('the lease could not be renewed in time');
+    // One renewal at a time: piling more onto a slow database only makes it slower.
+    if (renewing) return;
+    renewing = true;
     try {
-      const ok = await renewLease(stores, held, leaseMs);
+      let sentAt = now;
+      const ok = await serialize(() => {
+        sentAt = Date.now();
+        return stopped ? Promise.resolve(true) : renewLease(stores, held, leaseMs);
+      });
       if (stopped) return;
       if (!ok) return lose('another worker took the job over');
-      lastRenewed = Date.now();
+      // The new expiry counts from when the renewal was sent, not from when it was answered.
+      lastRenewed = sentAt;
       onRenewed?.();
     } catch {
       // Retried on the next tick; the staleness check above decides when to give up.
+    } finally {
+      renewing = false;
     }
-  }, Math.max(50, Math.floor(leaseMs / 6)));
+  }, periodMs);
   timer.unref();
   return () => {
     stopped = true;

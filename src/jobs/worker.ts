@@ -6,6 +6,7 @@
  *   that died holding the job, a duplicate pickup that completed the Agenda record);
  * - outbox sweep: finishes webhook recording for jobs and batches a crash interrupted.
  */
+import { countTokens } from '../ai/index.js';
 import type { Logger } from '../log/logger.js';
 import { cancelClaimId } from './job-control.js';
 import { notifyFinished } from './job-finish.js';
@@ -30,6 +31,9 @@ export interface JobWorker {
 export async function startJobWorker(deps: RunnerDeps & { queue: JobQueue; logger: Logger }, opts: WorkerOptions): Promise<JobWorker> {
   const { stores, queue, logger } = deps;
   const runner = new JobRunner(deps, opts);
+  // Building the tokenizer blocks the event loop for a second or more. Do it before taking
+  // jobs: inside the first job it would stall the lease heartbeats of every job running.
+  countTokens('warm up');
   await queue.ensureIndexes();
   await queue.startProcessing(
     (jobId, agendaJob) =>

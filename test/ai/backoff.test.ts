@@ -38,7 +38,7 @@ describe('backoffDelayMs', () => {
 
   it('stays within bounds with the real random source', () => {
     for (let attempt = 1; attempt <= 8; attempt++) {
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < 50; i++) {
         const delay = backoffDelayMs(attempt, opts);
         expect(delay).toBeGreaterThanOrEqual(0);
         expect(delay).toBeLessThanOrEqual(Math.min(1_000, 100 * 2 ** (attempt - 1)));

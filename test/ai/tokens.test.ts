@@ -1,4 +1,7 @@
+import { Tiktoken } from 'js-tiktoken/lite';
+import o200kBase from 'js-tiktoken/ranks/o200k_base';
 import { countTokens, splitIntoChunks } from '../../src/ai/index.js';
+import { encodeTokens } from '../../src/ai/tokens.js';
 
 const sentence = (i: number) => `Sentence number ${i} talks about the weather in some city and what people did there. `;
 const paragraph = (p: number, sentences = 5) =>
@@ -18,6 +21,27 @@ describe('countTokens', () => {
     expect(countTokens('')).toBe(0);
     expect(countTokens('hello world')).toBe(2);
     expect(countTokens('a '.repeat(100))).toBeGreaterThan(50);
+  });
+
+  it('gives exactly the tokens js-tiktoken gives, on varied text', () => {
+    const reference = new Tiktoken(o200kBase);
+    const samples = [
+      'The quick brown fox jumps over the lazy dog. It\'s 2025; numbers like 1234567 and 3.14159!',
+      '東京は日本の首都であり、多くの人々が住んでいます。北京是中国的首都。서울은 한국의 수도입니다.',
+      'Emoji 😀👍🏽🇫🇷 🧑‍🚀 and accents: café, naïve, Ærøskøbing, Straße.',
+      'function foo(a, b) {\n\treturn a + b * 2; // comment\n}\n\n\n   indented\r\n',
+      'Base64: QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=, hex: deadbeef0123, url: https://example.com/a?b=c&d=e',
+      '<|endoftext|> special tokens stay plain text <|im_start|>',
+      '='.repeat(300) + ' ' + '-'.repeat(100) + '   ' + '\n'.repeat(50),
+    ];
+    for (const text of samples) expect(encodeTokens(text)).toEqual(reference.encode(text, [], []));
+  });
+
+  it('stays fast on pathological runs (one pre-token of 100,000 characters)', () => {
+    const started = Date.now();
+    expect(countTokens('='.repeat(100_000))).toBeGreaterThan(100);
+    expect(countTokens('東京は日本の首都であり多くの人々が住んでいます'.repeat(2_000))).toBeGreaterThan(10_000);
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it('counts special-token text as plain text instead of throwing', () => {

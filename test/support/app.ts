@@ -40,7 +40,7 @@ export const TEST_ENV: Record<string, string> = {
   EVENT_POLL_INTERVAL: '50ms',
   WEBHOOK_POLL_INTERVAL: '100ms',
   JOB_RETRY_DELAY: '200ms',
-  JOB_LEASE: '5s',
+  JOB_LEASE: '15s',
   WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
   SHUTDOWN_TIMEOUT: '10s',
 };

@@ -138,7 +138,12 @@ describe('what each answer does', () => {
       return e.enabled ? undefined : e;
     }, 'the endpoint to be disabled');
     expect(disabled.disabledReason).toMatch(/410 Gone/);
-    expect(await h.webhooks.repositories.deliveries.findById(later!._id)).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/^endpoint disabled: .*410/) });
+    // The endpoint is disabled first, then its pending deliveries are failed: wait for both.
+    const failedLater = await eventually(async () => {
+      const d = await h.webhooks.repositories.deliveries.findById(later!._id);
+      return d?.status === 'FAILED' ? d : undefined;
+    }, 'the pending delivery to fail');
+    expect(failedLater).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/^endpoint disabled: .*410/) });
     expect(receiver.requests).toHaveLength(1);
 
     // Nothing new is recorded for it, a manual send is refused, and re-enabling clears the reason.

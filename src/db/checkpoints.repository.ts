@@ -42,4 +42,9 @@ export class CheckpointsRepository {
       return (await this.get(jobId, key)) ?? value;
     }
   }
+
+  /** Drops a finished job's checkpoints: they only serve to resume it. */
+  async deleteForJob(jobId: string): Promise<void> {
+    await this.collection.deleteMany({ jobId });
+  }
 }

@@ -101,6 +101,8 @@ test('a short document is one chunk: summarised once, nothing to combine', async
   expect(fake.requestsMatching(isSummarize)).toHaveLength(1);
   expect(fake.requestsMatching(isCombine)).toHaveLength(0);
   expect(job.result.summary).toBe('fake answer: A short memo.');
+  // Its paid answers were kept only to resume it; a finished job drops them.
+  expect(await app.db.db.collection('job_checkpoints').countDocuments({ jobId: id })).toBe(0);
 });
 
 test('a chunk that still exceeds the context is split once more, each part summarised once', async () => {

@@ -23,8 +23,10 @@ export class BatchesRepository {
     return this.collection.findOne({ _id: id });
   }
 
-  findForTenant(tenantId: string, id: string): Promise<BatchDoc | null> {
-    return this.collection.findOne({ _id: id, tenantId });
+  /** The batch if it belongs to the tenant (looked up by `_id`, the one key every server indexes). */
+  async findForTenant(tenantId: string, id: string): Promise<BatchDoc | null> {
+    const batch = await this.findById(id);
+    return batch?.tenantId === tenantId ? batch : null;
   }
 
   async list(tenantId: string, first: number, after?: PagePosition): Promise<Page<BatchDoc>> {

@@ -37,11 +37,14 @@ export class ClaimsRepository {
     return this.collection.findOne({ _id: id });
   }
 
-  /** The ids among `ids` that are claimed. */
+  /**
+   * The ids among `ids` that are claimed. One `_id` lookup each rather than an `$in`
+   * query: FerretDB answers only an exact `{ _id }` filter from its index (callers pass
+   * a handful of ids, e.g. the jobs one worker is running).
+   */
   async existing(ids: string[]): Promise<string[]> {
-    if (ids.length === 0) return [];
-    const docs = await this.collection.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray();
-    return docs.map((d) => d._id);
+    const found = await Promise.all(ids.map((_id) => this.collection.findOne({ _id }, { projection: { _id: 1 } })));
+    return found.filter((d): d is ClaimDoc => d !== null).map((d) => d._id);
   }
 
   async release(id: string): Promise<void> {

@@ -53,3 +53,17 @@ export async function supportsChangeStreams(db: Db): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * Whether the server is FerretDB (its buildInfo says so). FerretDB v1 looks documents up
+ * by index only for a filter that is exactly `{ _id }`; any other filter reads the whole
+ * collection, so repositories prefer `_id` lookups there (see JobsRepository).
+ */
+export async function isFerretDb(db: Db): Promise<boolean> {
+  try {
+    const info = await db.admin().command({ buildInfo: 1 });
+    return 'ferretdbVersion' in info;
+  } catch {
+    return false;
+  }
+}

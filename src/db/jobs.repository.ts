@@ -3,7 +3,7 @@
  * of its current lease generation (`updateUnderLease`), so two writers never overwrite
  * each other's fields — FerretDB replaces whole documents on update.
  */
-import type { Collection, Db, Filter } from 'mongodb';
+import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
 import type { JobDoc, JobStatusValue, UsageDoc } from './job-docs.js';
 import { afterFilter, type Page, type PagePosition } from './page-cursor.js';
 
@@ -15,11 +15,21 @@ export interface JobListFilter {
   createdBefore?: Date;
 }
 
+export interface JobsRepositoryOptions {
+  /**
+   * Look documents up by `_id` alone and check other conditions in code: on FerretDB a
+   * filter with any other field reads the whole collection (see `isFerretDb`).
+   */
+  idLookupsOnly?: boolean;
+}
+
 export class JobsRepository {
   readonly collection: Collection<JobDoc>;
+  private readonly idLookupsOnly: boolean;
 
-  constructor(db: Db) {
+  constructor(db: Db, opts: JobsRepositoryOptions = {}) {
     this.collection = db.collection<JobDoc>('jobs');
+    this.idLookupsOnly = opts.idLookupsOnly ?? false;
   }
 
   async ensureIndexes(): Promise<void> {
@@ -41,8 +51,10 @@ export class JobsRepository {
     return this.collection.findOne({ _id: id });
   }
 
-  findForTenant(tenantId: string, id: string): Promise<JobDoc | null> {
-    return this.collection.findOne({ _id: id, tenantId });
+  /** The job if it belongs to the tenant; another tenant's job is as absent as a missing one. */
+  async findForTenant(tenantId: string, id: string): Promise<JobDoc | null> {
+    const job = await this.findById(id);
+    return job?.tenantId === tenantId ? job : null;
   }
 
   findManyForTenant(tenantId: string, ids: string[]): Promise<JobDoc[]> {
@@ -69,12 +81,23 @@ export class JobsRepository {
   }
 
   /** Writes fields while this caller holds lease generation `generation`; false if it does not. */
-  async updateUnderLease(id: string, generation: number, set: Partial<JobDoc>): Promise<boolean> {
-    const res = await this.collection.updateOne(
-      { _id: id, leaseGeneration: generation },
-      { $set: { ...set, updatedAt: new Date() } },
-    );
-    return res.matchedCount === 1;
+  updateUnderLease(id: string, generation: number, set: Partial<JobDoc>): Promise<boolean> {
+    return this.updateIfGeneration(id, generation, { $set: { ...set, updatedAt: new Date() } });
+  }
+
+  /**
+   * Applies `update` if the job's lease generation is still `generation`. On MongoDB the
+   * condition is part of the atomic update. On FerretDB an update is a read followed by a
+   * whole-document write by `_id` whatever the filter, so reading first and writing by
+   * `_id` guarantees just as much — and finds the document by its key instead of scanning.
+   */
+  async updateIfGeneration(id: string, generation: number, update: UpdateFilter<JobDoc>): Promise<boolean> {
+    if (!this.idLookupsOnly) {
+      return (await this.collection.updateOne({ _id: id, leaseGeneration: generation }, update)).matchedCount === 1;
+    }
+    const current = await this.collection.findOne({ _id: id }, { projection: { leaseGeneration: 1 } });
+    if (current?.leaseGeneration !== generation) return false;
+    return (await this.collection.updateOne({ _id: id }, update)).matchedCount === 1;
   }
 
   /** Jobs whose runner should exist but may not: due, or with an expired lease. */

@@ -2,6 +2,7 @@
 import type { Db } from 'mongodb';
 import { BatchesRepository } from '../db/batches.repository.js';
 import { CheckpointsRepository } from '../db/checkpoints.repository.js';
+import { isFerretDb } from '../db/client.js';
 import { ClaimsRepository } from '../db/claims.repository.js';
 import { JobEventsRepository } from '../db/job-events.repository.js';
 import { JobsRepository } from '../db/jobs.repository.js';
@@ -15,8 +16,9 @@ export interface JobStores {
 }
 
 export async function createJobStores(db: Db): Promise<JobStores> {
+  const idLookupsOnly = await isFerretDb(db);
   const stores: JobStores = {
-    jobs: new JobsRepository(db),
+    jobs: new JobsRepository(db, { idLookupsOnly }),
     batches: new BatchesRepository(db),
     events: new JobEventsRepository(db),
     claims: new ClaimsRepository(db),

@@ -37,11 +37,10 @@ export async function acquireLease(
   const generation = job.leaseGeneration + 1;
   if (!(await stores.claims.tryClaim(leaseClaimId(job._id, generation), owner))) return undefined;
   const lease: LeaseDoc = { owner, generation, expiresAt: new Date(Date.now() + leaseMs) };
-  const res = await stores.jobs.collection.updateOne(
-    { _id: job._id, leaseGeneration: job.leaseGeneration },
-    { $set: { lease, leaseGeneration: generation, updatedAt: new Date() } },
-  );
-  if (res.matchedCount !== 1) return undefined;
+  const updated = await stores.jobs.updateIfGeneration(job._id, job.leaseGeneration, {
+    $set: { lease, leaseGeneration: generation, updatedAt: new Date() },
+  });
+  if (!updated) return undefined;
   // Older claims of this job are no longer needed; keep the collection small.
   if (job.leaseGeneration > 0) await stores.claims.release(leaseClaimId(job._id, job.leaseGeneration)).catch(() => {});
   return { lease: { jobId: job._id, generation, owner }, job: { ...job, lease, leaseGeneration: generation } };
@@ -49,16 +48,12 @@ export async function acquireLease(
 
 /** Extends the lease; false when it was lost (another generation took over). */
 export async function renewLease(stores: JobStores, held: HeldLease, leaseMs: number): Promise<boolean> {
-  const res = await stores.jobs.collection.updateOne(
-    { _id: held.jobId, leaseGeneration: held.generation },
-    { $set: { 'lease.expiresAt': new Date(Date.now() + leaseMs) } },
-  );
-  return res.matchedCount === 1;
+  return stores.jobs.updateIfGeneration(held.jobId, held.generation, { $set: { 'lease.expiresAt': new Date(Date.now() + leaseMs) } });
 }
 
 /** Gives the lease up so another process may take the job at once. */
 export async function releaseLease(stores: JobStores, held: HeldLease): Promise<void> {
-  await stores.jobs.collection.updateOne({ _id: held.jobId, leaseGeneration: held.generation }, { $set: { lease: null } });
+  await stores.jobs.updateIfGeneration(held.jobId, held.generation, { $set: { lease: null } });
 }
 
 /**

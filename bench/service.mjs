@@ -28,9 +28,9 @@ export const BENCH_ENV = {
   PORT: '0',
   LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
   AI_PROVIDER: 'offline',
-  JOB_POLL_INTERVAL: '100ms',
-  EVENT_POLL_INTERVAL: '50ms',
-  WORKER_CONCURRENCY: '8',
+  JOB_POLL_INTERVAL: process.env.JOB_POLL_INTERVAL ?? '100ms',
+  EVENT_POLL_INTERVAL: process.env.EVENT_POLL_INTERVAL ?? '50ms',
+  WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '8',
   SHUTDOWN_TIMEOUT: '10s',
 };
 

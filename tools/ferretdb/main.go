@@ -24,6 +24,7 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	dir := flag.String("dir", "", "directory for the SQLite data files (created if missing)")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
+	durable := flag.Bool("fsync-every-commit", false, "fsync on every commit (SQLite synchronous=FULL) instead of at checkpoints")
 	watchStdin := flag.Bool("exit-on-stdin-close", false, "exit when stdin reaches EOF (parent died)")
 	flag.Parse()
 	if *dir == "" {
@@ -51,7 +52,7 @@ func main() {
 		Logger:    logger,
 		Listener:  ferretdb.ListenerConfig{TCP: *listen},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		SQLiteURL: "file:" + abs + "/?" + sqlitePragmas(*durable),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb:", err)
@@ -94,4 +95,16 @@ func main() {
 	}
 	fmt.Println("ready", f.MongoDBURI())
 	<-done
+}
+
+// sqlitePragmas: FerretDB already uses WAL. With synchronous=NORMAL a commit no longer
+// waits for an fsync, which is most of the cost of each write on this kind of server.
+// The data still survives a crash of any process; only the last commits can be lost if
+// the machine itself loses power. This server is for development and tests; production
+// runs on MongoDB.
+func sqlitePragmas(durable bool) string {
+	if durable {
+		return "_pragma=synchronous(full)"
+	}
+	return "_pragma=synchronous(normal)"
 }

@@ -8,7 +8,7 @@
  * watches its stdin; mongod gets SIGTERM from `stop()` and the exit hook).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,9 +63,12 @@ export async function findOrStartMongo(opts: LocalMongoOptions): Promise<LocalMo
   return started(uri, 'ferretdb', child);
 }
 
-/** Builds the FerretDB wrapper once into .tools/ (go ≥ 1.24 needed; minutes on first build). */
+/**
+ * Builds the FerretDB wrapper into .tools/ (go ≥ 1.24 needed; minutes on first build),
+ * again only when its sources are newer than the binary.
+ */
 export function ensureFerretDbBuilt(log: (line: string) => void): void {
-  if (existsSync(FERRETDB_BINARY)) return;
+  if (existsSync(FERRETDB_BINARY) && !ferretDbSourcesChanged()) return;
   if (!onPath('go')) {
     throw new Error(
       'No MongoDB available: set MONGODB_URI to a MongoDB server, put `mongod` on the PATH, ' +
@@ -80,6 +83,11 @@ export function ensureFerretDbBuilt(log: (line: string) => void): void {
   });
   if (res.status !== 0) throw new Error(`building FerretDB failed (go build exited ${res.status})`);
   log('FerretDB built.');
+}
+
+function ferretDbSourcesChanged(): boolean {
+  const built = statSync(FERRETDB_BINARY).mtimeMs;
+  return ['main.go', 'go.mod', 'go.sum'].some((f) => statSync(join(PROJECT_ROOT, 'tools', 'ferretdb', f)).mtimeMs > built);
 }
 
 function started(uri: string, kind: 'mongod' | 'ferretdb', child: ChildProcess): LocalMongo {

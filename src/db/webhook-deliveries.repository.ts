@@ -165,6 +165,42 @@ export class WebhookDeliveriesRepository {
     return res.matchedCount === 1;
   }
 
+  /**
+   * Up to `limit` of an endpoint's FAILED deliveries created at or after `since`, oldest
+   * first (createdAt, then _id), strictly after `after` in that order when given: the
+   * pages of a recovery. Served by the { endpointId, createdAt, _id } index, read backwards.
+   */
+  listFailedSince(
+    tenantId: string,
+    endpointId: string,
+    since: Date,
+    after: PagePosition | undefined,
+    limit: number,
+  ): Promise<WebhookDeliveryDoc[]> {
+    const base: Filter<WebhookDeliveryDoc> = { tenantId, endpointId, status: 'FAILED', createdAt: { $gte: since } };
+    const query: Filter<WebhookDeliveryDoc> = after
+      ? {
+          $and: [
+            base,
+            { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after.id } }] },
+          ],
+        }
+      : base;
+    return this.collection.find(query).sort({ createdAt: 1, _id: 1 }).limit(limit).toArray();
+  }
+
+  /**
+   * Changes a delivery that is still FAILED with this attemptCount (a recovery restarting
+   * it); false when it is not (any more): restarted by someone else, or settled meanwhile.
+   */
+  async updateIfFailed(id: string, attemptCount: number, changes: DeliveryChanges): Promise<boolean> {
+    const res = await this.collection.updateOne(
+      { _id: id, status: 'FAILED', attemptCount },
+      { $set: { ...changes, updatedAt: new Date() } },
+    );
+    return res.matchedCount === 1;
+  }
+
   /** Fails one delivery if it is still pending (its endpoint is gone or disabled). */
   async failIfPending(id: string, reason: string): Promise<void> {
     await this.collection.updateOne({ _id: id, status: 'PENDING' }, { $set: failed(reason) });

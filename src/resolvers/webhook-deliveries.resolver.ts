@@ -1,11 +1,20 @@
 /**
- * Webhook deliveries: read one, send a test, redeliver, and a delivery's attempts,
+ * Webhook deliveries: read one, send a test, redeliver one, recover an endpoint's failed
+ * ones after an outage, and a delivery's attempts,
  * endpoint and job. Another tenant's delivery is null in `webhookDelivery` and NOT_FOUND
  * in mutations.
  */
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { AppError, ErrorCode } from '../errors/index.js';
-import { Job, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../schema/index.js';
+import {
+  Job,
+  RecoverWebhookDeliveriesArgs,
+  WebhookAttempt,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookRecovery,
+} from '../schema/index.js';
+import { RECOVERY_LIST_LIMIT, RECOVERY_WINDOW_DAYS } from '../webhooks/index.js';
 import type { GraphQLContext } from './context.js';
 import { toJobObject } from './mappers.js';
 import { toWebhookAttempt, toWebhookDelivery, toWebhookEndpoint, type WebhookDeliveryObject } from './webhook-mappers.js';
@@ -34,6 +43,33 @@ export class WebhookDeliveriesResolver {
     const { deliveries, outbox } = ctx.services.webhooks;
     const delivery = await deliveries.get(ctx.tenant._id, deliveryId);
     return toWebhookDelivery(await outbox.redeliver(delivery));
+  }
+
+  @Mutation(() => WebhookRecovery, {
+    description: [
+      'Recovery after an outage of the receiver: redelivers every FAILED delivery of the endpoint',
+      'created at or after `since`, oldest first, each exactly as redeliverWebhook does (same message',
+      'and webhook-id, a fresh retry schedule). They are sent in that order; with more than one request',
+      'in flight per endpoint they may arrive slightly out of it.',
+      'Only FAILED deliveries are touched: one already PENDING again (e.g. from an earlier call) or',
+      'SUCCEEDED is skipped, so calling this twice does not send a message twice.',
+      `\`since\` must not be in the future nor more than ${RECOVERY_WINDOW_DAYS} days ago (BAD_USER_INPUT).`,
+      'A disabled endpoint is a CONFLICT: re-enable it with updateWebhookEndpoint first.',
+      `Returns how many were redelivered and the first ${RECOVERY_LIST_LIMIT} of them.`,
+    ].join('\n'),
+  })
+  async recoverWebhookDeliveries(
+    @Args(() => RecoverWebhookDeliveriesArgs) { endpointId, since }: RecoverWebhookDeliveriesArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<WebhookRecovery> {
+    const { endpoints, outbox } = ctx.services.webhooks;
+    const endpoint = await endpoints.get(ctx.tenant._id, endpointId);
+    const recovery = await outbox.recover(endpoint, since);
+    return {
+      endpoint: toWebhookEndpoint(recovery.endpoint),
+      count: recovery.count,
+      deliveries: recovery.deliveries.map(toWebhookDelivery),
+    };
   }
 
   @FieldResolver(() => [WebhookAttempt])

@@ -20,5 +20,7 @@ export * from './webhook-endpoint.type.js';
 export * from './created-webhook-endpoint.type.js';
 export * from './webhook-delivery.type.js';
 export * from './webhook-attempt.type.js';
+export * from './webhook-recovery.type.js';
+export * from './recover-webhook-deliveries.args.js';
 export * from './inputs/index.js';
 export * from './args.js';

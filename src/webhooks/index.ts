@@ -26,6 +26,7 @@ export type { WebhookDispatcher } from './dispatcher.js';
 export type { WebhookEndpointService, EndpointWithSecret, CreateEndpointInput, UpdateEndpointInput } from './endpoints.js';
 export type { WebhookDeliveryQueries, DeliveryPageArgs } from './deliveries.js';
 export type { WebhookOutbox } from './outbox.js';
+export { RECOVERY_LIST_LIMIT, RECOVERY_WINDOW_DAYS, type RecoveryResult } from './recovery.js';
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
 // The stored shapes, for layers that may not import src/db directly (resolvers).
 export type { WebhookEndpointDoc } from '../db/webhook-endpoints.repository.js';

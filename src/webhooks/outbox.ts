@@ -12,12 +12,20 @@ import { conflict, notFound } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import type { BatchDoc, JobDoc } from '../db/job-docs.js';
 import type { JobsRepository } from '../db/jobs.repository.js';
-import type { WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
+import type { PagePosition } from '../db/page-cursor.js';
+import type { DeliveryChanges, WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
 import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
 import type { JobNotifier } from '../jobs/notifier.js';
 import { jobEventType, subscribes, type WebhookEventType } from './event-types.js';
 import { batchEventKey, deliveryIdFor, jobEventKey, messageIdFor, testEventKey } from './ids.js';
 import { batchCounts, buildBatchPayload, buildJobPayload, buildTestPayload } from './payload.js';
+import {
+  RECOVERY_LIST_LIMIT,
+  RECOVERY_PAGE_SIZE,
+  RECOVERY_SPACING_MS,
+  validateRecoverySince,
+  type RecoveryResult,
+} from './recovery.js';
 
 export interface OutboxDeps {
   endpoints: WebhookEndpointsRepository;
@@ -32,6 +40,10 @@ export interface OutboxDeps {
   onRecorded?: () => void;
   logger: Logger;
   now?: () => Date;
+  /** Deliveries a recovery reads per query (RECOVERY_PAGE_SIZE); for tests. */
+  recoveryPageSize?: number;
+  /** Deliveries a recovery returns (RECOVERY_LIST_LIMIT, as documented in the schema); for tests. */
+  recoveryListLimit?: number;
 }
 
 interface EventToRecord {
@@ -105,17 +117,11 @@ export class WebhookOutbox implements JobNotifier {
     let current: WebhookDeliveryDoc | null = delivery;
     // attemptCount guards the write: an attempt settling meanwhile makes us re-read and retry.
     for (let tries = 0; tries < 5 && current !== null; tries += 1) {
-      const first = this.firstAttemptAt();
-      const restarted = await this.deps.deliveries.updateIfAttemptCount(current._id, current.attemptCount, {
-        status: 'PENDING',
-        scheduleStart: current.attemptCount,
-        nextAttemptAt: first,
-        dueAt: first,
-        leaseOwner: null,
-        manualNext: true,
-        failureReason: null,
-        deliveredAt: null,
-      });
+      const restarted = await this.deps.deliveries.updateIfAttemptCount(
+        current._id,
+        current.attemptCount,
+        restartChanges(current, this.firstAttemptAt()),
+      );
       if (restarted) {
         this.deps.onRecorded?.();
         return (await this.deps.deliveries.findById(current._id)) ?? current;
@@ -123,6 +129,62 @@ export class WebhookOutbox implements JobNotifier {
       current = await this.deps.deliveries.findById(current._id);
     }
     throw conflict(`webhook delivery ${delivery._id} is changing too fast to redeliver; try again`);
+  }
+
+  /**
+   * Recovery after an outage: redelivers, as `redeliver` does, every FAILED delivery of
+   * the endpoint created at or after `since`, oldest first and due 1 ms apart so that they
+   * are taken in that order. Only FAILED deliveries are touched, so a message that is
+   * already PENDING again (an earlier recovery) is skipped: see recovery.ts. The caller has
+   * checked that the endpoint is the tenant's.
+   */
+  async recover(endpoint: WebhookEndpointDoc, since: Date): Promise<RecoveryResult> {
+    validateRecoverySince(since, this.now());
+    assertReceiving(endpoint);
+    const base = this.firstAttemptAt().getTime();
+    const listed: WebhookDeliveryDoc[] = [];
+    let count = 0;
+    let scanned = 0;
+    let after: PagePosition | undefined;
+    const pageSize = this.deps.recoveryPageSize ?? RECOVERY_PAGE_SIZE;
+    const listLimit = this.deps.recoveryListLimit ?? RECOVERY_LIST_LIMIT;
+    for (;;) {
+      const page = await this.deps.deliveries.listFailedSince(endpoint.tenantId, endpoint._id, since, after, pageSize);
+      let restartedHere = 0;
+      // One write after another: a dispatcher may start the first ones meanwhile, in order;
+      // and on FerretDB (SQLite underneath) parallel writes are slower, not faster.
+      for (const delivery of page) {
+        const restarted = await this.restartFailed(delivery, new Date(base + scanned * RECOVERY_SPACING_MS));
+        scanned += 1;
+        if (restarted === null) continue;
+        count += 1;
+        restartedHere += 1;
+        if (listed.length < listLimit) listed.push(restarted);
+      }
+      if (restartedHere > 0) this.deps.onRecorded?.();
+      const last = page[page.length - 1];
+      if (last === undefined || page.length < pageSize) break;
+      after = { createdAt: last.createdAt, id: last._id };
+    }
+    if (count > 0) {
+      this.deps.logger.info({ endpointId: endpoint._id, since, count }, 'webhook deliveries recovered');
+    }
+    return { endpoint, count, deliveries: listed };
+  }
+
+  /** Restarts a delivery if it is still FAILED; its state after that, or null when skipped. */
+  private async restartFailed(delivery: WebhookDeliveryDoc, first: Date): Promise<WebhookDeliveryDoc | null> {
+    let current: WebhookDeliveryDoc | null = delivery;
+    // A late attempt (in flight when the delivery was failed) may settle meanwhile and move
+    // attemptCount on: re-read and try again while it is still FAILED.
+    for (let tries = 0; tries < 3 && current !== null && current.status === 'FAILED'; tries += 1) {
+      const changes = restartChanges(current, first);
+      if (await this.deps.deliveries.updateIfFailed(current._id, current.attemptCount, changes)) {
+        return { ...current, ...changes, updatedAt: new Date() };
+      }
+      current = await this.deps.deliveries.findById(current._id);
+    }
+    return null;
   }
 
   private async subscribed(tenantId: string, type: WebhookEventType): Promise<WebhookEndpointDoc[]> {
@@ -166,6 +228,20 @@ export class WebhookOutbox implements JobNotifier {
     if (inserted.some(Boolean)) this.deps.onRecorded?.();
     return docs;
   }
+}
+
+/** A fresh schedule for the same message, its first attempt at `first`; attempts go on numbering. */
+function restartChanges(delivery: WebhookDeliveryDoc, first: Date): DeliveryChanges {
+  return {
+    status: 'PENDING',
+    scheduleStart: delivery.attemptCount,
+    nextAttemptAt: first,
+    dueAt: first,
+    leaseOwner: null,
+    manualNext: true,
+    failureReason: null,
+    deliveredAt: null,
+  };
 }
 
 /** A disabled endpoint receives nothing, manual sends included: re-enable it first. */

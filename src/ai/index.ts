@@ -41,14 +41,7 @@ export function createAiProvider(opts: AiProviderOptions): AiProvider {
     case 'offline':
       return createOfflineProvider();
     case 'openai':
-      return createOpenAiProvider({
-        apiKey: opts.apiKey,
-        baseUrl: opts.baseUrl,
-        model: opts.model,
-        timeoutMs: opts.timeoutMs,
-        maxCallAttempts: opts.maxCallAttempts,
-        backoff: opts.backoff,
-      });
+      return createOpenAiProvider(opts);
     default: {
       const never: never = opts.provider;
       throw new RangeError(`unknown AI provider: ${String(never)}`);

@@ -46,6 +46,7 @@ export async function findOrStartMongo(opts: LocalMongoOptions): Promise<LocalMo
     log(`starting mongod on 127.0.0.1:${port} (data in ${dbPath})`);
     const child = spawn('mongod', ['--dbpath', dbPath, '--bind_ip', '127.0.0.1', '--port', String(port), '--quiet'], {
       stdio: ['ignore', 'ignore', 'inherit'],
+      detached: true, // see below: Ctrl-C must reach the service first, not its database
     });
     await waitForPort(port, child, timeout);
     return started(`mongodb://127.0.0.1:${port}/`, 'mongod', child);
@@ -58,6 +59,9 @@ export async function findOrStartMongo(opts: LocalMongoOptions): Promise<LocalMo
   const child = spawn(FERRETDB_BINARY, ['-listen', `127.0.0.1:${port}`, '-dir', dir, '-exit-on-stdin-close', '-log-level', 'error'], {
     // stdin stays an open pipe: when this process dies, FerretDB sees EOF and exits.
     stdio: ['pipe', 'pipe', 'inherit'],
+    // Its own process group: a Ctrl-C in the terminal goes to the service, which drains
+    // (still using the database) and stops the database last.
+    detached: true,
   });
   const uri = await waitForReadyLine(child, timeout);
   return started(uri, 'ferretdb', child);

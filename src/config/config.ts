@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import {
   ConfigError,
   type Env,
@@ -108,6 +109,12 @@ export interface Config {
     concurrency: number;
     perEndpointConcurrency: number;
     pollMs: number;
+    /**
+     * WEBHOOK_SECRET_KEY: when set, endpoint secrets are encrypted at rest with it
+     * (AES-256-GCM, see src/webhooks/secret-box). A KeyObject, not bytes or a string, so
+     * that logging or serialising the config can never print it.
+     */
+    secretKey: KeyObject | undefined;
   };
 }
 
@@ -184,9 +191,32 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       concurrency: readInt(env, 'WEBHOOK_CONCURRENCY', 32, 1, 10_000),
       perEndpointConcurrency: readInt(env, 'WEBHOOK_ENDPOINT_CONCURRENCY', 4, 1, 1000),
       pollMs: readDuration(env, 'WEBHOOK_POLL_INTERVAL', '500ms'),
+      secretKey: readSecretKey(env, 'WEBHOOK_SECRET_KEY'),
     },
   };
   return deepFreeze(config);
+}
+
+/** Strict base64 (standard alphabet, padded): Buffer.from would silently accept garbage. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const SECRET_KEY_BYTES = 32;
+
+/**
+ * An AES-256 key given as base64 of exactly 32 bytes, or undefined when unset. A bad
+ * value is refused without echoing it: it may be a real key in the wrong encoding.
+ */
+function readSecretKey(env: Env, name: string): KeyObject | undefined {
+  const raw = readOptional(env, name);
+  if (raw === undefined) return undefined;
+  const encoded = raw.trim();
+  const bytes = BASE64.test(encoded) ? Buffer.from(encoded, 'base64') : undefined;
+  if (bytes === undefined || bytes.length !== SECRET_KEY_BYTES) {
+    bytes?.fill(0);
+    throw new ConfigError(name, `<redacted, ${raw.length} characters>`, 'base64 of 32 random bytes, e.g. `openssl rand -base64 32`');
+  }
+  const key = createSecretKey(bytes);
+  bytes.fill(0);
+  return key;
 }
 
 function deepFreeze<T>(o: T): Readonly<T> {

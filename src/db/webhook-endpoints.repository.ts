@@ -1,9 +1,10 @@
 /**
  * The `webhook_endpoints` collection: URLs that receive a tenant's signed webhooks.
  *
- * The signing secret is stored in the clear because the dispatcher needs the key itself
- * to compute an HMAC (a hash would not do); it never leaves through GraphQL after
- * creation or rotation. Endpoints are deleted softly (`deletedAt`) so that the
+ * The dispatcher needs the signing secret itself to compute an HMAC (a hash would not
+ * do), so it is stored as given, or encrypted (`enc:v1:…`, AES-256-GCM) when
+ * WEBHOOK_SECRET_KEY is set; see src/webhooks/secret-box. It never leaves through GraphQL
+ * after creation or rotation. Endpoints are deleted softly (`deletedAt`) so that the
  * deliveries made to them can still name their endpoint.
  *
  * FerretDB rewrites whole documents on update, so the dispatcher writes here only on
@@ -22,9 +23,9 @@ export interface WebhookEndpointDoc {
   enabled: boolean;
   /** Why the dispatcher disabled it; null when enabled or disabled by a person. */
   disabledReason: string | null;
-  /** The current secret, `whsec_` + base64. */
+  /** The current secret, `whsec_` + base64, or that sealed as `enc:v1:<iv>:<ciphertext>`. */
   secret: string;
-  /** The secret before the last rotation, still signing until previousSecretExpiresAt. */
+  /** The secret before the last rotation (stored as `secret` is), still signing until previousSecretExpiresAt. */
   previousSecret: string | null;
   previousSecretExpiresAt: Date | null;
   /** The first failed attempt since the last success (or creation); null while healthy. */

@@ -19,6 +19,7 @@ import type { WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webh
 import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
 import type { EndpointHealth } from './endpoint-health.js';
 import type { WebhookSender } from './http-sender.js';
+import type { SecretBox } from './secret-box.js';
 import { settleAttempt, type SettlementPolicy } from './settlement.js';
 import { webhookHeaders } from './signing.js';
 
@@ -28,6 +29,8 @@ export interface AttemptRunnerDeps {
   attempts: WebhookAttemptsRepository;
   health: EndpointHealth;
   sender: WebhookSender;
+  /** Opens the stored (possibly sealed) secrets for signing. */
+  secretBox: SecretBox;
   policy: SettlementPolicy;
   /** This dispatcher's id, written on leases and attempt rows. */
   owner: string;
@@ -49,7 +52,10 @@ const INTERRUPTED: AttemptOutcome = {
   retryAfter: null,
 };
 
-/** The secrets that sign now: the current one, and the previous one within its grace period. */
+/**
+ * The secrets that sign now, as stored (possibly sealed): the current one, and the
+ * previous one within its grace period.
+ */
 export function signingSecrets(endpoint: WebhookEndpointDoc, at: Date): string[] {
   const previous =
     endpoint.previousSecret !== null &&
@@ -86,6 +92,10 @@ export class AttemptRunner {
 
     const number = delivery.attemptCount + 1;
     const at = this.now();
+    // Opened before the attempt is claimed: without the right WEBHOOK_SECRET_KEY this throws
+    // (the dispatcher logs it, without secret material) and the delivery waits for its lease
+    // to run out, keeping its attempt number, instead of failing for an operator's mistake.
+    const secrets = signingSecrets(endpoint, at).map((stored) => this.deps.secretBox.open(stored, endpoint._id));
     const row: WebhookAttemptDoc = {
       _id: attemptId(delivery._id, number),
       deliveryId: delivery._id,
@@ -109,7 +119,7 @@ export class AttemptRunner {
 
     const outcome = await this.deps.sender.send({
       url: endpoint.url,
-      headers: { ...webhookHeaders({ msgId: delivery.messageId, timestamp: at, body: delivery.payload, secrets: signingSecrets(endpoint, at) }) },
+      headers: { ...webhookHeaders({ msgId: delivery.messageId, timestamp: at, body: delivery.payload, secrets }) },
       body: delivery.payload,
       signal,
     });

@@ -10,6 +10,7 @@ import type { LookupAll } from './address-guard.js';
 import { validateDescription, validateEventTypes, validateUrl } from './endpoint-input.js';
 import { newEndpointId } from './ids.js';
 import { generateSecret } from './secret.js';
+import type { SecretBox } from './secret-box.js';
 
 /** Enough for any integration; a bound so one tenant cannot fan every event out a thousandfold. */
 export const MAX_ENDPOINTS_PER_TENANT = 50;
@@ -43,6 +44,8 @@ export interface EndpointServiceDeps {
   allowPrivateUrls: boolean;
   /** How long the old secret keeps signing after a rotation. */
   secretGraceMs: number;
+  /** Seals secrets before they are stored (WEBHOOK_SECRET_KEY); stores them as given without a key. */
+  secretBox: SecretBox;
   /** How host names are resolved at registration; for tests. */
   lookup?: LookupAll;
   now?: () => Date;
@@ -85,15 +88,17 @@ export class WebhookEndpointService {
       throw conflict(`a tenant may have at most ${MAX_ENDPOINTS_PER_TENANT} webhook endpoints; delete one first`);
     }
     const now = this.now();
+    const id = newEndpointId();
+    const secret = generateSecret();
     const endpoint: WebhookEndpointDoc = {
-      _id: newEndpointId(),
+      _id: id,
       tenantId,
       url,
       description,
       eventTypes,
       enabled: true,
       disabledReason: null,
-      secret: generateSecret(),
+      secret: this.deps.secretBox.seal(secret, id),
       previousSecret: null,
       previousSecretExpiresAt: null,
       failingSince: null,
@@ -102,7 +107,8 @@ export class WebhookEndpointService {
       deletedAt: null,
     };
     await this.deps.endpoints.insert(endpoint);
-    return { endpoint, secret: endpoint.secret, oldSecretExpiresAt: null };
+    // The plaintext is returned here, once; only the sealed form is stored.
+    return { endpoint, secret, oldSecretExpiresAt: null };
   }
 
   async update(tenantId: string, id: string, input: UpdateEndpointInput): Promise<WebhookEndpointDoc> {
@@ -124,15 +130,17 @@ export class WebhookEndpointService {
   /**
    * A new secret; the current one keeps signing (as a second signature) until
    * oldSecretExpiresAt, so receivers can switch without losing a message. A secret older
-   * than that is dropped at once.
+   * than that is dropped at once. Both are stored sealed, so a current secret stored in the
+   * clear (before WEBHOOK_SECRET_KEY was set) is encrypted from here on.
    */
   async rotateSecret(tenantId: string, id: string): Promise<EndpointWithSecret> {
     const current = await this.get(tenantId, id);
     const oldSecretExpiresAt = new Date(this.now().getTime() + this.deps.secretGraceMs);
     const secret = generateSecret();
+    const box = this.deps.secretBox;
     const updated = await this.deps.endpoints.update(tenantId, id, {
-      secret,
-      previousSecret: current.secret,
+      secret: box.seal(secret, id),
+      previousSecret: box.seal(box.open(current.secret, id), id),
       previousSecretExpiresAt: oldSecretExpiresAt,
     });
     if (!updated) throw notFound('webhook endpoint', id);

@@ -20,6 +20,7 @@ import { EndpointHealth } from './endpoint-health.js';
 import { WebhookEndpointService } from './endpoints.js';
 import { createWebhookSender } from './http-sender.js';
 import { WebhookOutbox } from './outbox.js';
+import { SecretBox } from './secret-box.js';
 import type { SettlementPolicy } from './settlement.js';
 
 export type { WebhookDispatcher } from './dispatcher.js';
@@ -89,12 +90,15 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
   const jobs = new JobsRepository(db);
   // Dispatchers of this process, woken when the outbox records deliveries.
   const awake = new Set<WebhookDispatcher>();
+  // Endpoint secrets are sealed with WEBHOOK_SECRET_KEY when it is set (never logged).
+  const secretBox = new SecretBox(settings.secretKey);
 
   const endpoints = new WebhookEndpointService({
     endpoints: endpointsRepo,
     deliveries: deliveriesRepo,
     allowPrivateUrls: settings.allowPrivateUrls,
     secretGraceMs: settings.secretGraceMs,
+    secretBox,
     ...(options.lookup ? { lookup: options.lookup } : {}),
   });
   const outbox = new WebhookOutbox({
@@ -129,6 +133,7 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
       attempts: attemptsRepo,
       health,
       sender,
+      secretBox,
       policy,
       owner,
       // Past one attempt's limit plus half the margin, a row's owner is dead or stalled;

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 describe('configuration', () => {
@@ -18,7 +20,29 @@ describe('configuration', () => {
     expect(c.webhooks.allowPrivateUrls).toBe(false);
     expect(c.webhooks.disableAfterMs).toBe(5 * 86_400_000);
     expect(c.webhooks.maxPayloadBytes).toBe(262_144);
+    expect(c.webhooks.secretKey).toBeUndefined();
     expect(c.logLevel).toBe('info');
+  });
+
+  test('WEBHOOK_SECRET_KEY is base64 of 32 bytes, held as a key that never prints', () => {
+    const raw = randomBytes(32);
+    const encoded = raw.toString('base64');
+    const key = loadConfig({ WEBHOOK_SECRET_KEY: encoded }).webhooks.secretKey!;
+    expect(key.type).toBe('secret');
+    expect(key.symmetricKeySize).toBe(32);
+    expect(key.export().equals(raw)).toBe(true);
+    expect(loadConfig({ WEBHOOK_SECRET_KEY: `${encoded}\n` }).webhooks.secretKey!.export().equals(raw)).toBe(true);
+    expect(JSON.stringify(loadConfig({ WEBHOOK_SECRET_KEY: encoded }))).not.toContain(encoded);
+    expect(inspect(loadConfig({ WEBHOOK_SECRET_KEY: encoded }), { depth: 10 })).not.toContain(encoded);
+    expect(loadConfig({ WEBHOOK_SECRET_KEY: '' }).webhooks.secretKey).toBeUndefined();
+
+    const expected = /WEBHOOK_SECRET_KEY=.* is invalid: expected base64 of 32 random bytes, e\.g\. `openssl rand -base64 32`/;
+    const hex = raw.toString('hex'); // a real key in the wrong encoding: refused without echoing it
+    for (const bad of [hex, randomBytes(16).toString('base64'), randomBytes(33).toString('base64'), 'not base64 at all!', encoded.slice(0, -1)]) {
+      expect(() => loadConfig({ WEBHOOK_SECRET_KEY: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ WEBHOOK_SECRET_KEY: bad })).toThrow(expected);
+      expect(() => loadConfig({ WEBHOOK_SECRET_KEY: bad })).not.toThrow(bad);
+    }
   });
 
   test('the AI provider is openai when OPENAI_API_KEY is set', () => {

@@ -3,7 +3,7 @@
  * `createAiProvider` picks the implementation from plain options (no config import here).
  */
 import { createOfflineProvider } from './offline-provider.js';
-import { createOpenAiProvider } from './openai-provider.js';
+import { createOpenAiProvider, type OpenAiProviderOptions } from './openai-provider.js';
 import type { AiProvider } from './provider.js';
 
 export type { AiProvider, ChatMessage, CompletionRequest, CompletionResult, CompletionUsage } from './provider.js';
@@ -22,18 +22,11 @@ export { abortableSleep, type Sleep } from './abortable-sleep.js';
 export { createOpenAiProvider, DEFAULT_AI_BACKOFF, type OpenAiProviderOptions } from './openai-provider.js';
 export { createOfflineProvider, OFFLINE_MARKER, type OfflineProviderOptions } from './offline-provider.js';
 export { countTokens, splitIntoChunks } from './tokens.js';
-export { costUsd, priceFor, type TokenPrice } from './prices.js';
+export { costUsd, priceFor, type PriceTable, type TokenPrice } from './prices.js';
 
-export interface AiProviderOptions {
-  provider: 'openai' | 'offline';
-  apiKey?: string;
-  baseUrl?: string;
-  /** Used by the openai provider; the offline one always reports 'offline'. */
-  model: string;
-  timeoutMs: number;
-  maxCallAttempts: number;
-  /** Delay between tries of one call. @defaultValue DEFAULT_AI_BACKOFF */
-  backoff?: { baseMs: number; maxMs: number; maxRetryAfterMs?: number };
+/** The openai provider's options (the offline one ignores them and reports model 'offline'). */
+export interface AiProviderOptions extends OpenAiProviderOptions {
+  provider: AiProvider['name'];
 }
 
 export function createAiProvider(opts: AiProviderOptions): AiProvider {

@@ -18,8 +18,8 @@ export interface OpenAiProviderOptions {
   timeoutMs: number;
   /** Tries of one call for retryable errors, the first included (>= 1). */
   maxCallAttempts: number;
-  /** Delay between tries. @defaultValue `{ baseMs: 1000, maxMs: 30000 }` */
-  backoff?: { baseMs: number; maxMs: number; maxRetryAfterMs?: number };
+  /** Delay between tries. @defaultValue DEFAULT_AI_BACKOFF (`{ baseMs: 1000, maxMs: 30000 }`) */
+  backoff?: Omit<BackoffOptions, 'random'>;
   /**
    * Which body field carries `maxTokens`: `max_tokens` is understood by most compatible
    * servers; OpenAI's reasoning models require `max_completion_tokens`.

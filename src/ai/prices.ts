@@ -6,6 +6,9 @@ export interface TokenPrice {
   output: number;
 }
 
+/** Model name (or alias, see priceFor) → its price. */
+export type PriceTable = Readonly<Record<string, TokenPrice>>;
+
 /**
  * The cost of one call in USD, or null when the model has no price (unknown cost is not
  * zero cost). A response names a dated snapshot ("gpt-4o-mini-2024-07-18") even when the
@@ -15,14 +18,14 @@ export interface TokenPrice {
 export function costUsd(
   model: string,
   usage: Pick<CompletionUsage, 'promptTokens' | 'completionTokens'>,
-  prices: Readonly<Record<string, TokenPrice>>,
+  prices: PriceTable,
 ): number | null {
   const price = priceFor(model, prices);
   if (!price) return null;
   return (usage.promptTokens * price.input + usage.completionTokens * price.output) / 1_000_000;
 }
 
-export function priceFor(model: string, prices: Readonly<Record<string, TokenPrice>>): TokenPrice | undefined {
+export function priceFor(model: string, prices: PriceTable): TokenPrice | undefined {
   if (Object.hasOwn(prices, model)) return prices[model];
   let best: string | undefined;
   for (const name of Object.keys(prices)) {

@@ -57,10 +57,6 @@ export class JobsRepository {
     return job?.tenantId === tenantId ? job : null;
   }
 
-  findManyForTenant(tenantId: string, ids: string[]): Promise<JobDoc[]> {
-    return this.collection.find({ _id: { $in: ids }, tenantId }).toArray();
-  }
-
   async list(tenantId: string, filter: JobListFilter, first: number, after?: PagePosition): Promise<Page<JobDoc>> {
     const base: Filter<JobDoc> = { tenantId };
     if (filter.status?.length) base.status = { $in: filter.status };
@@ -122,6 +118,14 @@ export class JobsRepository {
 
   async clearWebhooksPending(id: string): Promise<void> {
     await this.collection.updateOne({ _id: id }, { $set: { webhooksPending: false } });
+  }
+
+  /** Ids of the batch's jobs that are QUEUED, RUNNING or RETRYING. */
+  async findUnfinishedIdsInBatch(batchId: string): Promise<string[]> {
+    const docs = await this.collection
+      .find({ batchId, status: { $in: ['QUEUED', 'RUNNING', 'RETRYING'] } }, { projection: { _id: 1 } })
+      .toArray();
+    return docs.map((d) => d._id);
   }
 
   /** How many of the batch's jobs are in each status. */

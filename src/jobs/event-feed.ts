@@ -69,11 +69,6 @@ export class EventFeed {
     return this.count;
   }
 
-  /** Events read from the source so far. */
-  get eventsDispatched(): number {
-    return this.dispatched;
-  }
-
   /** Detects and starts the source; logs which one it uses. */
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error(`event feed cannot start: it is ${this.state}`);

@@ -48,11 +48,6 @@ export class EventSubscription implements AsyncIterableIterator<JobEventDoc, und
     private readonly unregister: (s: EventSubscription) => void,
   ) {}
 
-  /** Whether the subscription still receives events. */
-  get open(): boolean {
-    return this.state === 'open';
-  }
-
   /** Events received and not read yet. */
   get buffered(): number {
     return this.queue.length - this.head;

@@ -10,7 +10,7 @@ import { conflict, notFound } from '../errors/index.js';
 import { cancelledJobError } from './job-error.js';
 import { finishJob } from './job-finish.js';
 import type { JobsDomain } from './jobs-domain.js';
-import { acquireLease, leaseIsLive, releaseLease } from './lease.js';
+import { acquireLease, releaseLease } from './lease.js';
 import { LeasedJob } from './leased-job.js';
 import { settleBatchIfDone } from './batch-settlement.js';
 
@@ -24,14 +24,13 @@ export async function cancelJob(d: JobsDomain, tenantId: string, jobId: string, 
   if (!job) throw notFound('job', jobId);
   if (isTerminalStatus(job.status)) return job;
   await d.stores.claims.tryClaim(cancelClaimId(jobId), d.processId);
-  if (!leaseIsLive(job)) {
-    const held = await acquireLease(d.stores, job, d.processId, d.leaseMs);
-    if (held) {
-      const leased = new LeasedJob(d.stores, held.job, held.lease);
-      const steps = leased.doc.steps.map((s): StepDoc => (s.status === 'RUNNING' ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
-      await finishJob(leased, d.notifier, 'CANCELLED', { steps, error: cancelledJobError(null) }, 'Cancelled');
-      return leased.doc;
-    }
+  // No lease while a worker holds a live one (acquireLease checks): that worker cancels.
+  const held = await acquireLease(d.stores, job, d.processId, d.leaseMs);
+  if (held) {
+    const leased = new LeasedJob(d.stores, held.job, held.lease);
+    const steps = leased.doc.steps.map((s): StepDoc => (s.status === 'RUNNING' ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
+    await finishJob(leased, d.notifier, 'CANCELLED', { steps, error: cancelledJobError(null) }, 'Cancelled');
+    return leased.doc;
   }
   if (!wait) return job;
   return waitForTerminal(d, jobId, CANCEL_CONFIRM_MS, job);
@@ -79,11 +78,8 @@ export async function cancelBatch(d: JobsDomain, tenantId: string, batchId: stri
   if (batch.status !== 'CANCELLED' && !batch.finishedAt) {
     await d.stores.batches.update(batchId, { status: 'CANCELLED' });
   }
-  const unfinished = await d.stores.jobs.collection
-    .find({ batchId, status: { $in: ['QUEUED', 'RUNNING', 'RETRYING'] } }, { projection: { _id: 1 } })
-    .toArray();
   // Queued jobs are cancelled here; running ones by their workers, within seconds.
-  for (const { _id } of unfinished) await cancelJob(d, tenantId, _id, false);
+  for (const id of await d.stores.jobs.findUnfinishedIdsInBatch(batchId)) await cancelJob(d, tenantId, id, false);
   await settleBatchIfDone(d.stores, d.notifier, batchId);
   return (await d.stores.batches.findById(batchId)) ?? batch;
 }

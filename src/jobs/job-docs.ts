@@ -1,3 +1,2 @@
 /** The stored shapes, re-exported for layers that may not import src/db directly. */
 export type * from '../db/job-docs.js';
-export { isTerminalStatus, TERMINAL_JOB_STATUSES } from '../db/job-docs.js';

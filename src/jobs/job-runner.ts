@@ -4,10 +4,12 @@
  * RETRYING (a retryable error with attempts left), FAILED, CANCELLED, or released for
  * another worker (drain, lost lease). A step that succeeded is never run again.
  */
-import type { AiProvider } from '../ai/index.js';
-import type { JobDoc, StepDoc } from '../db/job-docs.js';
+import { isAiError, type AiProvider } from '../ai/index.js';
+import type { PriceTable } from '../config/index.js';
+import type { JobErrorDoc, StepDoc } from '../db/job-docs.js';
 import { isTerminalStatus } from '../db/job-docs.js';
 import type { Logger } from '../log/logger.js';
+import { cancelClaimId } from './job-control.js';
 import { cancelledJobError, jobRetryDelayMs, jobTimeoutError, toJobError } from './job-error.js';
 import { finishJob } from './job-finish.js';
 import type { JobKinds } from './kinds.js';
@@ -18,7 +20,6 @@ import type { JobNotifier } from './notifier.js';
 import type { Pipeline } from './pipeline.js';
 import { interruptionOf, RunInterrupted, type StopReason } from './run-interrupted.js';
 import { createStepContext } from './step-context.js';
-import type { PriceTable } from './usage.js';
 
 export interface RunnerOptions {
   workerId: string;
@@ -39,12 +40,9 @@ export interface RunnerDeps {
   enqueue(jobId: string, priority: number, runAt: Date): Promise<void>;
 }
 
-interface ActiveRun {
-  controller: AbortController;
-}
-
 export class JobRunner {
-  private readonly active = new Map<string, ActiveRun>();
+  /** The abort controller of each job this process is running, by job id. */
+  private readonly active = new Map<string, AbortController>();
   private draining = false;
 
   constructor(private readonly deps: RunnerDeps, private readonly opts: RunnerOptions) {}
@@ -56,7 +54,7 @@ export class JobRunner {
 
   /** Stops a running job's in-flight work at once (its AI request included). */
   interrupt(jobId: string, reason: StopReason): void {
-    this.active.get(jobId)?.controller.abort(new RunInterrupted(reason));
+    this.active.get(jobId)?.abort(new RunInterrupted(reason));
   }
 
   /** From now on, running jobs stop before their next AI call and are released. */
@@ -84,7 +82,7 @@ export class JobRunner {
     const claimed = await acquireLease(this.deps.stores, found, this.opts.workerId, this.opts.leaseMs);
     if (!claimed) return;
     const controller = new AbortController();
-    this.active.set(jobId, { controller });
+    this.active.set(jobId, controller);
     const job = new LeasedJob(this.deps.stores, claimed.job, claimed.lease);
     const stopHeartbeat = keepLeaseAlive(
       this.deps.stores,
@@ -96,7 +94,7 @@ export class JobRunner {
     );
     const timeout = setTimeout(() => controller.abort(new RunInterrupted('timeout')), this.opts.jobTimeoutMs);
     try {
-      if (await this.deps.stores.claims.find(`cancel:${jobId}`)) {
+      if (await this.deps.stores.claims.find(cancelClaimId(jobId))) {
         await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(null) }, 'Cancelled');
         return;
       }
@@ -201,7 +199,7 @@ export class JobRunner {
           await this.failOrRetry(job, running, jobTimeoutError(this.opts.jobTimeoutMs, running?.name ?? null));
           return;
         case undefined:
-          if (!(err instanceof Error && err.name === 'AiError')) log.error({ err }, 'step failed unexpectedly');
+          if (!isAiError(err)) log.error({ err }, 'step failed unexpectedly');
           await this.failOrRetry(job, running, toJobError(err, running?.name ?? null));
           return;
       }
@@ -212,7 +210,7 @@ export class JobRunner {
     }
   }
 
-  private async failOrRetry(job: LeasedJob, running: StepDoc | undefined, error: JobDoc['error'] & object): Promise<void> {
+  private async failOrRetry(job: LeasedJob, running: StepDoc | undefined, error: JobErrorDoc): Promise<void> {
     if (running) {
       const now = new Date();
       const failed: StepDoc = {

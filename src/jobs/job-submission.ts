@@ -41,17 +41,16 @@ export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobR
   const input = validateJobInput(pipeline, req.input, ['input', 'input'], d.limits);
   const common = checkCommon(d, req, ['input']);
   const maxAttempts = checkRange(req.maxAttempts, ['input', 'maxAttempts'], 1, MAX_ATTEMPTS_LIMIT) ?? d.defaultMaxAttempts;
-  const make = (id: string) =>
-    newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, id, ...common });
-  if (!common.idempotencyKey) return enqueueNew(d, [make(newId())]).then((jobs) => jobs[0]!);
+  const job = newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common });
+  if (!common.idempotencyKey) return enqueueNew(d, [job]).then((jobs) => jobs[0]!);
 
-  const hash = requestHash({ kind: req.kind, input });
-  const r = await reserveKey(d.stores.claims, { tenantId, what: 'job', key: common.idempotencyKey }, newId(), hash);
+  // The key reserves this job's id; its request hash (kind + input) tells a replay from a conflict.
+  const r = await reserveKey(d.stores.claims, { tenantId, what: 'job', key: common.idempotencyKey }, job._id, job.requestHash);
   if (!r.fresh) {
     const existing = await awaitCreated(() => d.stores.jobs.findForTenant(tenantId, r.id));
     if (existing) return existing;
   }
-  return insertOrLoad(d, make(r.id));
+  return insertOrLoad(d, { ...job, _id: r.id });
 }
 
 export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: AnalyzeDocumentsRequest): Promise<BatchDoc> {

@@ -4,7 +4,7 @@
  * Every state change goes through `save` and every transition through `emit`, so the
  * stored job and its events never disagree about what happened.
  */
-import type { JobDoc, JobEventDoc, JobEventTypeValue, StepDoc } from '../db/job-docs.js';
+import type { JobDoc, JobEventTypeValue, StepDoc } from '../db/job-docs.js';
 import type { JobStores } from './job-stores.js';
 import type { HeldLease } from './lease.js';
 import { jobProgress } from './progress.js';
@@ -12,8 +12,6 @@ import { jobProgress } from './progress.js';
 export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
 }
-
-export type EventListener = (event: JobEventDoc) => void;
 
 export class LeasedJob {
   /** The tail of this holder's writes to the job document, so they run one at a time. */
@@ -25,7 +23,6 @@ export class LeasedJob {
     readonly stores: JobStores,
     public doc: JobDoc,
     readonly lease: HeldLease,
-    private readonly onEvent?: EventListener,
   ) {}
 
   get id(): string {
@@ -79,6 +76,5 @@ export class LeasedJob {
       this.lastSequence,
     );
     this.lastSequence = event.sequence;
-    this.onEvent?.(event);
   }
 }

@@ -11,8 +11,3 @@ export interface JobNotifier {
   /** Every job of the batch finished, or the batch was cancelled (the doc shows which). */
   batchFinished(batch: BatchDoc): Promise<void>;
 }
-
-export const silentNotifier: JobNotifier = {
-  jobFinished: async () => {},
-  batchFinished: async () => {},
-};

@@ -30,7 +30,10 @@ export class JobQueue {
   readonly agenda: Agenda;
   private started = false;
 
-  constructor(private readonly db: Db, opts: QueueOptions) {
+  constructor(
+    private readonly db: Db,
+    private readonly opts: QueueOptions,
+  ) {
     this.agenda = new Agenda({
       backend: new MongoBackend({ mongo: db, collection: AGENDA_COLLECTION }),
       name: opts.name,
@@ -63,7 +66,8 @@ export class JobQueue {
   }
 
   /** Starts processing with `handler`; the API role never calls this. */
-  async startProcessing(handler: (jobId: string, agendaJob: AgendaJob<RunJobData>) => Promise<void>, opts: QueueOptions): Promise<void> {
+  async startProcessing(handler: (jobId: string, agendaJob: AgendaJob<RunJobData>) => Promise<void>): Promise<void> {
+    const { opts } = this;
     this.agenda.define<RunJobData>(RUN_JOB, (job) => handler(job.attrs.data.jobId, job), {
       concurrency: opts.concurrency,
       lockLimit: opts.concurrency,

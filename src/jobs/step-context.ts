@@ -4,12 +4,13 @@
  * and the job and saved right after each call, so it survives a crash.
  */
 import type { AiProvider, CompletionRequest, CompletionResult } from '../ai/index.js';
+import type { PriceTable } from '../config/index.js';
 import type { StepDoc } from '../db/job-docs.js';
 import type { LeasedJob } from './leased-job.js';
 import type { StepContext } from './pipeline.js';
 import { makeProgress } from './progress.js';
 import { RunInterrupted } from './run-interrupted.js';
-import { addUsage, usageOfCall, type PriceTable } from './usage.js';
+import { addUsage, usageOfCall } from './usage.js';
 
 interface StoredAnswer {
   text: string;

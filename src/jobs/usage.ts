@@ -1,8 +1,7 @@
 /** Usage arithmetic: tokens and calls add up; a cost stays unknown (null) once any part is. */
 import { costUsd, type CompletionResult } from '../ai/index.js';
+import type { PriceTable } from '../config/index.js';
 import type { UsageDoc } from '../db/job-docs.js';
-
-export type PriceTable = Readonly<Record<string, { input: number; output: number }>>;
 
 /** The usage of one answered call, priced by the model that answered. */
 export function usageOfCall(result: CompletionResult, prices: PriceTable): UsageDoc {

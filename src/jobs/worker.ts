@@ -14,8 +14,6 @@ import { JobRunner, type RunnerDeps, type RunnerOptions } from './job-runner.js'
 import type { JobQueue } from './queue.js';
 
 export interface WorkerOptions extends RunnerOptions {
-  concurrency: number;
-  pollMs: number;
   /** How long SIGTERM lets running steps finish before they are aborted and released. */
   drainGraceMs: number;
   cancelPollMs?: number;
@@ -28,9 +26,12 @@ export interface JobWorker {
   stop(): Promise<void>;
 }
 
-export async function startJobWorker(deps: RunnerDeps & { queue: JobQueue; logger: Logger }, opts: WorkerOptions): Promise<JobWorker> {
+export async function startJobWorker(
+  deps: Omit<RunnerDeps, 'enqueue'> & { queue: JobQueue; logger: Logger },
+  opts: WorkerOptions,
+): Promise<JobWorker> {
   const { stores, queue, logger } = deps;
-  const runner = new JobRunner(deps, opts);
+  const runner = new JobRunner({ ...deps, enqueue: (jobId, priority, runAt) => queue.enqueue(jobId, priority, runAt) }, opts);
   // Building the tokenizer blocks the event loop for a second or more. Do it before taking
   // jobs: inside the first job it would stall the lease heartbeats of every job running.
   countTokens('warm up');
@@ -40,7 +41,6 @@ export async function startJobWorker(deps: RunnerDeps & { queue: JobQueue; logge
       runner.run(jobId, () => {
         agendaJob.touch().catch(() => {});
       }),
-    { pollMs: opts.pollMs, concurrency: opts.concurrency, lockLifetimeMs: opts.leaseMs, name: opts.workerId },
   );
 
   const loops = [

@@ -1,16 +1,15 @@
 /** Batch queries and mutations, and Batch's relational fields (jobs, usage). */
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { encodeCursor } from '../jobs/job-service.js';
 import type { JobStatusValue } from '../jobs/job-docs.js';
 import { AnalyzeDocumentsInput, Batch, BatchConnection, BatchJobsArgs, JobConnection, PageArgs, Usage } from '../schema/index.js';
-import { toConnection } from './connection.js';
+import { docCursor, toConnection } from './connection.js';
 import type { GraphQLContext } from './context.js';
-import { toBatch, toJobObject } from './mappers.js';
+import { toBatch, toJobObject, type BatchObject } from './mappers.js';
 
 @Resolver(() => Batch)
 export class BatchResolver {
   @Query(() => Batch, { nullable: true, description: 'The batch, or null when it does not exist or belongs to another tenant.' })
-  async batch(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Batch | null> {
+  async batch(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<BatchObject | null> {
     const view = await ctx.services.jobs.getBatch(ctx.tenant._id, id);
     return view ? toBatch(view) : null;
   }
@@ -18,29 +17,29 @@ export class BatchResolver {
   @Query(() => BatchConnection, { description: "The tenant's batches, newest first." })
   async batches(@Args(() => PageArgs) page: PageArgs, @Ctx() ctx: GraphQLContext): Promise<BatchConnection> {
     const result = await ctx.services.jobs.listBatches(ctx.tenant._id, page.first, page.after);
-    return toConnection(result, (v) => encodeCursor({ createdAt: v.doc.createdAt, id: v.doc._id }), toBatch) as BatchConnection;
+    return toConnection(result, (v) => docCursor(v.doc), toBatch) as BatchConnection;
   }
 
   @Mutation(() => Batch, {
     description: 'Enqueues one `document.analyze` job per document, grouped in a batch, and returns at once. Idempotent by idempotencyKey like submitJob.',
   })
-  async analyzeDocuments(@Arg('input', () => AnalyzeDocumentsInput) input: AnalyzeDocumentsInput, @Ctx() ctx: GraphQLContext): Promise<Batch> {
+  async analyzeDocuments(@Arg('input', () => AnalyzeDocumentsInput) input: AnalyzeDocumentsInput, @Ctx() ctx: GraphQLContext): Promise<BatchObject> {
     return toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, input));
   }
 
   @Mutation(() => Batch, { description: 'Cancels every job of the batch that has not finished.' })
-  async cancelBatch(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Batch> {
+  async cancelBatch(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<BatchObject> {
     return toBatch(await ctx.services.jobs.cancelBatch(ctx.tenant._id, id));
   }
 
   @FieldResolver(() => JobConnection)
-  async jobs(@Root() batch: Batch, @Args(() => BatchJobsArgs) args: BatchJobsArgs, @Ctx() ctx: GraphQLContext): Promise<JobConnection> {
+  async jobs(@Root() batch: BatchObject, @Args(() => BatchJobsArgs) args: BatchJobsArgs, @Ctx() ctx: GraphQLContext): Promise<JobConnection> {
     const page = await ctx.services.jobs.batchJobs(ctx.tenant._id, batch.id, args.status as JobStatusValue | null, args.first, args.after);
-    return toConnection(page, (d) => encodeCursor({ createdAt: d.createdAt, id: d._id }), toJobObject) as JobConnection;
+    return toConnection(page, docCursor, toJobObject) as JobConnection;
   }
 
   @FieldResolver(() => Usage)
-  usage(@Root() batch: Batch, @Ctx() ctx: GraphQLContext): Promise<Usage> {
+  usage(@Root() batch: BatchObject, @Ctx() ctx: GraphQLContext): Promise<Usage> {
     return ctx.services.jobs.batchUsage(batch.id);
   }
 }

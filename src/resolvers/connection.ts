@@ -1,4 +1,6 @@
 /** Relay-style connections from a page of items and a cursor function. */
+import { encodeCursor } from '../jobs/job-service.js';
+
 export interface Connection<T> {
   edges: Array<{ cursor: string; node: T }>;
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
@@ -17,3 +19,6 @@ export function toConnection<D, T>(
     totalCount: page.totalCount,
   };
 }
+
+/** The cursor of a document in a newest-first page ordered by (createdAt, _id). */
+export const docCursor = (d: { createdAt: Date; _id: string }): string => encodeCursor({ createdAt: d.createdAt, id: d._id });

@@ -1,11 +1,10 @@
 /** Job queries and mutations, and Job's relational fields (batch, events). */
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { encodeCursor } from '../jobs/job-service.js';
 import type { JobStatusValue } from '../jobs/job-docs.js';
 import { Batch, Job, JobConnection, JobEvent, JobEventsArgs, JobFilter, PageArgs, SubmitJobInput } from '../schema/index.js';
-import { toConnection } from './connection.js';
+import { docCursor, toConnection } from './connection.js';
 import type { GraphQLContext } from './context.js';
-import { toBatch, toJobEvent, toJobObject, type JobObject } from './mappers.js';
+import { toBatch, toJobEvent, toJobObject, type BatchObject, type JobObject } from './mappers.js';
 
 @Resolver(() => Job)
 export class JobResolver {
@@ -33,7 +32,7 @@ export class JobResolver {
       page.first,
       page.after,
     );
-    return toConnection(result, (d) => encodeCursor({ createdAt: d.createdAt, id: d._id }), toJobObject) as JobConnection;
+    return toConnection(result, docCursor, toJobObject) as JobConnection;
   }
 
   @Mutation(() => Job, {
@@ -55,7 +54,7 @@ export class JobResolver {
   }
 
   @FieldResolver(() => Batch, { nullable: true })
-  async batch(@Root() job: JobObject, @Ctx() ctx: GraphQLContext): Promise<Batch | null> {
+  async batch(@Root() job: JobObject, @Ctx() ctx: GraphQLContext): Promise<BatchObject | null> {
     if (!job.batchId) return null;
     const view = await ctx.services.jobs.getBatch(ctx.tenant._id, job.batchId);
     return view ? toBatch(view) : null;

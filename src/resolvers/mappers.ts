@@ -9,6 +9,8 @@ import { batchProgressMessage, makeProgress } from '../jobs/progress.js';
 import { Batch, BatchStatus, Job, JobError, JobErrorCode, JobEvent, JobEventType, JobStatus, JobStep, StepStatus } from '../schema/index.js';
 
 export type JobObject = Job & { batchId: string | null };
+/** A Batch without `usage`, which Batch.usage's field resolver fills in. */
+export type BatchObject = Omit<Batch, 'usage'>;
 
 const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 
@@ -71,7 +73,7 @@ export function toJobEvent(doc: JobEventDoc): JobEvent {
   };
 }
 
-export function toBatch(view: BatchView): Batch {
+export function toBatch(view: BatchView): BatchObject {
   const { doc, counts } = view;
   const finished = counts.SUCCEEDED + counts.FAILED + counts.CANCELLED;
   return {
@@ -84,8 +86,6 @@ export function toBatch(view: BatchView): Batch {
     failed: counts.FAILED,
     cancelled: counts.CANCELLED,
     progress: makeProgress(finished, doc.total, batchProgressMessage(finished, doc.total)),
-    // Resolved by Batch.usage's field resolver; a placeholder keeps the object complete.
-    usage: undefined as never,
     idempotencyKey: doc.idempotencyKey,
     metadata: parseJson(doc.metadata),
     createdAt: doc.createdAt,

@@ -7,7 +7,7 @@ import type { JobEventDoc } from '../jobs/job-docs.js';
 import type { BatchView } from '../jobs/job-service.js';
 import { Batch, JobEvent } from '../schema/index.js';
 import type { GraphQLContext } from './context.js';
-import { toBatch, toJobEvent } from './mappers.js';
+import { toBatch, toJobEvent, type BatchObject } from './mappers.js';
 
 type Data<A> = SubscribeResolverData<unknown, A, GraphQLContext>;
 
@@ -36,7 +36,7 @@ export class SubscriptionsResolver {
     description: 'The batch, each time one of its jobs changes status, until the batch completes.',
     subscribe: ({ args, context }: Data<{ batchId: string }>) => live(context).batchProgress(context.tenant._id, args.batchId),
   })
-  batchProgress(@Root() view: BatchView, @Arg('batchId', () => ID) _batchId: string): Batch {
+  batchProgress(@Root() view: BatchView, @Arg('batchId', () => ID) _batchId: string): BatchObject {
     return toBatch(view);
   }
 

@@ -12,8 +12,8 @@ import {
   WebhookDeliveryConnection,
   WebhookEndpoint,
 } from '../schema/index.js';
-import { encodeCursor, type EndpointWithSecret } from '../webhooks/index.js';
-import { toConnection } from './connection.js';
+import type { EndpointWithSecret } from '../webhooks/index.js';
+import { docCursor, toConnection } from './connection.js';
 import type { GraphQLContext } from './context.js';
 import { toWebhookDelivery, toWebhookEndpoint } from './webhook-mappers.js';
 
@@ -75,6 +75,6 @@ export class WebhookEndpointsResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<WebhookDeliveryConnection> {
     const page = await ctx.services.webhooks.deliveries.listForEndpoint(ctx.tenant._id, endpoint.id, args);
-    return toConnection(page, (d) => encodeCursor({ createdAt: d.createdAt, id: d._id }), toWebhookDelivery) as WebhookDeliveryConnection;
+    return toConnection(page, docCursor, toWebhookDelivery) as WebhookDeliveryConnection;
   }
 }

@@ -3,8 +3,7 @@
  *
  * Always reference them explicitly in decorators (`@Field(() => DateTimeScalar)`),
  * never through inferred `Date`/`Object` metadata: type-graphql 2 maps an inferred
- * `Date` to its own `DateTimeISO` scalar. `scalarsMap` is exported for `buildSchema`
- * as a safety net for code that forgets.
+ * `Date` to its own `DateTimeISO` scalar (test/schema-types checks that none sneaks in).
  */
 import { GraphQLScalarType } from 'graphql';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
@@ -30,6 +29,3 @@ export const JSONScalar = new GraphQLScalarType({
   name: 'JSON',
   description: 'Any JSON value.',
 });
-
-/** For `buildSchema({ scalarsMap })`: an inferred `Date` becomes `DateTime`. */
-export const scalarsMap = [{ type: Date, scalar: DateTimeScalar }];

@@ -41,7 +41,8 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
-  const ws = attachGraphQLWs(httpServer, schema, services);
+  const formatError = createErrorFormatter({ development, logger });
+  const ws = attachGraphQLWs(httpServer, schema, services, formatError);
   // Closes every WebSocket with 1001 Going Away (which ends its subscriptions), then stops
   // the feed; once. In this order a client never gets `complete` for a job that has not
   // finished (jobEvents completes only after the terminal event): it gets 1001, the
@@ -55,7 +56,7 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     // main.ts owns SIGTERM: it drains the worker too, then exits 0.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: development,
-    formatError: createErrorFormatter({ development, logger }),
+    formatError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       // For apollo.stop() called directly; close() has drained the WebSockets already.

@@ -19,8 +19,11 @@ const REQUEST_ERROR_CODES = new Set([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
-export function createErrorFormatter(opts: { development: boolean; logger: Logger }) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+/** One per API process: Apollo (HTTP) and graphql-ws share it. */
+export function createErrorFormatter(opts: { development: boolean; logger: Logger }): ErrorFormatter {
+  return (formatted, error) => {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) {
       return {

@@ -11,7 +11,7 @@ import { authenticate } from '../auth/api-keys.js';
 import type { Tenant } from '../auth/tenant.js';
 import { ErrorCode } from '../errors/index.js';
 import type { GraphQLContext } from '../resolvers/context.js';
-import { createErrorFormatter } from './format-error.js';
+import type { ErrorFormatter } from './format-error.js';
 import type { Services } from './services.js';
 
 type ConnectionExtra = {
@@ -24,10 +24,9 @@ export interface WsHandle {
   connectionCount(): number;
 }
 
-export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, services: Services): WsHandle {
+export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, services: Services, formatError: ErrorFormatter): WsHandle {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const { logger, config } = services;
-  const formatError = createErrorFormatter({ development: config.nodeEnv === 'development', logger });
   const cleanup = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       schema,

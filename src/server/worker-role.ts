@@ -13,14 +13,7 @@ export interface RunningPart {
 
 export async function startWorkerRole(services: Services): Promise<RunningPart[]> {
   const { config } = services;
-  const ai = createAiProvider({
-    provider: config.ai.provider,
-    apiKey: config.ai.apiKey,
-    baseUrl: config.ai.baseUrl,
-    model: config.ai.model,
-    timeoutMs: config.ai.timeoutMs,
-    maxCallAttempts: config.ai.maxCallAttempts,
-  });
+  const ai = createAiProvider(config.ai);
   const jobs = await startJobWorker(
     {
       stores: services.jobStores,
@@ -29,7 +22,6 @@ export async function startWorkerRole(services: Services): Promise<RunningPart[]
       notifier: services.notifier,
       logger: services.logger.child({ part: 'jobs' }),
       queue: services.queue,
-      enqueue: (jobId, priority, runAt) => services.queue.enqueue(jobId, priority, runAt),
     },
     {
       workerId: services.processId,
@@ -38,8 +30,6 @@ export async function startWorkerRole(services: Services): Promise<RunningPart[]
       retryDelayMs: config.jobs.retryDelayMs,
       contextTokens: config.ai.contextTokens,
       prices: config.ai.prices,
-      concurrency: config.jobs.concurrency,
-      pollMs: config.jobs.pollMs,
       drainGraceMs: Math.floor(config.shutdownTimeoutMs / 2),
     },
   );

@@ -56,7 +56,7 @@ const INTERRUPTED: AttemptOutcome = {
  * The secrets that sign now, as stored (possibly sealed): the current one, and the
  * previous one within its grace period.
  */
-export function signingSecrets(endpoint: WebhookEndpointDoc, at: Date): string[] {
+function signingSecrets(endpoint: WebhookEndpointDoc, at: Date): string[] {
   const previous =
     endpoint.previousSecret !== null &&
     endpoint.previousSecretExpiresAt !== null &&

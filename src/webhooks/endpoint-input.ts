@@ -4,26 +4,20 @@
  * address guard; the dispatcher's connect-time check is the other half.
  */
 import { badInput } from '../errors/index.js';
-import { checkWebhookUrl, type LookupAll } from './address-guard.js';
+import { checkWebhookUrl, type CheckWebhookUrlOptions } from './address-guard.js';
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from './event-types.js';
 
 /** Long enough for any real receiver URL with a token in it; short enough to log. */
 export const MAX_URL_LENGTH = 2048;
 export const MAX_DESCRIPTION_LENGTH = 1000;
 
-export interface UrlCheckOptions {
-  allowPrivate: boolean;
-  lookup?: LookupAll;
-}
+export type UrlCheckOptions = Pick<CheckWebhookUrlOptions, 'allowPrivate' | 'lookup'>;
 
 /** The URL to store (trimmed), or BAD_USER_INPUT naming `input.url`. */
 export async function validateUrl(url: string, options: UrlCheckOptions): Promise<string> {
   const trimmed = url.trim();
   if (trimmed.length > MAX_URL_LENGTH) throw badInput(['input', 'url'], `must be at most ${MAX_URL_LENGTH} characters`);
-  const checked = await checkWebhookUrl(trimmed, {
-    allowPrivate: options.allowPrivate,
-    ...(options.lookup ? { lookup: options.lookup } : {}),
-  });
+  const checked = await checkWebhookUrl(trimmed, options);
   if (!checked.ok) throw badInput(['input', 'url'], checked.reason);
   return trimmed;
 }

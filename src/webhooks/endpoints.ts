@@ -156,9 +156,6 @@ export class WebhookEndpointService {
   }
 
   private validateUrl(url: string): Promise<string> {
-    return validateUrl(url, {
-      allowPrivate: this.deps.allowPrivateUrls,
-      ...(this.deps.lookup ? { lookup: this.deps.lookup } : {}),
-    });
+    return validateUrl(url, { allowPrivate: this.deps.allowPrivateUrls, lookup: this.deps.lookup });
   }
 }

@@ -24,13 +24,17 @@ export function deliveryIdFor(endpointId: string, eventKey: string): string {
   return `whd_${digest('delivery', endpointId, eventKey).toString('hex').slice(0, 32)}`;
 }
 
+function finishedEventKey(scope: 'job' | 'batch', id: string, type: string, finishedAt: Date | null): string {
+  return `${scope}:${id}:${type}:${finishedAt ? finishedAt.getTime() : 'unfinished'}`;
+}
+
 /** An event occurrence key for a job's terminal state: a job retried later finishes again. */
 export function jobEventKey(jobId: string, type: string, finishedAt: Date | null): string {
-  return `job:${jobId}:${type}:${finishedAt ? finishedAt.getTime() : 'unfinished'}`;
+  return finishedEventKey('job', jobId, type, finishedAt);
 }
 
 export function batchEventKey(batchId: string, type: string, finishedAt: Date | null): string {
-  return `batch:${batchId}:${type}:${finishedAt ? finishedAt.getTime() : 'unfinished'}`;
+  return finishedEventKey('batch', batchId, type, finishedAt);
 }
 
 /** A test event is a new occurrence every time someone asks for one. */

@@ -33,8 +33,6 @@ export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
 export type { WebhookEndpointDoc } from '../db/webhook-endpoints.repository.js';
 export type { WebhookDeliveryDoc, WebhookDeliveryStatusValue } from '../db/webhook-deliveries.repository.js';
 export type { WebhookAttemptDoc } from '../db/webhook-attempts.repository.js';
-/** The cursor of a delivery in an endpoint's `deliveries` connection. */
-export { encodeCursor } from '../db/page-cursor.js';
 
 /** ±20% on every retry delay, so endpoints that failed together are not retried together. */
 export const RETRY_JITTER = 0.2;
@@ -114,7 +112,8 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
 
   function createDispatcher(overrides: DispatcherOverrides = {}): WebhookDispatcher {
     const owner = overrides.owner ?? newDispatcherOwner();
-    const leaseMs = settings.timeoutMs + (overrides.leaseMarginMs ?? LEASE_MARGIN_MS);
+    const leaseMarginMs = overrides.leaseMarginMs ?? LEASE_MARGIN_MS;
+    const leaseMs = settings.timeoutMs + leaseMarginMs;
     const sender = createWebhookSender({
       allowPrivate: settings.allowPrivateUrls,
       timeoutMs: settings.timeoutMs,
@@ -138,7 +137,7 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
       owner,
       // Past one attempt's limit plus half the margin, a row's owner is dead or stalled;
       // still inside the lease, so one lease period is enough to recover.
-      orphanAfterMs: settings.timeoutMs + (overrides.leaseMarginMs ?? LEASE_MARGIN_MS) / 2,
+      orphanAfterMs: settings.timeoutMs + leaseMarginMs / 2,
       logger,
     });
     const dispatcher = createWebhookDispatcher({

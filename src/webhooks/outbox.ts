@@ -72,7 +72,7 @@ export class WebhookOutbox implements JobNotifier {
     const endpoints = await this.subscribed(job.tenantId, type);
     if (endpoints.length === 0) return;
     // Built once: every endpoint, attempt and redelivery sends these very bytes.
-    const { body } = buildJobPayload(type, job, this.deps.maxPayloadBytes);
+    const body = buildJobPayload(type, job, this.deps.maxPayloadBytes);
     const eventKey = jobEventKey(job._id, type, job.finishedAt);
     await this.record(endpoints, { tenantId: job.tenantId, type, eventKey, payload: body, jobId: job._id, batchId: job.batchId, manual: false });
   }
@@ -83,7 +83,7 @@ export class WebhookOutbox implements JobNotifier {
     if (endpoints.length === 0) return;
     const eventKey = batchEventKey(batch._id, type, batch.finishedAt);
     // A repeated call may count differently if jobs moved since; the first record wins.
-    const { body } = buildBatchPayload(batch, batchCounts(await this.deps.jobs.countByStatus(batch._id)));
+    const body = buildBatchPayload(batch, batchCounts(await this.deps.jobs.countByStatus(batch._id)));
     await this.record(endpoints, { tenantId: batch.tenantId, type, eventKey, payload: body, jobId: null, batchId: batch._id, manual: false });
   }
 
@@ -91,7 +91,7 @@ export class WebhookOutbox implements JobNotifier {
   async sendTest(endpoint: WebhookEndpointDoc): Promise<WebhookDeliveryDoc> {
     assertReceiving(endpoint);
     const eventKey = testEventKey();
-    const { body } = buildTestPayload(this.now());
+    const body = buildTestPayload(this.now());
     const [delivery] = await this.record([endpoint], {
       tenantId: endpoint.tenantId,
       type: 'webhook.test',

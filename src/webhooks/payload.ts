@@ -7,13 +7,6 @@
 import type { BatchDoc, JobDoc, JobStatusValue } from '../db/job-docs.js';
 import type { WebhookEventType } from './event-types.js';
 
-export interface BuiltPayload {
-  /** The exact body. */
-  body: string;
-  /** The result was left out because the body would have passed the size limit. */
-  resultOmitted: boolean;
-}
-
 const parseOrNull = (text: string | null): unknown => (text === null ? null : (JSON.parse(text) as unknown));
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -26,7 +19,7 @@ function envelope(type: WebhookEventType, at: Date, data: Record<string, unknown
  * `result` is left out and `resultOmitted: true` tells the receiver to fetch it through
  * GraphQL (a large body is slow to sign, send and store on every attempt).
  */
-export function buildJobPayload(type: WebhookEventType, job: JobDoc, maxBytes: number): BuiltPayload {
+export function buildJobPayload(type: WebhookEventType, job: JobDoc, maxBytes: number): string {
   const at = job.finishedAt ?? new Date();
   const jobData = (result: { result: unknown } | { resultOmitted: true }) => ({
     id: job._id,
@@ -41,8 +34,8 @@ export function buildJobPayload(type: WebhookEventType, job: JobDoc, maxBytes: n
     finishedAt: iso(job.finishedAt),
   });
   const full = envelope(type, at, { job: jobData({ result: parseOrNull(job.result) }) });
-  if (Buffer.byteLength(full, 'utf8') <= maxBytes) return { body: full, resultOmitted: false };
-  return { body: envelope(type, at, { job: jobData({ resultOmitted: true }) }), resultOmitted: true };
+  if (Buffer.byteLength(full, 'utf8') <= maxBytes) return full;
+  return envelope(type, at, { job: jobData({ resultOmitted: true }) });
 }
 
 export interface BatchCounts {
@@ -65,8 +58,8 @@ export function batchCounts(byStatus: Readonly<Record<JobStatusValue, number>>):
 }
 
 /** `batch.completed`: sent when every job finished or the batch was cancelled (see status). */
-export function buildBatchPayload(batch: BatchDoc, counts: BatchCounts): BuiltPayload {
-  const body = envelope('batch.completed', batch.finishedAt ?? new Date(), {
+export function buildBatchPayload(batch: BatchDoc, counts: BatchCounts): string {
+  return envelope('batch.completed', batch.finishedAt ?? new Date(), {
     batch: {
       id: batch._id,
       status: batch.status,
@@ -77,10 +70,9 @@ export function buildBatchPayload(batch: BatchDoc, counts: BatchCounts): BuiltPa
       finishedAt: iso(batch.finishedAt),
     },
   });
-  return { body, resultOmitted: false };
 }
 
 /** `webhook.test`: `data` is empty by contract. */
-export function buildTestPayload(at: Date): BuiltPayload {
-  return { body: envelope('webhook.test', at, {}), resultOmitted: false };
+export function buildTestPayload(at: Date): string {
+  return envelope('webhook.test', at, {});
 }

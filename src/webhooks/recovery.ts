@@ -22,7 +22,7 @@ import type { WebhookEndpointDoc } from '../db/webhook-endpoints.repository.js';
 
 /** How far back `since` may reach. */
 export const RECOVERY_WINDOW_DAYS = 30;
-export const RECOVERY_WINDOW_MS = RECOVERY_WINDOW_DAYS * 24 * 3_600_000;
+const RECOVERY_WINDOW_MS = RECOVERY_WINDOW_DAYS * 24 * 3_600_000;
 /** How many recovered deliveries a recovery returns (it recovers all of them). */
 export const RECOVERY_LIST_LIMIT = 100;
 /** Deliveries read and restarted per round trip. */

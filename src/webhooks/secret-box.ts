@@ -13,13 +13,13 @@
  * Errors never contain the secret, the stored value or the key.
  */
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { STRICT_BASE64 } from './secret.js';
 
 export const SEALED_PREFIX = 'enc:v1:';
 const ALGORITHM = 'aes-256-gcm';
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Opening a sealed secret failed: no key, the wrong key, or a damaged value. */
 export class SecretBoxError extends Error {
@@ -71,7 +71,7 @@ export class SecretBox {
     }
     const parts = stored.slice(SEALED_PREFIX.length).split(':');
     const [ivText, sealedText] = parts;
-    if (parts.length !== 2 || ivText === undefined || sealedText === undefined || !BASE64.test(ivText) || !BASE64.test(sealedText)) {
+    if (parts.length !== 2 || ivText === undefined || sealedText === undefined || !STRICT_BASE64.test(ivText) || !STRICT_BASE64.test(sealedText)) {
       throw new SecretBoxError(`an encrypted endpoint secret is malformed (expected ${SEALED_PREFIX}<iv>:<ciphertext>)`);
     }
     const iv = Buffer.from(ivText, 'base64');

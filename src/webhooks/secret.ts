@@ -17,7 +17,7 @@ const MIN_SECRET_BYTES = 24;
 const MAX_SECRET_BYTES = 64;
 
 /** Strict base64 (standard alphabet, padded): Buffer.from would silently accept garbage. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+export const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** A new random endpoint secret, e.g. `whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw…`. */
 export function generateSecret(): string {
@@ -35,7 +35,7 @@ export function secretKeyBytes(secret: string): Buffer {
     throw new TypeError(`a webhook secret must start with "${SECRET_PREFIX}"`);
   }
   const encoded = secret.slice(SECRET_PREFIX.length);
-  if (encoded.length === 0 || !BASE64.test(encoded)) {
+  if (encoded.length === 0 || !STRICT_BASE64.test(encoded)) {
     throw new TypeError(`a webhook secret must be "${SECRET_PREFIX}" followed by standard, padded base64`);
   }
   const key = Buffer.from(encoded, 'base64');

@@ -8,7 +8,7 @@
 import type { TestApp } from '../support/app.js';
 import { fakeErrors, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 import { pollUntil } from '../support/graphql-client.js';
-import { getEvents, getJob, ReplyRouter, startOpenAiApp, submitChain, waitForStatus, withPrompt } from './jobs-harness.js';
+import { getEvents, getJob, ReplyRouter, startOpenAiApp, submitChain, tag, waitForStatus, withPrompt } from './jobs-harness.js';
 
 let fake: FakeOpenAi;
 let app: TestApp;
@@ -30,8 +30,6 @@ afterAll(async () => {
   await app?.stop();
   await fake?.close();
 });
-
-const tag = (name: string): string => `${name}-${Math.random().toString(36).slice(2, 8)}`;
 
 test('429 twice with retry-after, then success: the job succeeds and each wait is honoured', async () => {
   const m = tag('ratelimited');

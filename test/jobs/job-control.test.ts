@@ -16,6 +16,7 @@ import {
   ReplyRouter,
   startOpenAiApp,
   submitChain,
+  tag,
   waitForStatus,
   withPrompt,
 } from './jobs-harness.js';
@@ -34,7 +35,6 @@ afterAll(async () => {
   await fake?.close();
 });
 
-const tag = (name: string): string => `${name}-${Math.random().toString(36).slice(2, 8)}`;
 const CANCEL = `mutation($id: ID!) { cancelJob(id: $id) { ${JOB_FIELDS} } }`;
 const RETRY = `mutation($id: ID!) { retryJob(id: $id) { ${JOB_FIELDS} } }`;
 

@@ -3,6 +3,7 @@
  * waiting for jobs, and telling the fake OpenAI server's requests apart by what they ask
  * (which pipeline step made them, which chunk or prompt they carry).
  */
+import type { ChainStepInput } from '../../src/jobs/pipelines/chain.pipeline.js';
 import { startTestApp, type TestApp, type TestAppOptions } from '../support/app.js';
 import type { FakeOpenAi, FakeReply, RecordedRequest } from '../support/fake-openai.js';
 import { gql, gqlData, pollUntil } from '../support/graphql-client.js';
@@ -27,16 +28,12 @@ export function startOpenAiApp(fake: FakeOpenAi, opts: TestAppOptions = {}): Pro
   });
 }
 
-export interface ChainStep {
-  name: string;
-  prompt: string;
-  system?: string;
-  json?: boolean;
-}
+/** A marker unique to one test, e.g. `hangs-k3x9qa`, so its requests can be told from others'. */
+export const tag = (name: string): string => `${name}-${Math.random().toString(36).slice(2, 8)}`;
 
 export async function submitChain(
   app: Pick<TestApp, 'url' | 'key'>,
-  steps: ChainStep[],
+  steps: ChainStepInput[],
   extra: { maxAttempts?: number; variables?: Record<string, unknown>; idempotencyKey?: string } = {},
 ): Promise<string> {
   const { variables, ...rest } = extra;

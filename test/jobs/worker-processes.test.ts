@@ -34,7 +34,7 @@ afterAll(async () => {
   await fake?.close();
 });
 
-function startWorker(apiKey: string): Promise<ServiceProcess> {
+function startWorker(apiKey: string, lease = '3s'): Promise<ServiceProcess> {
   return startServiceProcess({
     ROLE: 'worker',
     MONGODB_URI: api.db.uri,
@@ -42,7 +42,7 @@ function startWorker(apiKey: string): Promise<ServiceProcess> {
     OPENAI_BASE_URL: fake.baseUrl,
     OPENAI_API_KEY: apiKey,
     AI_CONTEXT_TOKENS: String(CONTEXT),
-    JOB_LEASE: '3s',
+    JOB_LEASE: lease,
   }).then((w) => {
     workers.push(w);
     return w;
@@ -70,7 +70,9 @@ test('SIGKILL in the middle of summarize: another worker takes over and no answe
   expect(killed.signal).toBe('SIGKILL');
   const killedAt = Date.now();
 
-  await startWorker('worker-b');
+  // A's 3 s lease makes the takeover quick; B's own lease is longer so that on a loaded
+  // machine B does not also lose its claim and run summarize a third time.
+  await startWorker('worker-b', '10s');
   const job = await waitForStatus(api, id, ['SUCCEEDED', 'FAILED'], 60_000);
   expect(job.status).toBe('SUCCEEDED');
   expect(Date.now() - killedAt).toBeLessThan(60_000);

@@ -5,30 +5,17 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import type { BatchDoc } from '../../src/db/job-docs.js';
-import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { createHarness, eventually, insertFinishedJob, settled, type Harness } from './webhook-harness.js';
+import type { ReceivedRequest } from '../support/webhook-receiver.js';
+import { eventually, headersOf, insertFinishedJob, newTenantId, receiverPerTest, settled } from './webhook-harness.js';
 
-let receiver: WebhookReceiver;
-let harness: Harness | undefined;
-const tenant = (): string => `tenant-${randomUUID()}`;
-
-beforeEach(async () => {
-  receiver = await startWebhookReceiver();
-});
-afterEach(async () => {
-  await receiver.close();
-  await harness?.close();
-  harness = undefined;
-});
+const t = receiverPerTest();
 
 async function setUp(env: Record<string, string> = {}) {
-  harness = await createHarness(env);
-  const tenantId = tenant();
-  const created = await harness.webhooks.endpoints.create(tenantId, { url: `${receiver.url}/hooks` });
-  return { h: harness, tenantId, endpoint: created.endpoint, secret: created.secret };
+  const h = await t.harness(env);
+  const tenantId = newTenantId();
+  const created = await h.webhooks.endpoints.create(tenantId, { url: `${t.receiver.url}/hooks` });
+  return { h, tenantId, endpoint: created.endpoint, secret: created.secret };
 }
-
-const headersOf = (r: ReceivedRequest): Record<string, string> => r.headers as Record<string, string>;
 const gap = (a: ReceivedRequest, b: ReceivedRequest): number => b.receivedAt.getTime() - a.receivedAt.getTime();
 
 describe('a finished job, delivered', () => {
@@ -39,7 +26,7 @@ describe('a finished job, delivered', () => {
     await h.webhooks.outbox.jobFinished(job); // the sweeper repeating the call changes nothing
     h.start();
 
-    const [request] = await receiver.waitFor(1);
+    const [request] = await t.receiver.waitFor(1);
     const payload = new Webhook(secret).verify(request!.body, headersOf(request!));
     expect(payload).toEqual({
       type: 'job.succeeded',
@@ -71,17 +58,17 @@ describe('a finished job, delivered', () => {
     expect(attempts).toEqual([
       expect.objectContaining({ number: 1, ok: true, statusCode: 200, error: null, responseBody: 'ok', trigger: 'scheduled' }),
     ]);
-    expect(receiver.requests).toHaveLength(1);
+    expect(t.receiver.requests).toHaveLength(1);
   });
 
   it('retries 500, 500, 200 on the schedule: three attempts, one webhook-id, one body, all logged', async () => {
     const { h, tenantId, secret } = await setUp();
-    receiver.script([{ status: 500, body: 'down' }, { status: 500, body: 'still down' }, { status: 200 }]);
+    t.receiver.script([{ status: 500, body: 'down' }, { status: 500, body: 'still down' }, { status: 200 }]);
     const job = await insertFinishedJob(h.testDb, tenantId);
     await h.webhooks.outbox.jobFinished(job);
     h.start();
 
-    const requests = await receiver.waitFor(3, 8_000);
+    const requests = await t.receiver.waitFor(3, 8_000);
     expect(new Set(requests.map((r) => r.headers['webhook-id'])).size).toBe(1);
     expect(new Set(requests.map((r) => r.body)).size).toBe(1);
     for (const r of requests) expect(() => new Webhook(secret).verify(r.body, headersOf(r))).not.toThrow();
@@ -100,12 +87,12 @@ describe('a finished job, delivered', () => {
       [3, 200, null, 'ok'],
     ]);
     for (const a of attempts) expect(a.durationMs).toEqual(expect.any(Number));
-    expect(receiver.requests).toHaveLength(3);
+    expect(t.receiver.requests).toHaveLength(3);
   });
 
   it('fails the delivery when the schedule runs out', async () => {
     const { h, tenantId } = await setUp({ WEBHOOK_RETRY_SCHEDULE: '0s,200ms' });
-    receiver.script([{ status: 502 }, { status: 502 }]);
+    t.receiver.script([{ status: 502 }, { status: 502 }]);
     const job = await insertFinishedJob(h.testDb, tenantId, { status: 'FAILED', result: null, error: { code: 'TIMEOUT', message: 'too slow', retryable: true, step: 'a', at: new Date() } });
     await h.webhooks.outbox.jobFinished(job);
     h.start();
@@ -113,14 +100,14 @@ describe('a finished job, delivered', () => {
     const done = await settled(h.webhooks, delivery!._id);
     expect(done).toMatchObject({ status: 'FAILED', attemptCount: 2, nextAttemptAt: null, eventType: 'job.failed' });
     expect(done.failureReason).toMatch(/every scheduled attempt failed/);
-    expect(JSON.parse(receiver.requests[0]!.body).data.job.error).toMatchObject({ code: 'TIMEOUT', message: 'too slow', step: 'a' });
+    expect(JSON.parse(t.receiver.requests[0]!.body).data.job.error).toMatchObject({ code: 'TIMEOUT', message: 'too slow', step: 'a' });
   });
 });
 
 describe('what each answer does', () => {
   it('410 Gone disables the endpoint with a reason and fails its other pending deliveries', async () => {
     const { h, tenantId, endpoint } = await setUp();
-    receiver.script([{ status: 410, body: 'gone' }]);
+    t.receiver.script([{ status: 410, body: 'gone' }]);
     const first = await insertFinishedJob(h.testDb, tenantId);
     const second = await insertFinishedJob(h.testDb, tenantId);
     await h.webhooks.outbox.jobFinished(first);
@@ -144,7 +131,7 @@ describe('what each answer does', () => {
       return d?.status === 'FAILED' ? d : undefined;
     }, 'the pending delivery to fail');
     expect(failedLater).toMatchObject({ status: 'FAILED', failureReason: expect.stringMatching(/^endpoint disabled: .*410/) });
-    expect(receiver.requests).toHaveLength(1);
+    expect(t.receiver.requests).toHaveLength(1);
 
     // Nothing new is recorded for it, a manual send is refused, and re-enabling clears the reason.
     const third = await insertFinishedJob(h.testDb, tenantId);
@@ -157,7 +144,7 @@ describe('what each answer does', () => {
 
   it('does not follow a 302 and counts it as a failure', async () => {
     const { h, tenantId } = await setUp({ WEBHOOK_RETRY_SCHEDULE: '0s' });
-    receiver.script([{ status: 302, headers: { location: `${receiver.url}/elsewhere` } }]);
+    t.receiver.script([{ status: 302, headers: { location: `${t.receiver.url}/elsewhere` } }]);
     const job = await insertFinishedJob(h.testDb, tenantId);
     await h.webhooks.outbox.jobFinished(job);
     h.start();
@@ -165,30 +152,30 @@ describe('what each answer does', () => {
     expect(await settled(h.webhooks, delivery!._id)).toMatchObject({ status: 'FAILED' });
     const [attempt] = await h.webhooks.deliveries.attempts(delivery!._id);
     expect(attempt).toMatchObject({ statusCode: 302, error: 'redirect 302 not followed' });
-    expect(receiver.requests.map((r) => r.path)).toEqual(['/hooks']);
+    expect(t.receiver.requests.map((r) => r.path)).toEqual(['/hooks']);
   });
 
   it('waits at least as long as a 429 Retry-After asks, when that is longer than the schedule', async () => {
     const { h, tenantId } = await setUp({ WEBHOOK_RETRY_SCHEDULE: '0s,300ms,300ms' });
-    receiver.script([{ status: 429, headers: { 'retry-after': '2' } }, { status: 200 }]);
+    t.receiver.script([{ status: 429, headers: { 'retry-after': '2' } }, { status: 200 }]);
     await h.webhooks.outbox.jobFinished(await insertFinishedJob(h.testDb, tenantId));
     h.start();
-    const requests = await receiver.waitFor(2, 6_000);
+    const requests = await t.receiver.waitFor(2, 6_000);
     expect(gap(requests[0]!, requests[1]!)).toBeGreaterThanOrEqual(1_990);
   });
 
   it('ignores Retry-After on a status other than 429 and 503', async () => {
     const { h, tenantId } = await setUp({ WEBHOOK_RETRY_SCHEDULE: '0s,300ms' });
-    receiver.script([{ status: 500, headers: { 'retry-after': '30' } }, { status: 200 }]);
+    t.receiver.script([{ status: 500, headers: { 'retry-after': '30' } }, { status: 200 }]);
     await h.webhooks.outbox.jobFinished(await insertFinishedJob(h.testDb, tenantId));
     h.start();
-    const requests = await receiver.waitFor(2, 3_000);
+    const requests = await t.receiver.waitFor(2, 3_000);
     expect(gap(requests[0]!, requests[1]!)).toBeLessThan(1_000);
   });
 
   it('times out a receiver that never answers at WEBHOOK_TIMEOUT_MS', async () => {
     const { h, tenantId } = await setUp({ WEBHOOK_TIMEOUT_MS: '500', WEBHOOK_RETRY_SCHEDULE: '0s' });
-    receiver.script([{ hang: true }]);
+    t.receiver.script([{ hang: true }]);
     const job = await insertFinishedJob(h.testDb, tenantId);
     await h.webhooks.outbox.jobFinished(job);
     h.start();
@@ -207,7 +194,7 @@ describe('bodies', () => {
     const job = await insertFinishedJob(h.testDb, tenantId, { result: JSON.stringify({ text: 'x'.repeat(5_000) }) });
     await h.webhooks.outbox.jobFinished(job);
     h.start();
-    const [request] = await receiver.waitFor(1);
+    const [request] = await t.receiver.waitFor(1);
     const payload = new Webhook(secret).verify(request!.body, headersOf(request!)) as { data: { job: Record<string, unknown> } };
     expect(payload.data.job).toMatchObject({ id: job._id, resultOmitted: true, status: 'SUCCEEDED' });
     expect(payload.data.job).not.toHaveProperty('result');
@@ -227,7 +214,7 @@ describe('bodies', () => {
     await h.webhooks.outbox.batchFinished(batch);
     await h.webhooks.outbox.batchFinished(batch);
     h.start();
-    const [request] = await receiver.waitFor(1);
+    const [request] = await t.receiver.waitFor(1);
     expect(JSON.parse(request!.body)).toEqual({
       type: 'batch.completed',
       timestamp: now.toISOString(),
@@ -242,12 +229,11 @@ describe('bodies', () => {
   });
 
   it('records a delivery only for enabled endpoints that subscribe to the event, and a new one when a retried job finishes again', async () => {
-    harness = await createHarness();
-    const h = harness;
-    const tenantId = tenant();
-    const onlyFailures = await h.webhooks.endpoints.create(tenantId, { url: receiver.url, eventTypes: ['job.failed'] });
-    const all = await h.webhooks.endpoints.create(tenantId, { url: receiver.url });
-    const off = await h.webhooks.endpoints.create(tenantId, { url: receiver.url });
+    const h = await t.harness();
+    const tenantId = newTenantId();
+    const onlyFailures = await h.webhooks.endpoints.create(tenantId, { url: t.receiver.url, eventTypes: ['job.failed'] });
+    const all = await h.webhooks.endpoints.create(tenantId, { url: t.receiver.url });
+    const off = await h.webhooks.endpoints.create(tenantId, { url: t.receiver.url });
     await h.webhooks.endpoints.update(tenantId, off.endpoint._id, { enabled: false });
 
     const job = await insertFinishedJob(h.testDb, tenantId);

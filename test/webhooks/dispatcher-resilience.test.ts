@@ -3,14 +3,12 @@
  * stopped between attempts or killed mid-attempt, two dispatchers racing on one
  * database, and endpoints that keep failing.
  */
-import { randomUUID } from 'node:crypto';
 import { attemptId } from '../../src/db/webhook-attempts.repository.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { createHarness, eventually, insertFinishedJob, settled, type Harness } from './webhook-harness.js';
+import { createHarness, eventually, insertFinishedJob, newTenantId, settled, type Harness } from './webhook-harness.js';
 
 const receivers: WebhookReceiver[] = [];
 let harness: Harness | undefined;
-const tenant = (): string => `tenant-${randomUUID()}`;
 async function receiver(): Promise<WebhookReceiver> {
   const r = await startWebhookReceiver();
   receivers.push(r);
@@ -29,7 +27,7 @@ it('a dead endpoint (connections hang) does not delay a healthy endpoint', async
   const dead = await receiver();
   const healthy = await receiver();
   dead.script(Array.from({ length: 10 }, () => ({ hang: true })));
-  const tenantId = tenant();
+  const tenantId = newTenantId();
   await h.webhooks.endpoints.create(tenantId, { url: dead.url });
   await h.webhooks.endpoints.create(tenantId, { url: healthy.url });
   // The dead endpoint's deliveries are recorded first, so they are due first.
@@ -48,7 +46,7 @@ it('a dispatcher stopped between attempts: a new one finishes the schedule, no a
   const h = harness;
   const r = await receiver();
   r.script([{ status: 500 }, { status: 500 }, { status: 200 }]);
-  const tenantId = tenant();
+  const tenantId = newTenantId();
   await h.webhooks.endpoints.create(tenantId, { url: r.url });
   const job = await insertFinishedJob(h.testDb, tenantId);
   await h.webhooks.outbox.jobFinished(job);
@@ -75,7 +73,7 @@ it('a dispatcher killed mid-attempt: the next one records the attempt as interru
   harness = await createHarness();
   const h = harness;
   const r = await receiver();
-  const tenantId = tenant();
+  const tenantId = newTenantId();
   await h.webhooks.endpoints.create(tenantId, { url: r.url });
   const job = await insertFinishedJob(h.testDb, tenantId);
   await h.webhooks.outbox.jobFinished(job);
@@ -106,7 +104,7 @@ it('two dispatchers on one database send each attempt once', async () => {
   harness = await createHarness({ WEBHOOK_ENDPOINT_CONCURRENCY: '8', WEBHOOK_POLL_INTERVAL: '20ms' });
   const h = harness;
   const r = await receiver();
-  const tenantId = tenant();
+  const tenantId = newTenantId();
   await h.webhooks.endpoints.create(tenantId, { url: r.url });
   const jobs = [];
   for (let i = 0; i < 12; i += 1) jobs.push(await insertFinishedJob(h.testDb, tenantId));
@@ -129,7 +127,7 @@ it('disables an endpoint that failed every delivery for WEBHOOK_DISABLE_AFTER, a
   const flaky = await receiver();
   failing.script([{ status: 500 }, { status: 500 }]);
   flaky.script([{ status: 500 }, { status: 200 }]);
-  const tenantId = tenant();
+  const tenantId = newTenantId();
   const failingEndpoint = (await h.webhooks.endpoints.create(tenantId, { url: failing.url })).endpoint;
   const flakyEndpoint = (await h.webhooks.endpoints.create(tenantId, { url: flaky.url })).endpoint;
   await h.webhooks.outbox.jobFinished(await insertFinishedJob(h.testDb, tenantId));

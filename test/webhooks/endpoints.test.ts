@@ -2,16 +2,14 @@
  * Endpoints as a tenant manages them: the address guard at registration, input errors
  * that name their path, tenant isolation, deletion, secret rotation and redelivery.
  */
-import { randomUUID } from 'node:crypto';
 import { promises as dns } from 'node:dns';
 import { Webhook } from 'standardwebhooks';
 import type { LookupAll } from '../../src/webhooks/address-guard.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { createHarness, eventually, insertFinishedJob, settled, type Harness } from './webhook-harness.js';
+import { createHarness, eventually, insertFinishedJob, newTenantId, settled, type Harness } from './webhook-harness.js';
 
 let harness: Harness | undefined;
 let receiver: WebhookReceiver | undefined;
-const tenant = (): string => `tenant-${randomUUID()}`;
 
 afterEach(async () => {
   await receiver?.close();
@@ -50,19 +48,19 @@ describe('registration without WEBHOOK_ALLOW_PRIVATE_URLS', () => {
     ['http://user:secret@public.example.test/hooks', /credentials/],
     ['not a url', /not a valid absolute URL/],
   ])('refuses %s as BAD_USER_INPUT on input.url', async (url, reason) => {
-    const created = guarded.webhooks.endpoints.create(tenant(), { url });
+    const created = guarded.webhooks.endpoints.create(newTenantId(), { url });
     await expect(created).rejects.toMatchObject({ code: 'BAD_USER_INPUT', path: ['input', 'url'], message: expect.stringMatching(reason) });
   });
 
   it('accepts a public host (resolved, never contacted)', async () => {
-    const { endpoint, secret } = await guarded.webhooks.endpoints.create(tenant(), { url: 'https://public.example.test/hooks' });
+    const { endpoint, secret } = await guarded.webhooks.endpoints.create(newTenantId(), { url: 'https://public.example.test/hooks' });
     expect(endpoint).toMatchObject({ url: 'https://public.example.test/hooks', enabled: true, eventTypes: null });
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(Buffer.from(secret.slice(6), 'base64')).toHaveLength(32);
   });
 
   it('checks the URL again when it is changed', async () => {
-    const tenantId = tenant();
+    const tenantId = newTenantId();
     const { endpoint } = await guarded.webhooks.endpoints.create(tenantId, { url: 'https://public.example.test/a' });
     await expect(guarded.webhooks.endpoints.update(tenantId, endpoint._id, { url: 'http://127.0.0.1/' })).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
@@ -77,16 +75,16 @@ describe('endpoint input', () => {
   });
 
   it('names the unknown event type by its index', async () => {
-    const created = harness!.webhooks.endpoints.create(tenant(), { url: 'http://127.0.0.1:1/', eventTypes: ['job.succeeded', 'job.finished'] });
+    const created = harness!.webhooks.endpoints.create(newTenantId(), { url: 'http://127.0.0.1:1/', eventTypes: ['job.succeeded', 'job.finished'] });
     await expect(created).rejects.toMatchObject({ code: 'BAD_USER_INPUT', path: ['input', 'eventTypes', 1] });
-    await expect(harness!.webhooks.endpoints.create(tenant(), { url: 'http://127.0.0.1:1/', eventTypes: [] })).rejects.toMatchObject({
+    await expect(harness!.webhooks.endpoints.create(newTenantId(), { url: 'http://127.0.0.1:1/', eventTypes: [] })).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
       path: ['input', 'eventTypes'],
     });
   });
 
   it('stores event types without duplicates, and updates only what is given', async () => {
-    const tenantId = tenant();
+    const tenantId = newTenantId();
     const { endpoint } = await harness!.webhooks.endpoints.create(tenantId, {
       url: 'http://127.0.0.1:1/',
       description: '  billing  ',
@@ -102,8 +100,8 @@ describe('tenants', () => {
   it("cannot see or touch another tenant's endpoints and deliveries", async () => {
     harness = await createHarness();
     const { webhooks } = harness;
-    const a = tenant();
-    const b = tenant();
+    const a = newTenantId();
+    const b = newTenantId();
     const { endpoint } = await webhooks.endpoints.create(a, { url: 'http://127.0.0.1:1/' });
     const job = await insertFinishedJob(harness.testDb, a);
     await webhooks.outbox.jobFinished(job);
@@ -137,7 +135,7 @@ describe('deleting', () => {
   it('fails the pending deliveries and hides the endpoint, which its deliveries still name', async () => {
     harness = await createHarness();
     const { webhooks } = harness;
-    const tenantId = tenant();
+    const tenantId = newTenantId();
     const { endpoint } = await webhooks.endpoints.create(tenantId, { url: 'http://127.0.0.1:1/' });
     const job = await insertFinishedJob(harness.testDb, tenantId);
     await webhooks.outbox.jobFinished(job);
@@ -158,7 +156,7 @@ describe('rotation and redelivery', () => {
     harness = await createHarness({ WEBHOOK_SECRET_GRACE: '1h' });
     receiver = await startWebhookReceiver();
     const { webhooks } = harness;
-    const tenantId = tenant();
+    const tenantId = newTenantId();
     const created = await webhooks.endpoints.create(tenantId, { url: receiver.url });
     const rotated = await webhooks.endpoints.rotateSecret(tenantId, created.endpoint._id);
     expect(rotated.secret).not.toBe(created.secret);
@@ -187,7 +185,7 @@ describe('rotation and redelivery', () => {
     receiver = await startWebhookReceiver();
     receiver.script([{ status: 500 }, { status: 200 }]);
     const { webhooks } = harness;
-    const tenantId = tenant();
+    const tenantId = newTenantId();
     const { endpoint } = await webhooks.endpoints.create(tenantId, { url: receiver.url });
     harness.start();
     const test = await webhooks.outbox.sendTest(endpoint);
@@ -204,6 +202,6 @@ describe('rotation and redelivery', () => {
       [1, 'manual', 500],
       [2, 'manual', 200],
     ]);
-    await eventually(async () => receiver!.requests.length === 2, 'no further request');
+    expect(receiver!.requests).toHaveLength(2);
   });
 });

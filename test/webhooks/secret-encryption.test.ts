@@ -5,32 +5,19 @@
  * and is sealed at the next rotation; and a dispatcher with the wrong key sends nothing,
  * logs no secret material, and leaves the delivery for one with the right key.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { Webhook } from 'standardwebhooks';
 import { createLogger } from '../../src/log/logger.js';
 import { createWebhooks } from '../../src/webhooks/index.js';
-import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { createHarness, eventually, insertFinishedJob, settled, testConfig, type Harness } from './webhook-harness.js';
+import { eventually, headersOf, insertFinishedJob, newTenantId, receiverPerTest, settled, testConfig, type Harness } from './webhook-harness.js';
 
 const KEY = randomBytes(32).toString('base64');
 const SEALED = /^enc:v1:[A-Za-z0-9+/]+={0,2}:[A-Za-z0-9+/]+={0,2}$/;
 
-let receiver: WebhookReceiver;
-let harness: Harness | undefined;
-const tenant = (): string => `tenant-${randomUUID()}`;
-const headersOf = (r: ReceivedRequest): Record<string, string> => r.headers as Record<string, string>;
+const t = receiverPerTest();
 /** The part of a `whsec_` secret that is the key: what must not appear in storage. */
 const keyPart = (secret: string): string => secret.slice('whsec_'.length);
-
-beforeEach(async () => {
-  receiver = await startWebhookReceiver();
-});
-afterEach(async () => {
-  await receiver.close();
-  await harness?.close();
-  harness = undefined;
-});
 
 async function rawEndpoint(h: Harness, id: string) {
   const doc = await h.testDb.db.collection('webhook_endpoints').findOne({ _id: id as never });
@@ -40,10 +27,9 @@ async function rawEndpoint(h: Harness, id: string) {
 
 describe('with WEBHOOK_SECRET_KEY set', () => {
   it('stores the secret encrypted, and the receiver verifies the delivery with the secret returned at creation', async () => {
-    harness = await createHarness({ WEBHOOK_SECRET_KEY: KEY });
-    const h = harness;
-    const tenantId = tenant();
-    const created = await h.webhooks.endpoints.create(tenantId, { url: `${receiver.url}/hooks` });
+    const h = await t.harness({ WEBHOOK_SECRET_KEY: KEY });
+    const tenantId = newTenantId();
+    const created = await h.webhooks.endpoints.create(tenantId, { url: `${t.receiver.url}/hooks` });
     expect(created.secret).toMatch(/^whsec_/);
 
     const doc = await rawEndpoint(h, created.endpoint._id);
@@ -56,17 +42,16 @@ describe('with WEBHOOK_SECRET_KEY set', () => {
     const job = await insertFinishedJob(h.testDb, tenantId);
     await h.webhooks.outbox.jobFinished(job);
     h.start();
-    const [request] = await receiver.waitFor(1);
+    const [request] = await t.receiver.waitFor(1);
     expect(new Webhook(created.secret).verify(request!.body, headersOf(request!))).toMatchObject({ type: 'job.succeeded', data: { job: { id: job._id } } });
     const [delivery] = await h.webhooks.deliveries.listForJob(tenantId, job._id);
     expect(await settled(h.webhooks, delivery!._id)).toMatchObject({ status: 'SUCCEEDED', attemptCount: 1 });
   });
 
   it('during a rotation stores both secrets encrypted and signs with both, each verifying', async () => {
-    harness = await createHarness({ WEBHOOK_SECRET_KEY: KEY, WEBHOOK_SECRET_GRACE: '1h' });
-    const h = harness;
-    const tenantId = tenant();
-    const created = await h.webhooks.endpoints.create(tenantId, { url: receiver.url });
+    const h = await t.harness({ WEBHOOK_SECRET_KEY: KEY, WEBHOOK_SECRET_GRACE: '1h' });
+    const tenantId = newTenantId();
+    const created = await h.webhooks.endpoints.create(tenantId, { url: t.receiver.url });
     const sealedBefore = (await rawEndpoint(h, created.endpoint._id)).secret as string;
     const rotated = await h.webhooks.endpoints.rotateSecret(tenantId, created.endpoint._id);
     expect(rotated.secret).not.toBe(created.secret);
@@ -81,7 +66,7 @@ describe('with WEBHOOK_SECRET_KEY set', () => {
 
     h.start();
     await h.webhooks.outbox.sendTest(rotated.endpoint);
-    const [request] = await receiver.waitFor(1);
+    const [request] = await t.receiver.waitFor(1);
     expect(headersOf(request!)['webhook-signature']!.split(' ')).toHaveLength(2);
     for (const secret of [created.secret, rotated.secret]) {
       expect(new Webhook(secret).verify(request!.body, headersOf(request!))).toMatchObject({ type: 'webhook.test' });
@@ -89,18 +74,17 @@ describe('with WEBHOOK_SECRET_KEY set', () => {
   });
 
   it('keeps signing with a secret stored in the clear before the key was set, and seals it at the next rotation', async () => {
-    harness = await createHarness({ WEBHOOK_SECRET_KEY: KEY, WEBHOOK_SECRET_GRACE: '1h' });
-    const h = harness;
-    const tenantId = tenant();
+    const h = await t.harness({ WEBHOOK_SECRET_KEY: KEY, WEBHOOK_SECRET_GRACE: '1h' });
+    const tenantId = newTenantId();
     // An endpoint as a deployment without the key left it: the secret in the clear.
     const legacy = 'whsec_' + randomBytes(32).toString('base64');
-    const created = await h.webhooks.endpoints.create(tenantId, { url: receiver.url });
+    const created = await h.webhooks.endpoints.create(tenantId, { url: t.receiver.url });
     await h.testDb.db.collection('webhook_endpoints').updateOne({ _id: created.endpoint._id as never }, { $set: { secret: legacy } });
     h.start();
 
     const endpoint = await h.webhooks.endpoints.get(tenantId, created.endpoint._id);
     await h.webhooks.outbox.sendTest(endpoint);
-    const [first] = await receiver.waitFor(1);
+    const [first] = await t.receiver.waitFor(1);
     expect(() => new Webhook(legacy).verify(first!.body, headersOf(first!))).not.toThrow();
 
     const rotated = await h.webhooks.endpoints.rotateSecret(tenantId, created.endpoint._id);
@@ -110,17 +94,16 @@ describe('with WEBHOOK_SECRET_KEY set', () => {
     expect(JSON.stringify(doc)).not.toContain(keyPart(legacy));
 
     await h.webhooks.outbox.sendTest(rotated.endpoint);
-    const [, second] = await receiver.waitFor(2);
+    const [, second] = await t.receiver.waitFor(2);
     for (const secret of [legacy, rotated.secret]) {
       expect(() => new Webhook(secret).verify(second!.body, headersOf(second!))).not.toThrow();
     }
   });
 
   it('a dispatcher with the wrong key sends nothing, logs no secret material, and leaves the delivery to one with the right key', async () => {
-    harness = await createHarness({ WEBHOOK_SECRET_KEY: KEY });
-    const h = harness;
-    const tenantId = tenant();
-    const created = await h.webhooks.endpoints.create(tenantId, { url: receiver.url });
+    const h = await t.harness({ WEBHOOK_SECRET_KEY: KEY });
+    const tenantId = newTenantId();
+    const created = await h.webhooks.endpoints.create(tenantId, { url: t.receiver.url });
     const job = await insertFinishedJob(h.testDb, tenantId);
     await h.webhooks.outbox.jobFinished(job);
     const [delivery] = await h.webhooks.deliveries.listForJob(tenantId, job._id);
@@ -147,12 +130,12 @@ describe('with WEBHOOK_SECRET_KEY set', () => {
     for (const material of [created.secret, keyPart(created.secret), sealed.slice('enc:v1:'.length), KEY, wrongKey]) {
       expect(logged).not.toContain(material);
     }
-    expect(receiver.requests).toHaveLength(0);
+    expect(t.receiver.requests).toHaveLength(0);
     expect(await h.webhooks.deliveries.attempts(delivery!._id)).toEqual([]);
     expect(await h.webhooks.repositories.deliveries.findById(delivery!._id)).toMatchObject({ status: 'PENDING', attemptCount: 0 });
 
     h.start();
-    const [request] = await receiver.waitFor(1, 8_000);
+    const [request] = await t.receiver.waitFor(1, 8_000);
     expect(() => new Webhook(created.secret).verify(request!.body, headersOf(request!))).not.toThrow();
     expect(await settled(h.webhooks, delivery!._id)).toMatchObject({ status: 'SUCCEEDED', attemptCount: 1 });
   });

@@ -9,6 +9,7 @@ import type { JobDoc } from '../../src/db/job-docs.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createWebhooks, type CreateWebhooksOptions, type Webhooks, type WebhookDispatcher } from '../../src/webhooks/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
+import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 export const silentLogger = createLogger('silent');
 
@@ -55,6 +56,37 @@ export async function createHarness(
     async close() {
       await Promise.all(dispatchers.map((d) => d.stop()));
       await testDb.close();
+    },
+  };
+}
+
+export interface ReceiverPerTest {
+  /** This test's receiver, started before it and closed after it. */
+  readonly receiver: WebhookReceiver;
+  /** A harness for this test, closed after it (after the receiver). */
+  harness(env?: Record<string, string>, extra?: Pick<CreateWebhooksOptions, 'lookup' | 'connectLookup'>): Promise<Harness>;
+}
+
+/** Registers beforeEach/afterEach for suites where every test has a receiver of its own. */
+export function receiverPerTest(): ReceiverPerTest {
+  let receiver: WebhookReceiver | undefined;
+  let harness: Harness | undefined;
+  beforeEach(async () => {
+    receiver = await startWebhookReceiver();
+  });
+  afterEach(async () => {
+    await receiver?.close();
+    await harness?.close();
+    harness = undefined;
+  });
+  return {
+    get receiver() {
+      if (receiver === undefined) throw new Error('the receiver is started in beforeEach');
+      return receiver;
+    },
+    async harness(env, extra) {
+      harness = await createHarness(env, extra);
+      return harness;
     },
   };
 }
@@ -116,6 +148,12 @@ export async function settled(webhooks: Webhooks, deliveryId: string, timeoutMs 
     timeoutMs,
   );
 }
+
+/** A tenant of its own for one test. */
+export const newTenantId = (): string => `tenant-${randomUUID()}`;
+
+/** A received request's headers, as standardwebhooks' `verify` takes them. */
+export const headersOf = (r: ReceivedRequest): Record<string, string> => r.headers as Record<string, string>;
 
 export const tenantA = 'tenant-a';
 export const tenantB = 'tenant-b';

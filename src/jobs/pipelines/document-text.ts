@@ -3,7 +3,7 @@
  * `summarize` step recomputes the chunks from the input with these same functions rather
  * than storing them, so a resumed job sees exactly the chunks the first attempt saw.
  */
-import { countTokens, splitIntoChunks } from '../../ai/index.js';
+import { splitIntoChunks } from '../../ai/index.js';
 
 /** Room kept for the instructions around a chunk and for the answer. */
 const PROMPT_RESERVE_TOKENS = 800;
@@ -27,5 +27,3 @@ export function chunkBudget(contextTokens: number): number {
 export function documentChunks(text: string, contextTokens: number): string[] {
   return splitIntoChunks(normaliseText(text), chunkBudget(contextTokens));
 }
-
-export { countTokens };

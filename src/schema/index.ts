@@ -1,5 +1,5 @@
 /**
- * The type-graphql classes of the public contract (`shared/contract/schema.graphql`):
+ * The type-graphql classes of the public contract (`contract/schema.graphql`):
  * scalars, enums, object types, connections, inputs and reusable args.
  * Relational fields are added by resolvers with `@FieldResolver`.
  */

@@ -1,26 +1,12 @@
 /**
  * The emitted schema serves the contract's Subscription type: same fields, same argument
  * names and types, same payload types, and no breaking or dangerous change to them.
- *
- * The SDL comes from `dist/server/print-schema.js`, which is what `npm run --silent schema`
- * runs after its build (the build runs once before the tests; running it again here
- * would rewrite dist/ under the service processes other test files are starting).
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { buildSchema, findBreakingChanges, findDangerousChanges, getNamedType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import { buildSchema, getNamedType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
+import { contractSchema, describeChange, emittedSdl, incompatibleChanges } from '../support/contract.js';
 
-const ROOT = resolve(import.meta.dirname, '..', '..');
-const CONTRACT = resolve(ROOT, '..', 'shared', 'contract', 'schema.graphql');
-
-const sdl = execFileSync(process.execPath, [resolve(ROOT, 'dist', 'server', 'print-schema.js')], {
-  encoding: 'utf8',
-  env: { PATH: process.env.PATH ?? '' }, // no MONGODB_URI: printing needs no database
-  timeout: 60_000,
-});
-const emitted = buildSchema(sdl);
-const contract = buildSchema(readFileSync(CONTRACT, 'utf8'));
+const emitted = buildSchema(emittedSdl());
+const contract = contractSchema();
 
 const subscriptionOf = (schema: GraphQLSchema): GraphQLObjectType => {
   const type = schema.getSubscriptionType();
@@ -55,9 +41,7 @@ test('no breaking or dangerous change to Subscription or to the types it deliver
   expect([...payloadTypes].sort()).toEqual(['Batch', 'JobEvent']);
   const concerned = (c: { description: string }) =>
     ['Subscription', ...payloadTypes].some((t) => c.description.startsWith(`${t}.`) || c.description.startsWith(`${t} `));
-  const describe = (c: { type: string; description: string }) => `${c.type}: ${c.description}`;
-  expect(findBreakingChanges(contract, emitted).filter(concerned).map(describe)).toEqual([]);
-  expect(findDangerousChanges(contract, emitted).filter(concerned).map(describe)).toEqual([]);
+  expect(incompatibleChanges(contract, emitted).filter(concerned).map(describeChange)).toEqual([]);
 });
 
 test('jobEvents is ordered by an Int sequence and its afterSequence is an optional Int', () => {

@@ -3,17 +3,10 @@
  * `retryable` only, so every failure of a provider — HTTP status, socket error, timeout,
  * refusal — is folded into this shape before it leaves `src/ai`.
  */
-export const AiErrorCode = {
-  RATE_LIMITED: 'RATE_LIMITED',
-  TIMEOUT: 'TIMEOUT',
-  NETWORK: 'NETWORK',
-  CONTEXT_LENGTH_EXCEEDED: 'CONTEXT_LENGTH_EXCEEDED',
-  CONTENT_POLICY: 'CONTENT_POLICY',
-  INVALID_INPUT: 'INVALID_INPUT',
-  PROVIDER_ERROR: 'PROVIDER_ERROR',
-  CANCELLED: 'CANCELLED',
-} as const;
-export type AiErrorCode = (typeof AiErrorCode)[keyof typeof AiErrorCode];
+import { AI_ERROR_CODES, enumObject, type AiErrorCodeValue } from '../errors/index.js';
+
+export const AiErrorCode = enumObject(AI_ERROR_CODES);
+export type AiErrorCode = AiErrorCodeValue;
 
 export interface AiErrorOptions {
   /** Whether trying the same call again may succeed. */

@@ -5,30 +5,10 @@
  * The job document is the single source of truth for a job's status and progress.
  */
 
-export type JobStatusValue = 'QUEUED' | 'RUNNING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-export type StepStatusValue = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'CANCELLED';
-export type JobErrorCodeValue =
-  | 'RATE_LIMITED'
-  | 'TIMEOUT'
-  | 'NETWORK'
-  | 'CONTEXT_LENGTH_EXCEEDED'
-  | 'CONTENT_POLICY'
-  | 'INVALID_INPUT'
-  | 'PROVIDER_ERROR'
-  | 'CANCELLED'
-  | 'INTERNAL';
-export type JobEventTypeValue =
-  | 'QUEUED'
-  | 'STARTED'
-  | 'STEP_STARTED'
-  | 'STEP_PROGRESS'
-  | 'STEP_SUCCEEDED'
-  | 'STEP_FAILED'
-  | 'RETRY_SCHEDULED'
-  | 'SUCCEEDED'
-  | 'FAILED'
-  | 'CANCELLED';
-export type BatchStatusValue = 'RUNNING' | 'COMPLETED' | 'CANCELLED';
+import type { BatchStatusValue, JobErrorCodeValue, JobEventTypeValue, JobStatusValue, StepStatusValue } from '../errors/index.js';
+
+// The status and code unions are declared once, as data, in src/errors/enum-values.ts.
+export type { BatchStatusValue, JobErrorCodeValue, JobEventTypeValue, JobStatusValue, StepStatusValue };
 
 export const TERMINAL_JOB_STATUSES: readonly JobStatusValue[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 export const isTerminalStatus = (s: JobStatusValue): boolean => TERMINAL_JOB_STATUSES.includes(s);

@@ -12,9 +12,10 @@
  */
 import type { Collection, Db, Filter } from 'mongodb';
 import { isDuplicateKeyError } from './duplicate-key.js';
+import type { WebhookDeliveryStatusValue } from '../errors/index.js';
 import { afterFilter, type Page, type PagePosition } from './page-cursor.js';
 
-export type WebhookDeliveryStatusValue = 'PENDING' | 'SUCCEEDED' | 'FAILED';
+export type { WebhookDeliveryStatusValue };
 
 export interface WebhookDeliveryDoc {
   /** Derived from the endpoint and the event occurrence (see webhooks/ids). */

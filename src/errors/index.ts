@@ -1,2 +1,3 @@
 export * from './error-codes.js';
 export * from './app-error.js';
+export * from './enum-values.js';

@@ -1,6 +1,5 @@
 /** Batch queries and mutations, and Batch's relational fields (jobs, usage). */
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { JobStatusValue } from '../jobs/job-docs.js';
 import { AnalyzeDocumentsInput, Batch, BatchConnection, BatchJobsArgs, JobConnection, PageArgs, Usage } from '../schema/index.js';
 import { docCursor, toConnection } from './connection.js';
 import type { GraphQLContext } from './context.js';
@@ -34,7 +33,7 @@ export class BatchResolver {
 
   @FieldResolver(() => JobConnection)
   async jobs(@Root() batch: BatchObject, @Args(() => BatchJobsArgs) args: BatchJobsArgs, @Ctx() ctx: GraphQLContext): Promise<JobConnection> {
-    const page = await ctx.services.jobs.batchJobs(ctx.tenant._id, batch.id, args.status as JobStatusValue | null, args.first, args.after);
+    const page = await ctx.services.jobs.batchJobs(ctx.tenant._id, batch.id, args.status, args.first, args.after);
     return toConnection(page, docCursor, toJobObject) as JobConnection;
   }
 

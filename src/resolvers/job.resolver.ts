@@ -1,6 +1,5 @@
 /** Job queries and mutations, and Job's relational fields (batch, events). */
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { JobStatusValue } from '../jobs/job-docs.js';
 import { Batch, Job, JobConnection, JobEvent, JobEventsArgs, JobFilter, PageArgs, SubmitJobInput } from '../schema/index.js';
 import { docCursor, toConnection } from './connection.js';
 import type { GraphQLContext } from './context.js';
@@ -23,7 +22,7 @@ export class JobResolver {
     const result = await ctx.services.jobs.listJobs(
       ctx.tenant._id,
       {
-        status: (filter?.status ?? undefined) as JobStatusValue[] | undefined,
+        status: filter?.status ?? undefined,
         kind: filter?.kind ?? undefined,
         batchId: filter?.batchId ?? undefined,
         createdAfter: filter?.createdAfter ?? undefined,

@@ -6,7 +6,7 @@
 import type { BatchView } from '../jobs/job-service.js';
 import type { JobDoc, JobErrorDoc, JobEventDoc, StepDoc, StepSnapshotDoc } from '../jobs/job-docs.js';
 import { batchProgressMessage, makeProgress } from '../jobs/progress.js';
-import { Batch, BatchStatus, Job, JobError, JobErrorCode, JobEvent, JobEventType, JobStatus, JobStep, StepStatus } from '../schema/index.js';
+import type { Batch, Job, JobError, JobEvent, JobStep } from '../schema/index.js';
 
 export type JobObject = Job & { batchId: string | null };
 /** A Batch without `usage`, which Batch.usage's field resolver fills in. */
@@ -16,14 +16,14 @@ const parseJson = (text: string | null): unknown => (text === null ? null : JSON
 
 export function toJobError(e: JobErrorDoc | null): JobError | null {
   if (!e) return null;
-  return { code: e.code as JobErrorCode, message: e.message, retryable: e.retryable, step: e.step, at: e.at };
+  return { code: e.code, message: e.message, retryable: e.retryable, step: e.step, at: e.at };
 }
 
 export function toJobStep(s: StepDoc | StepSnapshotDoc): JobStep {
   return {
     index: s.index,
     name: s.name,
-    status: s.status as StepStatus,
+    status: s.status,
     message: s.message,
     progress: s.progress,
     attempts: s.attempts,
@@ -42,7 +42,7 @@ export function toJobObject(doc: JobDoc): JobObject {
     tenantId: doc.tenantId,
     batchId: doc.batchId,
     kind: doc.kind,
-    status: doc.status as JobStatus,
+    status: doc.status,
     input: parseJson(doc.input),
     result: parseJson(doc.result),
     error: toJobError(doc.error),
@@ -65,7 +65,7 @@ export function toJobEvent(doc: JobEventDoc): JobEvent {
     id: doc._id,
     jobId: doc.jobId,
     sequence: doc.sequence,
-    type: doc.type as JobEventType,
+    type: doc.type,
     at: doc.at,
     step: doc.step ? toJobStep(doc.step) : null,
     progress: doc.progress,
@@ -78,7 +78,7 @@ export function toBatch(view: BatchView): BatchObject {
   const finished = counts.SUCCEEDED + counts.FAILED + counts.CANCELLED;
   return {
     id: doc._id,
-    status: view.status as BatchStatus,
+    status: view.status,
     total: doc.total,
     queued: counts.QUEUED + counts.RETRYING,
     running: counts.RUNNING,

@@ -6,7 +6,6 @@
 import {
   WebhookAttempt,
   WebhookDelivery,
-  WebhookDeliveryStatus,
   WebhookEndpoint,
 } from '../schema/index.js';
 import {
@@ -38,7 +37,7 @@ export function toWebhookDelivery(doc: WebhookDeliveryDoc): WebhookDeliveryObjec
     jobId: doc.jobId,
     messageId: doc.messageId,
     eventType: doc.eventType,
-    status: doc.status as WebhookDeliveryStatus,
+    status: doc.status,
     payload: JSON.parse(doc.payload) as unknown,
     // Resolved by WebhookDelivery.attempts's field resolver, from the attempt rows.
     attempts: undefined as never,

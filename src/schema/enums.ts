@@ -1,17 +1,26 @@
 /**
- * The contract's enums as TypeScript string enums (value = GraphQL name),
- * registered with type-graphql together with their descriptions.
+ * The contract's enums as GraphQL enums: objects derived from the value lists of
+ * src/errors/enum-values.ts (value = GraphQL name), registered with their descriptions.
  */
 import { registerEnumType } from 'type-graphql';
+import {
+  BATCH_STATUSES,
+  enumObject,
+  JOB_ERROR_CODES,
+  JOB_EVENT_TYPES,
+  JOB_STATUSES,
+  STEP_STATUSES,
+  WEBHOOK_DELIVERY_STATUSES,
+  type BatchStatusValue,
+  type JobErrorCodeValue,
+  type JobEventTypeValue,
+  type JobStatusValue,
+  type StepStatusValue,
+  type WebhookDeliveryStatusValue,
+} from '../errors/index.js';
 
-export enum JobStatus {
-  QUEUED = 'QUEUED',
-  RUNNING = 'RUNNING',
-  RETRYING = 'RETRYING',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-  CANCELLED = 'CANCELLED',
-}
+export const JobStatus = enumObject(JOB_STATUSES);
+export type JobStatus = JobStatusValue;
 
 registerEnumType(JobStatus, {
   name: 'JobStatus',
@@ -23,31 +32,16 @@ registerEnumType(JobStatus, {
   },
 });
 
-export enum StepStatus {
-  PENDING = 'PENDING',
-  RUNNING = 'RUNNING',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-  SKIPPED = 'SKIPPED',
-  CANCELLED = 'CANCELLED',
-}
+export const StepStatus = enumObject(STEP_STATUSES);
+export type StepStatus = StepStatusValue;
 
 registerEnumType(StepStatus, {
   name: 'StepStatus',
   description: 'Where one step of a job is in its life.',
 });
 
-export enum JobErrorCode {
-  RATE_LIMITED = 'RATE_LIMITED',
-  TIMEOUT = 'TIMEOUT',
-  NETWORK = 'NETWORK',
-  CONTEXT_LENGTH_EXCEEDED = 'CONTEXT_LENGTH_EXCEEDED',
-  CONTENT_POLICY = 'CONTENT_POLICY',
-  INVALID_INPUT = 'INVALID_INPUT',
-  PROVIDER_ERROR = 'PROVIDER_ERROR',
-  CANCELLED = 'CANCELLED',
-  INTERNAL = 'INTERNAL',
-}
+export const JobErrorCode = enumObject(JOB_ERROR_CODES);
+export type JobErrorCode = JobErrorCodeValue;
 
 registerEnumType(JobErrorCode, {
   name: 'JobErrorCode',
@@ -63,29 +57,16 @@ registerEnumType(JobErrorCode, {
   },
 });
 
-export enum JobEventType {
-  QUEUED = 'QUEUED',
-  STARTED = 'STARTED',
-  STEP_STARTED = 'STEP_STARTED',
-  STEP_PROGRESS = 'STEP_PROGRESS',
-  STEP_SUCCEEDED = 'STEP_SUCCEEDED',
-  STEP_FAILED = 'STEP_FAILED',
-  RETRY_SCHEDULED = 'RETRY_SCHEDULED',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-  CANCELLED = 'CANCELLED',
-}
+export const JobEventType = enumObject(JOB_EVENT_TYPES);
+export type JobEventType = JobEventTypeValue;
 
 registerEnumType(JobEventType, {
   name: 'JobEventType',
   description: 'What happened to a job.',
 });
 
-export enum BatchStatus {
-  RUNNING = 'RUNNING',
-  COMPLETED = 'COMPLETED',
-  CANCELLED = 'CANCELLED',
-}
+export const BatchStatus = enumObject(BATCH_STATUSES);
+export type BatchStatus = BatchStatusValue;
 
 registerEnumType(BatchStatus, {
   name: 'BatchStatus',
@@ -95,11 +76,8 @@ registerEnumType(BatchStatus, {
   },
 });
 
-export enum WebhookDeliveryStatus {
-  PENDING = 'PENDING',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-}
+export const WebhookDeliveryStatus = enumObject(WEBHOOK_DELIVERY_STATUSES);
+export type WebhookDeliveryStatus = WebhookDeliveryStatusValue;
 
 registerEnumType(WebhookDeliveryStatus, {
   name: 'WebhookDeliveryStatus',

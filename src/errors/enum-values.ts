@@ -1,0 +1,59 @@
+/**
+ * The contract's enums, each declared once as data. The stored unions (src/db), the AI error
+ * codes (src/ai) and the GraphQL enums (src/schema/enums.ts) are all derived from these arrays.
+ */
+
+/** Where a job is in its life. */
+export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export type JobStatusValue = (typeof JOB_STATUSES)[number];
+
+/** Where one step of a job is in its life. */
+export const STEP_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELLED'] as const;
+export type StepStatusValue = (typeof STEP_STATUSES)[number];
+
+/** Why an AI call failed: the codes src/ai folds every provider failure into. */
+export const AI_ERROR_CODES = [
+  'RATE_LIMITED',
+  'TIMEOUT',
+  'NETWORK',
+  'CONTEXT_LENGTH_EXCEEDED',
+  'CONTENT_POLICY',
+  'INVALID_INPUT',
+  'PROVIDER_ERROR',
+  'CANCELLED',
+] as const;
+export type AiErrorCodeValue = (typeof AI_ERROR_CODES)[number];
+
+/** Why a job or a step failed: an AI error, or a failure of our own. */
+export const JOB_ERROR_CODES = [...AI_ERROR_CODES, 'INTERNAL'] as const;
+export type JobErrorCodeValue = (typeof JOB_ERROR_CODES)[number];
+
+/** What happened to a job. */
+export const JOB_EVENT_TYPES = [
+  'QUEUED',
+  'STARTED',
+  'STEP_STARTED',
+  'STEP_PROGRESS',
+  'STEP_SUCCEEDED',
+  'STEP_FAILED',
+  'RETRY_SCHEDULED',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+] as const;
+export type JobEventTypeValue = (typeof JOB_EVENT_TYPES)[number];
+
+/** Where a batch is in its life. */
+export const BATCH_STATUSES = ['RUNNING', 'COMPLETED', 'CANCELLED'] as const;
+export type BatchStatusValue = (typeof BATCH_STATUSES)[number];
+
+/** Where the delivery of one webhook message stands. */
+export const WEBHOOK_DELIVERY_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED'] as const;
+export type WebhookDeliveryStatusValue = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
+/** `{ A: 'A', B: 'B' }` for `['A', 'B']`: the object form that enum registries and `Code.A` lookups want. */
+export type EnumObject<T extends readonly string[]> = { readonly [K in T[number]]: K };
+
+export function enumObject<const T extends readonly string[]>(values: T): EnumObject<T> {
+  return Object.freeze(Object.fromEntries(values.map((v) => [v, v]))) as EnumObject<T>;
+}

@@ -1,7 +1,8 @@
 /**
- * The import rules of ARCHITECTURE.md, checked in the test run (test/architecture).
+ * The import rules of ARCHITECTURE.md, checked in the test run (test/foundation/architecture).
  * The domain (ai, jobs, webhooks) knows nothing of GraphQL; resolvers reach storage and
- * the network only through the domain; nothing imports in a circle.
+ * the network only through the domain; `log` may be used by every layer below `server`;
+ * `client/` and `console/` speak only GraphQL; nothing imports in a circle.
  */
 const GRAPHQL_LIBS = '^node_modules/(type-graphql|graphql|graphql-ws|graphql-scalars|@apollo|@as-integrations|@graphql-yoga)/';
 
@@ -21,25 +22,51 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/errors/' },
     },
     {
-      name: 'db-uses-only-config-and-errors',
+      name: 'db-uses-only-config-errors-and-log',
       severity: 'error',
       from: { path: '^src/db/' },
-      to: { path: '^src/', pathNot: '^src/(db|config|errors)/' },
+      to: { path: '^src/', pathNot: '^src/(db|config|errors|log)/' },
     },
     {
-      name: 'ai-uses-only-errors',
+      name: 'log-uses-only-config',
+      severity: 'error',
+      from: { path: '^src/log/' },
+      to: { path: '^src/', pathNot: '^src/(log|config)/' },
+    },
+    {
+      name: 'auth-uses-only-config-db-errors-and-log',
+      severity: 'error',
+      from: { path: '^src/auth/' },
+      to: { path: '^src/', pathNot: '^src/(auth|config|db|errors|log)/' },
+    },
+    {
+      name: 'ai-uses-only-config-errors-and-log',
       severity: 'error',
       from: { path: '^src/ai/' },
-      to: { path: '^src/', pathNot: '^src/(ai|errors)/' },
+      to: { path: '^src/', pathNot: '^src/(ai|config|errors|log)/' },
+    },
+    {
+      name: 'jobs-use-only-ai-db-config-errors-log-and-auth-types',
+      severity: 'error',
+      from: { path: '^src/jobs/' },
+      to: { path: '^src/', pathNot: '^src/(jobs|ai|db|config|errors|log)/|^src/auth/' },
+    },
+    {
+      name: 'jobs-use-auth-types-only',
+      severity: 'error',
+      comment: 'The domain takes a tenant as a value; checking keys is the edge\'s business.',
+      from: { path: '^src/jobs/' },
+      to: { path: '^src/auth/', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'domain-knows-no-graphql',
       severity: 'error',
-      from: { path: '^src/(ai|jobs|webhooks|db|auth|config|errors)/' },
+      from: { path: '^src/(ai|jobs|webhooks|db|auth|config|errors|log)/' },
       to: { path: [GRAPHQL_LIBS, '^src/(schema|resolvers|server)/'] },
     },
     {
       name: 'webhooks-do-not-reach-into-jobs-internals',
+      comment: 'The outbox implements the jobs domain\'s JobNotifier port; nothing else of jobs is theirs to use.',
       severity: 'error',
       from: { path: '^src/webhooks/' },
       to: { path: '^src/', pathNot: '^src/(webhooks|db|config|errors|log)/|^src/jobs/notifier\\.ts$' },
@@ -55,7 +82,27 @@ module.exports = {
       severity: 'error',
       comment: 'Resolvers call the domain; they never touch storage, HTTP or the AI SDK themselves.',
       from: { path: '^src/resolvers/' },
-      to: { path: ['^src/(db|server)/', '^node_modules/(mongodb|undici|openai|@agendajs|agenda)/'] },
+      to: { path: ['^src/', '^node_modules/(mongodb|undici|openai|@agendajs|agenda)/'], pathNot: '^src/(resolvers|schema|auth|jobs|webhooks|errors|log|db)/' },
+    },
+    {
+      name: 'resolvers-name-stored-shapes-only',
+      severity: 'error',
+      comment: 'A mapper may name a stored document type (erased at build), never call storage.',
+      from: { path: '^src/resolvers/' },
+      to: { path: '^src/db/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'client-and-console-speak-only-graphql',
+      severity: 'error',
+      comment: 'Like any frontend: the console may use the client, and neither imports anything of src/.',
+      from: { path: '^(client|console)/' },
+      to: { path: '^src/' },
+    },
+    {
+      name: 'client-does-not-import-the-console',
+      severity: 'error',
+      from: { path: '^client/' },
+      to: { path: '^console/' },
     },
   ],
   options: {

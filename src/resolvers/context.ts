@@ -2,7 +2,7 @@
  * What every resolver gets: the caller's tenant (already authenticated by src/server)
  * and the domain services. Resolvers stay thin: check input shape, call a service.
  */
-import type { Tenant } from '../auth/tenant.js';
+import type { TenantDoc as Tenant } from '../db/tenants.repository.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { LiveJobs } from '../jobs/live-jobs.js';
 import type { WebhookService } from '../webhooks/index.js';

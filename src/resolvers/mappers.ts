@@ -4,7 +4,7 @@
  * the schema does not expose.
  */
 import type { BatchView } from '../jobs/job-service.js';
-import type { JobDoc, JobErrorDoc, JobEventDoc, StepDoc, StepSnapshotDoc } from '../jobs/job-docs.js';
+import type { JobDoc, JobErrorDoc, JobEventDoc, StepDoc, StepSnapshotDoc } from '../db/job-docs.js';
 import { batchProgressMessage, makeProgress } from '../jobs/progress.js';
 import type { Batch, Job, JobError, JobEvent, JobStep } from '../schema/index.js';
 

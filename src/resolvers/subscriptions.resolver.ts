@@ -3,7 +3,7 @@
  * async iterable from LiveJobs; the handler maps each payload to its GraphQL object.
  */
 import { Arg, ID, Int, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import type { JobEventDoc } from '../jobs/job-docs.js';
+import type { JobEventDoc } from '../db/job-docs.js';
 import type { BatchView } from '../jobs/job-service.js';
 import { Batch, JobEvent } from '../schema/index.js';
 import type { GraphQLContext } from './context.js';

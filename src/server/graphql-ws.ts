@@ -8,7 +8,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { authenticate } from '../auth/api-keys.js';
-import type { Tenant } from '../auth/tenant.js';
+import type { TenantDoc as Tenant } from '../db/tenants.repository.js';
 import { ErrorCode } from '../errors/index.js';
 import type { GraphQLContext } from '../resolvers/context.js';
 import type { ErrorFormatter } from './format-error.js';

@@ -29,10 +29,6 @@ export type { WebhookDeliveryQueries, DeliveryPageArgs } from './deliveries.js';
 export type { WebhookOutbox } from './outbox.js';
 export { RECOVERY_LIST_LIMIT, RECOVERY_WINDOW_DAYS, type RecoveryResult } from './recovery.js';
 export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
-// The stored shapes, for layers that may not import src/db directly (resolvers).
-export type { WebhookEndpointDoc } from '../db/webhook-endpoints.repository.js';
-export type { WebhookDeliveryDoc, WebhookDeliveryStatusValue } from '../db/webhook-deliveries.repository.js';
-export type { WebhookAttemptDoc } from '../db/webhook-attempts.repository.js';
 
 /** ±20% on every retry delay, so endpoints that failed together are not retried together. */
 export const RETRY_JITTER = 0.2;

@@ -12,7 +12,7 @@ import { Webhook } from 'standardwebhooks';
 import { JobsRepository } from '../../src/db/jobs.repository.js';
 import { WebhookOutbox } from '../../src/webhooks/outbox.js';
 import { RECOVERY_LIST_LIMIT, RECOVERY_WINDOW_DAYS } from '../../src/webhooks/recovery.js';
-import type { WebhookDeliveryDoc } from '../../src/webhooks/index.js';
+import type { WebhookDeliveryDoc } from '../../src/db/webhook-deliveries.repository.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { gql, gqlData } from '../support/graphql-client.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';

@@ -1,3 +1,7 @@
+/**
+ * Error classification for AI calls: whatever the OpenAI SDK threw → one AiError with the
+ * contract's code, whether a retry can help, and the provider's Retry-After hint.
+ */
 import {
   APIConnectionError,
   APIConnectionTimeoutError,

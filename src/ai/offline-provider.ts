@@ -1,3 +1,7 @@
+/**
+ * The offline AI provider: deterministic, marked answers with no network and no key, for
+ * development, demos and tests of everything around the model.
+ */
 import { AiError, AiErrorCode, cancelledError } from './ai-error.js';
 import type { AiProvider, ChatMessage, CompletionRequest, CompletionResult } from './provider.js';
 import { splitSentences } from './text-segments.js';

@@ -1,3 +1,7 @@
+/**
+ * The OpenAI (or OpenAI-compatible) provider: one chat completion per call, with the
+ * project's own time limit, retry policy and error classification around the SDK.
+ */
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { abortableSleep, type Sleep } from './abortable-sleep.js';

@@ -1,3 +1,7 @@
+/**
+ * Model prices and the cost of one call: the price table's lookup by model name or
+ * dated snapshot, and USD from token counts (null when the model has no price).
+ */
 import type { CompletionUsage } from './provider.js';
 
 /** USD per million tokens. */

@@ -1,3 +1,7 @@
+/**
+ * Reading one Chat Completions response: the answer text, the model and the usage, with
+ * refusals and filtered answers turned into CONTENT_POLICY errors.
+ */
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { AiError, AiErrorCode } from './ai-error.js';
 import type { CompletionUsage } from './provider.js';

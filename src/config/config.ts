@@ -1,3 +1,7 @@
+/**
+ * The service's configuration: every environment variable, its default and its check,
+ * loaded once at start into one frozen, typed object.
+ */
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import {
   ConfigError,

@@ -1,2 +1,4 @@
+/** The configuration's public face: the typed config and its loader, the config error,
+ * and the duration parser other layers share. */
 export * from './config.js';
 export { ConfigError, parseDuration } from './parse.js';

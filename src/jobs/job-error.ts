@@ -32,7 +32,11 @@ export const jobTimeoutError = (timeoutMs: number, step: string | null): JobErro
   at: new Date(),
 });
 
-/** Exponential delay with full jitter for whole-job retries: attempt 1 → up to base, 2 → 2×base … */
+/**
+ * Delay before a whole-job retry: uniform between half the base and base × 2^(attempt−1)
+ * (attempt 1 → base/2…base, 2 → base/2…2×base, growth stopping at 2^10), so retries spread out
+ * yet none comes back at once.
+ */
 export function jobRetryDelayMs(failedAttempt: number, baseMs: number, random = Math.random): number {
   const cap = baseMs * 2 ** Math.min(failedAttempt - 1, 10);
   return Math.round(baseMs / 2 + random() * (cap - baseMs / 2));

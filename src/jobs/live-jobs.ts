@@ -68,7 +68,7 @@ export class LiveJobs {
     }
     const gen = run();
     // An async generator's return() waits while the generator is suspended on an await
-    // (here: the feed's next event), so an unsubscribe used to hold the feed subscription
+    // (here: the feed's next event), so an unsubscribe alone would hold the feed subscription
     // until the batch's next status change. Closing the feed subscription first ends
     // that wait at once, as jobEventStream does.
     const stream: AsyncIterableIterator<BatchView, undefined> = {

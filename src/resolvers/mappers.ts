@@ -4,20 +4,15 @@
  * the schema does not expose.
  */
 import type { BatchView } from '../jobs/job-service.js';
-import type { JobDoc, JobErrorDoc, JobEventDoc, StepDoc, StepSnapshotDoc } from '../db/job-docs.js';
+import type { JobDoc, JobEventDoc, StepDoc, StepSnapshotDoc } from '../db/job-docs.js';
 import { batchProgressMessage, makeProgress } from '../jobs/progress.js';
-import type { Batch, Job, JobError, JobEvent, JobStep } from '../schema/index.js';
+import type { Batch, Job, JobEvent, JobStep } from '../schema/index.js';
 
 export type JobObject = Job & { batchId: string | null };
 /** A Batch without `usage`, which Batch.usage's field resolver fills in. */
 export type BatchObject = Omit<Batch, 'usage'>;
 
 const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
-
-export function toJobError(e: JobErrorDoc | null): JobError | null {
-  if (!e) return null;
-  return { code: e.code, message: e.message, retryable: e.retryable, step: e.step, at: e.at };
-}
 
 export function toJobStep(s: StepDoc | StepSnapshotDoc): JobStep {
   return {
@@ -31,7 +26,7 @@ export function toJobStep(s: StepDoc | StepSnapshotDoc): JobStep {
     finishedAt: s.finishedAt,
     durationMs: s.durationMs,
     output: 'output' in s ? parseJson(s.output) : null,
-    error: toJobError(s.error),
+    error: s.error,
     usage: s.usage,
   };
 }
@@ -45,7 +40,7 @@ export function toJobObject(doc: JobDoc): JobObject {
     status: doc.status,
     input: parseJson(doc.input),
     result: parseJson(doc.result),
-    error: toJobError(doc.error),
+    error: doc.error,
     progress: doc.progress,
     steps: doc.steps.map(toJobStep),
     attempt: doc.attempt,

@@ -57,10 +57,10 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
         result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
       // An `error` message: the request's own errors (validation, the subscription limit)
       // or a stream that failed after it started (a subscriber that fell behind, a gap).
-      // They used to go out as graphql-ws built them, without the contract's
-      // extensions.code (e.g. the slow-consumer RATE_LIMITED was lost); now they are
-      // formatted like every other error. Request errors without a code are validation
-      // errors, which the formatter turns into BAD_USER_INPUT as Apollo's are over HTTP.
+      // Formatted like every other error, so each carries the contract's extensions.code
+      // (graphql-ws alone would drop it, e.g. the slow-consumer RATE_LIMITED). Request errors
+      // without a code are validation errors, which the formatter turns into BAD_USER_INPUT
+      // as Apollo's are over HTTP.
       onError: (_ctx, _id, _payload, errors) => {
         logger.debug({ errors: errors.map((e) => e.message) }, 'subscription error');
         return errors.map((e) => {

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { createTestDb, embeddedTestServer, type TestDb } from '../support/db.js';
 import { gql } from '../support/graphql-client.js';
 import { startServiceProcess } from '../support/service-process.js';
 import { TEST_ENV } from '../support/app.js';
@@ -69,8 +69,8 @@ test('SIGTERM: requests stop, the process exits 0 and the port is closed', async
   await expect(fetch(svc.url.replace('/graphql', '/healthz'))).rejects.toThrow();
 });
 
-test('with nothing configured it starts its own database, prints a working key, and keeps data across restarts', async () => {
-  if (process.env.TEST_MONGODB_KIND === 'external') return; // only meaningful with the embedded server
+// Only meaningful with the embedded server.
+(embeddedTestServer() ? test : test.skip)('with nothing configured it starts its own database, prints a working key, and keeps data across restarts', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'aijobs-start-'));
   const env = { DATA_DIR: dataDir, MONGODB_URI: '' };
   try {

@@ -6,6 +6,7 @@ import { findOrStartMongo, freePort, type LocalMongo } from '../../src/db/local-
 import { pollUntil } from '../support/graphql-client.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { connectMongo } from '../../src/db/client.js';
+import { embeddedTestServer } from '../support/db.js';
 
 // Its own server, so that stopping it does not disturb the other test files.
 const dir = mkdtempSync(join(tmpdir(), 'aijobs-ready-'));
@@ -15,7 +16,7 @@ let app: TestApp | undefined;
 const start = () => findOrStartMongo({ dataDir: dir, port, log: () => {} });
 
 beforeAll(async () => {
-  if (process.env.TEST_MONGODB_KIND === 'external') return;
+  if (!embeddedTestServer()) return; // the test below is skipped: nothing to set up
   port = await freePort();
   mongo = await start();
   const uri = `${mongo.uri.replace(/\/$/, '')}/ready`;
@@ -32,8 +33,8 @@ afterAll(async () => {
 
 const status = async (path: string) => (await fetch(app!.url.replace('/graphql', path), { signal: AbortSignal.timeout(10_000) })).status;
 
-test('readiness turns 503 when the database stops and 200 when it returns; liveness stays 200', async () => {
-  if (!app) return; // an external MONGODB_URI cannot be stopped by a test
+// An external MONGODB_URI cannot be stopped by a test.
+(embeddedTestServer() ? test : test.skip)('readiness turns 503 when the database stops and 200 when it returns; liveness stays 200', async () => {
   expect(await status('/healthz')).toBe(200);
   expect(await status('/readyz')).toBe(200);
   await mongo!.stop();

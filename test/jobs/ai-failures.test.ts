@@ -6,29 +6,26 @@
  * calls that hang until AI_TIMEOUT_MS.
  */
 import type { TestApp } from '../support/app.js';
-import { fakeErrors, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
+import { fakeErrors, type FakeOpenAi } from '../support/fake-openai.js';
+import { useFakeOpenAiApp } from '../support/fake-openai-app.js';
 import { pollUntil } from '../support/graphql-client.js';
 import { getEvents, getJob, ReplyRouter, startOpenAiApp, submitChain, tag, waitForStatus, withPrompt } from './jobs-harness.js';
 
+const started = useFakeOpenAiApp({
+  env: {
+    AI_TIMEOUT_MS: '5000',
+    AI_MAX_CALL_ATTEMPTS: '3',
+    // Long enough to observe the RETRYING state by polling (attempt 1 waits 0.75–1.5 s).
+    JOB_RETRY_DELAY: '1500ms',
+  },
+});
 let fake: FakeOpenAi;
 let app: TestApp;
 let router: ReplyRouter;
 
-beforeAll(async () => {
-  fake = await startFakeOpenAi();
+beforeAll(() => {
+  ({ fake, app } = started);
   router = new ReplyRouter(fake);
-  app = await startOpenAiApp(fake, {
-    env: {
-      AI_TIMEOUT_MS: '5000',
-      AI_MAX_CALL_ATTEMPTS: '3',
-      // Long enough to observe the RETRYING state by polling (attempt 1 waits 0.75–1.5 s).
-      JOB_RETRY_DELAY: '1500ms',
-    },
-  });
-});
-afterAll(async () => {
-  await app?.stop();
-  await fake?.close();
 });
 
 test('429 twice with retry-after, then success: the job succeeds and each wait is honoured', async () => {

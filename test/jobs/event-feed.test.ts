@@ -8,6 +8,7 @@ import { orderWithinJobs } from '../../src/jobs/event-sources/polling-event-sour
 import { JobEventGapError, jobEventStream } from '../../src/jobs/job-event-stream.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { createTestDb, type TestDb } from '../support/db.js';
+import { within } from '../support/eventually.js';
 
 // Every test runs against the real test server (FerretDB here: the feed polls). Each
 // EventFeed gets its own MongoClient, like separate API processes; a third client writes.
@@ -84,19 +85,6 @@ async function insertRaw(jobId: string, tenantId: string, sequence: number, at =
 
 async function appendMany(jobId: string, tenantId: string, n: number, last: JobEventTypeValue = 'STEP_PROGRESS'): Promise<void> {
   for (let i = 1; i <= n; i++) await writer.append(newEvent(jobId, tenantId, i === n ? last : 'STEP_PROGRESS'));
-}
-
-/** The promise's value, or a rejection once the deadline passes. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The iterator's next result, or a rejection naming the deadline. */

@@ -5,7 +5,8 @@
  * succeed, never repeating a finished one.
  */
 import { startTestApp, type TestApp } from '../support/app.js';
-import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
+import type { FakeOpenAi } from '../support/fake-openai.js';
+import { useFakeOpenAiApp } from '../support/fake-openai-app.js';
 import { gqlData, pollUntil } from '../support/graphql-client.js';
 import {
   getEvents,
@@ -14,25 +15,20 @@ import {
   isSummarize,
   JOB_FIELDS,
   ReplyRouter,
-  startOpenAiApp,
   submitChain,
   tag,
   waitForStatus,
   withPrompt,
 } from './jobs-harness.js';
 
+const started = useFakeOpenAiApp({ env: { AI_TIMEOUT_MS: '60000' } });
 let fake: FakeOpenAi;
 let app: TestApp;
 let router: ReplyRouter;
 
-beforeAll(async () => {
-  fake = await startFakeOpenAi();
+beforeAll(() => {
+  ({ fake, app } = started);
   router = new ReplyRouter(fake);
-  app = await startOpenAiApp(fake, { env: { AI_TIMEOUT_MS: '60000' } });
-});
-afterAll(async () => {
-  await app?.stop();
-  await fake?.close();
 });
 
 const CANCEL = `mutation($id: ID!) { cancelJob(id: $id) { ${JOB_FIELDS} } }`;

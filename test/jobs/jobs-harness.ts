@@ -4,7 +4,8 @@
  * (which pipeline step made them, which chunk or prompt they carry).
  */
 import type { ChainStepInput } from '../../src/jobs/pipelines/chain.pipeline.js';
-import { startTestApp, type TestApp, type TestAppOptions } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
+import { startOpenAiApp } from '../support/fake-openai-app.js';
 import type { FakeOpenAi, FakeReply, RecordedRequest } from '../support/fake-openai.js';
 import { gql, gqlData, pollUntil } from '../support/graphql-client.js';
 
@@ -20,13 +21,7 @@ export const JOB_FIELDS = `id kind status input result attempt maxAttempts prior
   steps { ${STEP_FIELDS} }`;
 export const EVENT_FIELDS = 'sequence type at message progress { completed total percent message } step { name status message attempts }';
 
-/** The service in this process, talking to the fake OpenAI server. */
-export function startOpenAiApp(fake: FakeOpenAi, opts: TestAppOptions = {}): Promise<TestApp> {
-  return startTestApp({
-    ...opts,
-    env: { AI_PROVIDER: 'openai', OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'test', ...opts.env },
-  });
-}
+export { startOpenAiApp };
 
 /** A marker unique to one test, e.g. `hangs-k3x9qa`, so its requests can be told from others'. */
 export const tag = (name: string): string => `${name}-${Math.random().toString(36).slice(2, 8)}`;

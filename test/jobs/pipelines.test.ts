@@ -9,7 +9,8 @@
 import { countTokens } from '../../src/ai/index.js';
 import { chunkBudget, documentChunks } from '../../src/jobs/pipelines/document-text.js';
 import type { TestApp } from '../support/app.js';
-import { fakeErrors, startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
+import { fakeErrors, type FakeOpenAi } from '../support/fake-openai.js';
+import { useFakeOpenAiApp } from '../support/fake-openai-app.js';
 import {
   getEvents,
   isCombine,
@@ -17,7 +18,6 @@ import {
   isSummarize,
   prose,
   ReplyRouter,
-  startOpenAiApp,
   submitChain,
   submitDocument,
   systemOf,
@@ -28,16 +28,12 @@ import {
 
 const CONTEXT = 1000;
 
+const started = useFakeOpenAiApp({ env: { AI_CONTEXT_TOKENS: String(CONTEXT) } });
 let fake: FakeOpenAi;
 let app: TestApp;
 
-beforeAll(async () => {
-  fake = await startFakeOpenAi();
-  app = await startOpenAiApp(fake, { env: { AI_CONTEXT_TOKENS: String(CONTEXT) } });
-});
-afterAll(async () => {
-  await app?.stop();
-  await fake?.close();
+beforeAll(() => {
+  ({ fake, app } = started);
 });
 
 test('a long document is split into chunks that fit, each summarised exactly once, with per-chunk progress', async () => {

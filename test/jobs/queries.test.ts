@@ -5,24 +5,21 @@
  * batch are null in queries and NOT_FOUND in mutations.
  */
 import type { TestApp } from '../support/app.js';
-import { startFakeOpenAi, type FakeOpenAi, type FakeReply } from '../support/fake-openai.js';
+import type { FakeOpenAi, FakeReply } from '../support/fake-openai.js';
+import { useFakeOpenAiApp } from '../support/fake-openai-app.js';
 import { gql, gqlData, pollUntil } from '../support/graphql-client.js';
-import { ReplyRouter, startOpenAiApp, submitChain, USAGE_FIELDS, waitForStatus } from './jobs-harness.js';
+import { ReplyRouter, submitChain, USAGE_FIELDS, waitForStatus } from './jobs-harness.js';
 
+const started = useFakeOpenAiApp({
+  env: { AI_PRICES: JSON.stringify({ 'priced-model': { input: 2, output: 4 } }) },
+});
 let fake: FakeOpenAi;
 let app: TestApp;
 let router: ReplyRouter;
 
-beforeAll(async () => {
-  fake = await startFakeOpenAi();
+beforeAll(() => {
+  ({ fake, app } = started);
   router = new ReplyRouter(fake);
-  app = await startOpenAiApp(fake, {
-    env: { AI_PRICES: JSON.stringify({ 'priced-model': { input: 2, output: 4 } }) },
-  });
-});
-afterAll(async () => {
-  await app?.stop();
-  await fake?.close();
 });
 
 const as = (key: string) => ({ url: app.url, key });

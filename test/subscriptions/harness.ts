@@ -8,6 +8,7 @@ import { createApiKey } from '../../src/auth/api-keys.js';
 import { TenantsRepository } from '../../src/db/tenants.repository.js';
 import type { TestDb } from '../support/db.js';
 import type { FakeOpenAi } from '../support/fake-openai.js';
+import { within } from '../support/eventually.js';
 import { gqlData } from '../support/graphql-client.js';
 import type { ServiceProcess } from '../support/service-process.js';
 
@@ -52,16 +53,7 @@ export interface BatchItem {
 export const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 export const seqs = (items: Ev[]): number[] => items.map((e) => e.sequence);
 
-/** Rejects when `p` has not settled within `ms`: every wait of these tests has a deadline. */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-    }),
-  ]);
-}
+export { within };
 
 /** The close code of a graphql-ws sink error (a CloseEvent), if it is one. */
 export function closeCode(err: unknown): number | undefined {

@@ -21,6 +21,12 @@ export function testServerUri(): string {
   return uri;
 }
 
+/**
+ * Whether the run's server is one the suite started itself (not a given MONGODB_URI): tests that
+ * stop a database or start their own need it, and are skipped otherwise (`(cond ? test : test.skip)`).
+ */
+export const embeddedTestServer = (): boolean => process.env.TEST_MONGODB_KIND !== 'external';
+
 export async function createTestDb(prefix = 't'): Promise<TestDb> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const base = new URL(testServerUri());

@@ -112,14 +112,5 @@ export function collect<T = any>(client: Client, query: string, variables: Recor
   };
 }
 
-/** Polls `fn` until it returns a value for which `pred` holds; rejects at the deadline. */
-export async function pollUntil<T>(fn: () => Promise<T>, pred: (v: T) => boolean, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T = await fn();
-  while (!pred(last)) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)?.slice(0, 2000)}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-    last = await fn();
-  }
-  return last;
-}
+// The suites' bounded poll (eventually.ts), beside the GraphQL helpers it is mostly used with.
+export { pollUntil } from './eventually.js';

@@ -15,7 +15,7 @@ import { RECOVERY_LIST_LIMIT, RECOVERY_WINDOW_DAYS } from '../../src/webhooks/re
 import type { WebhookDeliveryDoc } from '../../src/db/webhook-deliveries.repository.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { gql, gqlData } from '../support/graphql-client.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { createHarness, eventually, silentLogger, tenantA } from './webhook-harness.js';
 
 let app: TestApp;
@@ -92,14 +92,25 @@ function failedDocs(tenantId: string, endpointId: string, n: number, start: numb
   }));
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * The requests that arrived before a `webhook.test` marker sent now. With one delivery at a time
+ * per endpoint (WEBHOOK_ENDPOINT_CONCURRENCY=1), a send still due would arrive before the marker.
+ */
+async function requestsBeforeMarker(endpointId: string): Promise<readonly ReceivedRequest[]> {
+  const { sendTestWebhook } = await q(`mutation($id: ID!) { sendTestWebhook(endpointId: $id) { messageId } }`, { id: endpointId });
+  const at = await eventually(async () => {
+    const i = receiver.requests.findIndex((r) => r.headers['webhook-id'] === sendTestWebhook.messageId);
+    return i >= 0 ? i : undefined;
+  }, 'the marker message to arrive');
+  return receiver.requests.slice(0, at);
+}
 
 test('after an outage, recovery resends the failed messages signed, with their webhook-id, oldest first, once', async () => {
   const endpoint = await createEndpoint(`${receiver.url}/hooks`);
 
   // Failed before `since`: left alone.
   const old = await failedTestMessage(endpoint.id);
-  await sleep(5);
+  await eventually(async () => Date.now() > Date.parse(old.createdAt), 'the clock to pass the old message');
   const since = new Date();
   // The outage: two messages fail every scheduled attempt (0s, 100ms).
   const first = await failedTestMessage(endpoint.id);
@@ -139,10 +150,10 @@ test('after an outage, recovery resends the failed messages signed, with their w
 
   // Once delivered there is nothing left to recover, and nothing more arrives.
   expect((await recover(endpoint.id, since)).count).toBe(0);
-  await sleep(300);
   expect(receiver.requests).toHaveLength(8);
 
-  // Recovering from earlier takes the older failure too, and only it.
+  // Recovering from earlier takes the older failure too, and only it; a late extra send of the
+  // others would arrive before it and take its place.
   const earlier = await recover(endpoint.id, new Date(Date.parse(old.createdAt) - 1_000));
   expect(earlier.deliveries.map((d: any) => d.id)).toEqual([old.id]);
   expect((await receiver.waitFor(9))[8]!.headers['webhook-id']).toBe(old.messageId);
@@ -192,9 +203,9 @@ test('two recoveries at once send each message once', async () => {
   // atomicity, so both may report one, but the attempt claim still sends it once.
   expect(a.count + b.count).toBeGreaterThanOrEqual(2);
   for (const d of failed) await deliveryWhen(d.id, (x) => x.status === 'SUCCEEDED', 'to succeed');
-  await sleep(300);
+  const sent = (await requestsBeforeMarker(endpoint.id)).slice(before);
   // Each message once; in which order is not promised when two recoveries interleave.
-  expect(receiver.requests.slice(before).map((r) => r.headers['webhook-id']).sort()).toEqual(failed.map((d) => d.messageId).sort());
+  expect(sent.map((r) => r.headers['webhook-id']).sort()).toEqual(failed.map((d) => d.messageId).sort());
   for (const d of failed) expect((await delivery(d.id)).attemptCount).toBe(3);
 });
 

@@ -10,6 +10,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { createWebhooks, type CreateWebhooksOptions, type Webhooks, type WebhookDispatcher } from '../../src/webhooks/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { eventually } from '../support/eventually.js';
 
 export const silentLogger = createLogger('silent');
 
@@ -126,16 +127,7 @@ export async function insertFinishedJob(testDb: TestDb, tenantId: string, overri
   return job;
 }
 
-/** Polls `probe` until it returns a value other than undefined/false; fails at the deadline. */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+export { eventually };
 
 /** Waits until the delivery has left PENDING and returns it. */
 export async function settled(webhooks: Webhooks, deliveryId: string, timeoutMs = 10_000) {

@@ -9,6 +9,7 @@ import {
   APIUserAbortError,
 } from 'openai';
 import { AiError, AiErrorCode, cancelledError } from './ai-error.js';
+import { parseRetryAfter } from '../errors/index.js';
 
 export interface ClassifyOptions {
   /** The clock for `Retry-After: <HTTP date>`; injectable so tests need no real time. */
@@ -45,7 +46,7 @@ export function classifyAiError(err: unknown, options: ClassifyOptions = {}): Ai
 
 function classifyHttp(err: APIError, status: number, message: string, now: () => number): AiError {
   const base = { status, cause: err };
-  const retryAfterMs = parseRetryAfter(err.headers, now);
+  const retryAfterMs = retryAfterFromHeaders(err.headers, now);
   const withHint = retryAfterMs === undefined ? {} : { retryAfterMs };
 
   if (status === 429) {
@@ -78,20 +79,14 @@ function isContextLength(err: APIError): boolean {
  * `retry-after-ms` (OpenAI's own, milliseconds) wins over the standard `retry-after`,
  * which is either delta-seconds or an HTTP date. Negative or unparsable hints are ignored.
  */
-export function parseRetryAfter(headers: Headers | undefined, now: () => number = Date.now): number | undefined {
+export function retryAfterFromHeaders(headers: Headers | undefined, now: () => number = Date.now): number | undefined {
   if (!headers || typeof headers.get !== 'function') return undefined;
   const ms = headers.get('retry-after-ms');
   if (ms !== null && ms.trim() !== '') {
     const value = Number(ms);
     if (Number.isFinite(value) && value >= 0) return Math.ceil(value);
   }
-  const after = headers.get('retry-after');
-  if (after === null || after.trim() === '') return undefined;
-  const seconds = Number(after);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.ceil(seconds * 1000) : undefined;
-  const date = Date.parse(after);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now());
+  return parseRetryAfter(headers.get('retry-after'), now(), { fractionalSeconds: true });
 }
 
 // Duck-typed, not `instanceof Error`: a DOMException or an error from another realm

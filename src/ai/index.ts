@@ -16,7 +16,7 @@ export {
   type AiErrorJson,
   type AiErrorOptions,
 } from './ai-error.js';
-export { classifyAiError, parseRetryAfter, type ClassifyOptions } from './classify-error.js';
+export { classifyAiError, retryAfterFromHeaders, type ClassifyOptions } from './classify-error.js';
 export { backoffDelayMs, DEFAULT_MAX_RETRY_AFTER_MS, type BackoffOptions } from './backoff.js';
 export { abortableSleep, type Sleep } from './abortable-sleep.js';
 export { createOpenAiProvider, DEFAULT_AI_BACKOFF, type OpenAiProviderOptions } from './openai-provider.js';

@@ -4,7 +4,7 @@
  * stored result for a key wins; the unique `_id` makes that hold on every server.
  */
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from './duplicate-key.js';
+import { insertUnlessTaken } from './duplicate-key.js';
 
 export interface CheckpointDoc {
   _id: string;
@@ -34,13 +34,8 @@ export class CheckpointsRepository {
   /** Stores the value unless one is already stored; returns the stored one either way. */
   async put(jobId: string, key: string, value: unknown): Promise<unknown> {
     const _id = `${jobId}/${key}`;
-    try {
-      await this.collection.insertOne({ _id, jobId, key, value: JSON.stringify(value), createdAt: new Date() });
-      return value;
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-      return (await this.get(jobId, key)) ?? value;
-    }
+    if (await insertUnlessTaken(this.collection, { _id, jobId, key, value: JSON.stringify(value), createdAt: new Date() })) return value;
+    return (await this.get(jobId, key)) ?? value;
   }
 
   /** Drops a finished job's checkpoints: they only serve to resume it. */

@@ -5,7 +5,7 @@
  * generations, idempotency keys and one-time transitions (a batch's completion).
  */
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from './duplicate-key.js';
+import { insertUnlessTaken } from './duplicate-key.js';
 
 export interface ClaimDoc {
   _id: string;
@@ -24,13 +24,7 @@ export class ClaimsRepository {
 
   /** True when this caller took the claim; false when someone already holds it. */
   async tryClaim(id: string, owner: string, value?: ClaimDoc['value']): Promise<boolean> {
-    try {
-      await this.collection.insertOne({ _id: id, owner, at: new Date(), ...(value ? { value } : {}) });
-      return true;
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return false;
-      throw err;
-    }
+    return insertUnlessTaken(this.collection, { _id: id, owner, at: new Date(), ...(value ? { value } : {}) });
   }
 
   find(id: string): Promise<ClaimDoc | null> {

@@ -10,7 +10,7 @@
  * flight, or to a dispatcher that died before it could record the outcome.
  */
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from './duplicate-key.js';
+import { insertUnlessTaken } from './duplicate-key.js';
 
 export interface WebhookAttemptDoc {
   /** `${deliveryId}:${number}`. */
@@ -53,14 +53,8 @@ export class WebhookAttemptsRepository {
   }
 
   /** True when this caller now owns attempt `row.number`; false when it was claimed before. */
-  async claim(row: WebhookAttemptDoc): Promise<boolean> {
-    try {
-      await this.collection.insertOne(row);
-      return true;
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return false;
-      throw err;
-    }
+  claim(row: WebhookAttemptDoc): Promise<boolean> {
+    return insertUnlessTaken(this.collection, row);
   }
 
   findById(id: string): Promise<WebhookAttemptDoc | null> {

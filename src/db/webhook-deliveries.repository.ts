@@ -11,7 +11,7 @@
  * releases it by simply not coming back). One index serves the dispatcher's poll.
  */
 import type { Collection, Db, Filter } from 'mongodb';
-import { isDuplicateKeyError } from './duplicate-key.js';
+import { insertUnlessTaken } from './duplicate-key.js';
 import type { WebhookDeliveryStatusValue } from '../errors/index.js';
 import { afterFilter, type Page, type PagePosition } from './page-cursor.js';
 
@@ -77,14 +77,8 @@ export class WebhookDeliveriesRepository {
   }
 
   /** Inserts unless a delivery with this `_id` exists; true when this call inserted it. */
-  async insertIfAbsent(doc: WebhookDeliveryDoc): Promise<boolean> {
-    try {
-      await this.collection.insertOne(doc);
-      return true;
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return false;
-      throw err;
-    }
+  insertIfAbsent(doc: WebhookDeliveryDoc): Promise<boolean> {
+    return insertUnlessTaken(this.collection, doc);
   }
 
   findById(id: string): Promise<WebhookDeliveryDoc | null> {

@@ -3,3 +3,4 @@
 export * from './error-codes.js';
 export * from './app-error.js';
 export * from './enum-values.js';
+export * from './retry-after.js';

@@ -24,7 +24,7 @@ export interface NextAttemptInput {
   /** Uniform in [0, 1); injectable for tests. @defaultValue Math.random */
   random?: () => number;
   /**
-   * The receiver's own wish, from `Retry-After` (see {@link parseRetryAfter}), in ms. Used
+   * The receiver's own wish, from `Retry-After` (see parseRetryAfter in src/errors), in ms. Used
    * only when it is longer than the scheduled delay: a receiver cannot make us retry sooner.
    * The caller decides which responses it trusts this from (the contract: 429 and 503).
    */
@@ -91,30 +91,4 @@ function validate(input: NextAttemptInput): void {
 
 function isDuration(ms: number): boolean {
   return Number.isFinite(ms) && ms >= 0;
-}
-
-// The three HTTP-date forms a recipient must accept (RFC 9110 §5.6.7). Checked by shape
-// first because Date.parse alone also "parses" strings such as "1.5".
-const IMF_FIXDATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
-const RFC850_DATE = /^[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/;
-const ASCTIME_DATE = /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
-
-/**
- * A `Retry-After` header as a delay in ms from `now`: either delay-seconds (`120`) or an
- * HTTP-date (`Wed, 21 Oct 2015 07:28:00 GMT`; a date in the past means 0). Undefined when
- * absent or unreadable, so that the schedule alone applies.
- */
-export function parseRetryAfter(header: string | null | undefined, now: Date): number | undefined {
-  if (header == null) return undefined;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) {
-    // An absurd number of seconds is still "a very long time"; the caller's cap applies.
-    return Math.min(Number(value) * 1000, Number.MAX_SAFE_INTEGER);
-  }
-  let dateMs: number;
-  if (IMF_FIXDATE.test(value) || RFC850_DATE.test(value)) dateMs = Date.parse(value);
-  else if (ASCTIME_DATE.test(value)) dateMs = Date.parse(`${value} GMT`); // asctime is always UTC
-  else return undefined;
-  if (Number.isNaN(dateMs)) return undefined;
-  return Math.max(0, dateMs - now.getTime());
 }

@@ -5,7 +5,8 @@
  */
 import type { DeliveryChanges, WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
 import type { WebhookAttemptDoc } from '../db/webhook-attempts.repository.js';
-import { nextAttemptDelay, parseRetryAfter, type FailureKind } from './retry-schedule.js';
+import { parseRetryAfter } from '../errors/index.js';
+import { nextAttemptDelay, type FailureKind } from './retry-schedule.js';
 
 export interface SettlementPolicy {
   /** Delay before each attempt, the first included (WEBHOOK_RETRY_SCHEDULE). */
@@ -50,7 +51,7 @@ export function settleAttempt(
   }
   const retryAfterMs =
     attempt.statusCode !== null && RETRY_AFTER_STATUSES.has(attempt.statusCode)
-      ? parseRetryAfter(attempt.retryAfter, at)
+      ? parseRetryAfter(attempt.retryAfter, at.getTime())
       : undefined;
   const attemptsMade = attempt.number - delivery.scheduleStart;
   const delay = nextAttemptDelay({

@@ -4,7 +4,7 @@ import {
   APIError,
   APIUserAbortError,
 } from 'openai';
-import { AiError, AiErrorCode, classifyAiError, parseRetryAfter } from '../../src/ai/index.js';
+import { AiError, AiErrorCode, classifyAiError, retryAfterFromHeaders } from '../../src/ai/index.js';
 
 /** Builds the error the SDK itself would throw for this HTTP response. */
 const http = (status: number, error: Record<string, unknown> = {}, headers: Record<string, string> = {}): APIError =>
@@ -26,12 +26,12 @@ describe('classifyAiError', () => {
   });
 
   it('ignores unusable Retry-After values', () => {
-    expect(parseRetryAfter(new Headers({ 'retry-after': 'soon' }))).toBeUndefined();
-    expect(parseRetryAfter(new Headers({ 'retry-after': '-5' }))).toBeUndefined();
-    expect(parseRetryAfter(new Headers({ 'retry-after-ms': 'x', 'retry-after': '2' }))).toBe(2_000);
+    expect(retryAfterFromHeaders(new Headers({ 'retry-after': 'soon' }))).toBeUndefined();
+    expect(retryAfterFromHeaders(new Headers({ 'retry-after': '-5' }))).toBeUndefined();
+    expect(retryAfterFromHeaders(new Headers({ 'retry-after-ms': 'x', 'retry-after': '2' }))).toBe(2_000);
     const now = Date.parse('2025-01-01T00:00:10Z');
-    expect(parseRetryAfter(new Headers({ 'retry-after': 'Wed, 01 Jan 2025 00:00:00 GMT' }), () => now)).toBe(0);
-    expect(parseRetryAfter(undefined)).toBeUndefined();
+    expect(retryAfterFromHeaders(new Headers({ 'retry-after': 'Wed, 01 Jan 2025 00:00:00 GMT' }), () => now)).toBe(0);
+    expect(retryAfterFromHeaders(undefined)).toBeUndefined();
   });
 
   it('an exhausted quota is RATE_LIMITED but not retryable', () => {

@@ -100,9 +100,9 @@ async function* run(opts: JobEventStreamOptions, live: AsyncIterableIterator<Job
       const e = step.value;
       if (e.sequence <= last) {
         // Already sent, or the client asked for an afterSequence past this event. A
-        // terminal event that is the job's latest must still end the stream: without
-        // this check a subscription with afterSequence beyond the job's last event never
-        // completed (it skipped the terminal event and waited for the feed to stop).
+        // terminal event that is the job's latest must still end the stream, or a
+        // subscription with afterSequence beyond the job's last event would skip it and
+        // wait for the feed to stop.
         if (isTerminal(e) && (await latestIsTerminalAtOrBefore(events, jobId, last, isTerminal))) return undefined;
         continue;
       }

@@ -114,7 +114,7 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
   // The jobs go first, so a batch never exists without its jobs; a replay after a crash
   // before the batch insert recreates the missing jobs under the same ids.
   if (replay) {
-    await storeMissing(d, jobs);
+    await wake(d, await storeMissing(d, jobs));
     return (await d.stores.batches.findById(batchId))!;
   }
   if (common.idempotencyKey) await storeMissing(d, jobs);
@@ -188,8 +188,9 @@ async function store(d: JobsDomain, jobs: JobDoc[]): Promise<void> {
   for (const job of jobs) await appendQueued(d, job);
 }
 
-/** `store` for what of these jobs is not stored yet (a replay), one by one. */
-async function storeMissing(d: JobsDomain, jobs: JobDoc[]): Promise<void> {
+/** `store` for what of these jobs is not stored yet (a replay), one by one; returns the jobs still QUEUED. */
+async function storeMissing(d: JobsDomain, jobs: JobDoc[]): Promise<JobDoc[]> {
+  const queued: JobDoc[] = [];
   for (const job of jobs) {
     const stored = await d.stores.jobs.findById(job._id);
     if (stored) {
@@ -197,14 +198,17 @@ async function storeMissing(d: JobsDomain, jobs: JobDoc[]): Promise<void> {
       // Never started: its live record and its QUEUED event may be what a crash left out.
       await d.stores.live.insertMany([newLiveRecord(stored)]);
       if ((await d.stores.events.lastSequence(job._id)) === 0) await appendQueued(d, stored);
+      queued.push(stored);
       continue;
     }
     try {
       await store(d, [job]);
+      queued.push(job);
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
     }
   }
+  return queued;
 }
 
 async function appendQueued(d: JobsDomain, job: JobDoc): Promise<void> {

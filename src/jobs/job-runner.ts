@@ -200,8 +200,9 @@ export class JobRunner {
           log.info({ step: running?.name }, 'released for another worker (draining)');
           return;
         case 'cancelled': {
-          if (running) await job.saveStep({ ...running, status: 'CANCELLED', finishedAt: new Date() });
-          await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(running?.name ?? null) }, 'Cancelled');
+          // One write: the running step and the job, cancelled together.
+          const steps = job.doc.steps.map((s): StepDoc => (s === running ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
+          await finishJob(job, this.deps.notifier, 'CANCELLED', { steps, error: cancelledJobError(running?.name ?? null) }, 'Cancelled');
           return;
         }
         case 'timeout':

@@ -176,7 +176,7 @@ export class JobRunner {
     const result = (pipeline as Pipeline<unknown>).result(outputs, input, meta);
     // Every step is saved as SUCCEEDED, so a resumed run would call nothing: the answers
     // kept for resuming can go before the job is marked finished.
-    await this.deps.stores.checkpoints.deleteForJob(job.id);
+    await job.durably(() => this.deps.stores.checkpoints.deleteForJob(job.id));
     await finishJob(job, this.deps.notifier, 'SUCCEEDED', { result: JSON.stringify(result ?? null), error: null }, 'Completed');
   }
 

@@ -48,7 +48,7 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
 
     async complete(key: string, request: Omit<CompletionRequest, 'signal'>): Promise<CompletionResult> {
       const checkpointKey = `${stepName}/${key}`;
-      const stored = (await job.stores.checkpoints.get(job.id, checkpointKey)) as StoredAnswer | undefined;
+      const stored = (await job.durably(() => job.stores.checkpoints.get(job.id, checkpointKey))) as StoredAnswer | undefined;
       if (stored) return { ...stored, attempts: 0 };
       if (deps.isDraining()) throw new RunInterrupted('drain');
       deps.signal.throwIfAborted();

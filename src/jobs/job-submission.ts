@@ -117,16 +117,16 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
     await wake(d, await storeMissing(d, jobs));
     return (await d.stores.batches.findById(batchId))!;
   }
-  if (common.idempotencyKey) await storeMissing(d, jobs);
-  else await store(d, jobs);
+  // With a key, an earlier request may have stored some jobs before it died.
+  const storedBefore = common.idempotencyKey ? (await storeMissing(d, jobs)).length < jobs.length : (await store(d, jobs), false);
   try {
     await d.stores.batches.insert(batch);
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
     return (await d.stores.batches.findById(batchId))!;
   }
-  // Jobs that finished before their batch existed could not settle it.
-  await settleBatchIfDone(d.stores, d.notifier, batchId);
+  // Jobs stored earlier may have finished (woken by the lost-work sweep) before their batch existed.
+  if (storedBefore) await settleBatchIfDone(d.stores, d.notifier, batchId);
   await wake(d, jobs);
   return batch;
 }
@@ -188,27 +188,26 @@ async function store(d: JobsDomain, jobs: JobDoc[]): Promise<void> {
   for (const job of jobs) await appendQueued(d, job);
 }
 
-/** `store` for what of these jobs is not stored yet (a replay), one by one; returns the jobs still QUEUED. */
+/** `store` for what of these jobs is not stored yet (a replay), one by one; returns the jobs it stored or repaired. */
 async function storeMissing(d: JobsDomain, jobs: JobDoc[]): Promise<JobDoc[]> {
-  const queued: JobDoc[] = [];
+  const repaired: JobDoc[] = [];
   for (const job of jobs) {
     const stored = await d.stores.jobs.findById(job._id);
     if (stored) {
       if (stored.status !== 'QUEUED') continue;
       // Never started: its live record and its QUEUED event may be what a crash left out.
-      await d.stores.live.insertMany([newLiveRecord(stored)]);
       if ((await d.stores.events.lastSequence(job._id)) === 0) await appendQueued(d, stored);
-      queued.push(stored);
+      if (await d.stores.live.insertIfAbsent(newLiveRecord(stored))) repaired.push(stored);
       continue;
     }
     try {
       await store(d, [job]);
-      queued.push(job);
+      repaired.push(job);
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
     }
   }
-  return queued;
+  return repaired;
 }
 
 async function appendQueued(d: JobsDomain, job: JobDoc): Promise<void> {

@@ -6,7 +6,7 @@
  * lost-work sweep after a settler died — completes that same settlement from the claim.
  * A retry of one of its jobs reopens it, and the next settlement is number n + 1.
  */
-import type { BatchDoc, BatchStatusValue, JobStatusValue } from '../db/job-docs.js';
+import { isTerminalStatus, type BatchDoc, type BatchStatusValue, type JobStatusValue } from '../db/job-docs.js';
 import type { JobStores } from './job-stores.js';
 import type { JobNotifier } from './notifier.js';
 
@@ -32,12 +32,21 @@ export async function batchCounts(stores: JobStores, batch: BatchDoc): Promise<S
 
 const settlementClaimId = (batch: BatchDoc): string => `batch-settled:${batch._id}:${batch.reopened ?? 0}`;
 
-/** Settles the batch if all its jobs finished, and tells the notifier. Idempotent and resumable. */
-export async function settleBatchIfDone(stores: JobStores, notifier: JobNotifier, batchId: string): Promise<void> {
+/**
+ * Settles the batch if all its jobs finished, and tells the notifier. Idempotent and
+ * resumable. `finishing`: the job whose finish calls this (its live record is still there).
+ */
+export async function settleBatchIfDone(stores: JobStores, notifier: JobNotifier, batchId: string, finishing?: string): Promise<void> {
   const batch = await stores.batches.findById(batchId);
   if (!batch) return;
   let settled = batch;
   if (batch.finishedAt === null) {
+    // Cheap test first: a job that has no live record is finished. A live one may be
+    // finished too, and only owe its after-finish work: its record says which.
+    const live = (await stores.live.findMany(batch.jobIds)).filter((r) => r._id !== finishing);
+    for (const status of await stores.jobs.statusesOf(live.map((r) => r._id))) {
+      if (status === null || !isTerminalStatus(status)) return;
+    }
     const counts = await batchCounts(stores, batch);
     if (unfinishedCount(counts) > 0) return;
     const claimId = settlementClaimId(batch);

@@ -47,7 +47,7 @@ async function afterFinish(job: LeasedJob, notifier: JobNotifier): Promise<void>
   await job.durably(() => notifier.jobFinished(job.doc));
   if (job.doc.batchId) {
     const batchId = job.doc.batchId;
-    await job.durably(() => settleBatchIfDone(job.stores, notifier, batchId));
+    await job.durably(() => settleBatchIfDone(job.stores, notifier, batchId, job.id));
   }
   await job.durably(() => retireLiveRecord(job.stores, job.lease));
 }

@@ -12,7 +12,6 @@ export class BatchesRepository {
 
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ tenantId: 1, createdAt: -1, _id: -1 });
-    await this.collection.createIndex({ webhooksPending: 1 });
   }
 
   async insert(doc: BatchDoc): Promise<void> {
@@ -41,9 +40,5 @@ export class BatchesRepository {
 
   async update(id: string, set: Partial<BatchDoc>): Promise<void> {
     await this.collection.updateOne({ _id: id }, { $set: set });
-  }
-
-  findWebhooksPending(limit = 100): Promise<BatchDoc[]> {
-    return this.collection.find({ webhooksPending: true }).limit(limit).toArray();
   }
 }

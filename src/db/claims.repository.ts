@@ -2,7 +2,7 @@
  * Claims: exclusive rights taken by inserting a document under a unique `_id`. Both
  * MongoDB and FerretDB let exactly one insert of an `_id` succeed, which is what makes a
  * claim safe where FerretDB's findAndModify is not atomic. Used for job lease
- * generations, idempotency keys and one-time transitions (a batch's completion).
+ * generations (in `job_lease_claims`), idempotency keys and one-time transitions.
  */
 import type { Collection, Db } from 'mongodb';
 import { insertUnlessTaken } from './duplicate-key.js';
@@ -18,8 +18,9 @@ export interface ClaimDoc {
 export class ClaimsRepository {
   private readonly collection: Collection<ClaimDoc>;
 
-  constructor(db: Db) {
-    this.collection = db.collection<ClaimDoc>('claims');
+  /** `name`: the collection; lease claims live in their own, which holds live work only. */
+  constructor(db: Db, name = 'claims') {
+    this.collection = db.collection<ClaimDoc>(name);
   }
 
   /** True when this caller took the claim; false when someone already holds it. */

@@ -61,11 +61,30 @@ export interface StepDoc {
   usage: UsageDoc;
 }
 
-/** Who runs the job now. `generation` grows by one per claim (see job-claims). */
+/** Who runs the job now. `generation` grows by one per claim (see lease.ts). */
 export interface LeaseDoc {
   owner: string;
   generation: number;
   expiresAt: Date;
+}
+
+/**
+ * A job's scheduling facts, kept in `live_jobs` while the job is not finished or still
+ * owes what follows its finish (its webhooks, its batch's settlement, its terminal
+ * event); deleted once done. Its status, steps and results stay in the job record.
+ */
+export interface LiveJobDoc {
+  /** The job's id. */
+  _id: string;
+  priority: number;
+  /** When the next attempt may start (QUEUED or RETRYING); null while a lease is held. */
+  runAt: Date | null;
+  lease: LeaseDoc | null;
+  /** The highest claim generation of this live record so far. */
+  leaseGeneration: number;
+  /** Set once someone asked to cancel the job; the worker running it stops. */
+  cancelRequestedAt: Date | null;
+  createdAt: Date;
 }
 
 export interface JobDoc {
@@ -95,13 +114,6 @@ export interface JobDoc {
   startedAt: Date | null;
   finishedAt: Date | null;
   updatedAt: Date;
-  /** When the next attempt is due (QUEUED or RETRYING). */
-  runAt: Date | null;
-  lease: LeaseDoc | null;
-  /** The highest claim generation so far; 0 before the first run. */
-  leaseGeneration: number;
-  /** Outbox flag: the terminal state is written, its webhook deliveries may not be yet. */
-  webhooksPending: boolean;
 }
 
 export interface BatchDoc {
@@ -109,6 +121,7 @@ export interface BatchDoc {
   tenantId: string;
   status: BatchStatusValue;
   total: number;
+  /** Its jobs, in submission order: counts are read from these records by `_id`. */
   jobIds: string[];
   idempotencyKey: string | null;
   requestHash: string;
@@ -116,8 +129,12 @@ export interface BatchDoc {
   metadata: string | null;
   instructions: string | null;
   createdAt: Date;
+  /** Set when it settled (every job finished, or cancelled); null again while a retried job runs. */
   finishedAt: Date | null;
-  webhooksPending: boolean;
+  /** Its jobs by status as of its settlement; null while it is open. */
+  counts: Record<JobStatusValue, number> | null;
+  /** How many times it was reopened by a retry: numbers its settlements. */
+  reopened: number;
 }
 
 /** The step as it stood when an event was written (output left out to keep events small). */

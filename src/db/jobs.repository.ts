@@ -1,9 +1,10 @@
 /**
- * The `jobs` collection. While a job runs, its document is written only by the holder
- * of its current lease generation (`updateUnderLease`), so two writers never overwrite
- * each other's fields — FerretDB replaces whole documents on update.
+ * The `jobs` collection: every job's record, kept after it finished. A document is
+ * written only by the holder of the job's lease (`update`), so two writers never
+ * overwrite each other's fields — FerretDB replaces whole documents on update. No poll
+ * or sweep reads this collection: they read `live_jobs`.
  */
-import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
+import type { Collection, Db, Filter } from 'mongodb';
 import type { JobDoc, JobStatusValue, UsageDoc } from './job-docs.js';
 import { afterFilter, type Page, type PagePosition } from './page-cursor.js';
 
@@ -15,28 +16,16 @@ export interface JobListFilter {
   createdBefore?: Date;
 }
 
-export interface JobsRepositoryOptions {
-  /**
-   * Look documents up by `_id` alone and check other conditions in code: on FerretDB a
-   * filter with any other field reads the whole collection (see `isFerretDb`).
-   */
-  idLookupsOnly?: boolean;
-}
-
 export class JobsRepository {
   readonly collection: Collection<JobDoc>;
-  private readonly idLookupsOnly: boolean;
 
-  constructor(db: Db, opts: JobsRepositoryOptions = {}) {
+  constructor(db: Db) {
     this.collection = db.collection<JobDoc>('jobs');
-    this.idLookupsOnly = opts.idLookupsOnly ?? false;
   }
 
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ tenantId: 1, createdAt: -1, _id: -1 });
     await this.collection.createIndex({ batchId: 1, createdAt: -1 });
-    await this.collection.createIndex({ status: 1, runAt: 1 });
-    await this.collection.createIndex({ webhooksPending: 1, updatedAt: 1 });
   }
 
   async insert(doc: JobDoc): Promise<void> {
@@ -76,65 +65,25 @@ export class JobsRepository {
     return { items: items.slice(0, first), hasNextPage: items.length > first, totalCount };
   }
 
-  /** Writes fields while this caller holds lease generation `generation`; false if it does not. */
-  updateUnderLease(id: string, generation: number, set: Partial<JobDoc>): Promise<boolean> {
-    return this.updateIfGeneration(id, generation, { $set: { ...set, updatedAt: new Date() } });
+  /**
+   * Writes fields of the job by `_id`. The caller holds the job's lease (see LeasedJob),
+   * so no other writer changes the document meanwhile: FerretDB rewrites whole documents.
+   */
+  async update(id: string, set: Partial<JobDoc>): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $set: set });
   }
 
   /**
-   * Applies `update` if the job's lease generation is still `generation`. On MongoDB the
-   * condition is part of the atomic update. On FerretDB an update is a read followed by a
-   * whole-document write by `_id` whatever the filter, so reading first and writing by
-   * `_id` guarantees just as much — and finds the document by its key instead of scanning.
+   * The status of each job, in order; null for a job not stored (yet). One lookup by `_id`
+   * each, which every server answers from its primary key.
    */
-  async updateIfGeneration(id: string, generation: number, update: UpdateFilter<JobDoc>): Promise<boolean> {
-    if (!this.idLookupsOnly) {
-      return (await this.collection.updateOne({ _id: id, leaseGeneration: generation }, update)).matchedCount === 1;
+  async statusesOf(ids: readonly string[]): Promise<Array<JobStatusValue | null>> {
+    const out: Array<JobStatusValue | null> = [];
+    for (let i = 0; i < ids.length; i += 50) {
+      const chunk = ids.slice(i, i + 50);
+      const docs = await Promise.all(chunk.map((_id) => this.collection.findOne({ _id }, { projection: { status: 1 } })));
+      out.push(...docs.map((d) => d?.status ?? null));
     }
-    const current = await this.collection.findOne({ _id: id }, { projection: { leaseGeneration: 1 } });
-    if (current?.leaseGeneration !== generation) return false;
-    return (await this.collection.updateOne({ _id: id }, update)).matchedCount === 1;
-  }
-
-  /** Jobs whose runner should exist but may not: due, or with an expired lease. */
-  findStranded(now: Date, graceMs: number, limit = 100): Promise<JobDoc[]> {
-    const dueBefore = new Date(now.getTime() - graceMs);
-    return this.collection
-      .find({
-        $or: [
-          { status: { $in: ['QUEUED', 'RETRYING'] }, runAt: { $lte: dueBefore } },
-          { status: 'RUNNING', 'lease.expiresAt': { $lt: now } },
-          { status: 'RUNNING', lease: null },
-        ],
-      } as Filter<JobDoc>)
-      .limit(limit)
-      .toArray();
-  }
-
-  /** Finished jobs whose webhook deliveries may not have been recorded yet. */
-  findWebhooksPending(olderThan: Date, limit = 100): Promise<JobDoc[]> {
-    return this.collection.find({ webhooksPending: true, updatedAt: { $lt: olderThan } }).limit(limit).toArray();
-  }
-
-  async clearWebhooksPending(id: string): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $set: { webhooksPending: false } });
-  }
-
-  /** Ids of the batch's jobs that are QUEUED, RUNNING or RETRYING. */
-  async findUnfinishedIdsInBatch(batchId: string): Promise<string[]> {
-    const docs = await this.collection
-      .find({ batchId, status: { $in: ['QUEUED', 'RUNNING', 'RETRYING'] } }, { projection: { _id: 1 } })
-      .toArray();
-    return docs.map((d) => d._id);
-  }
-
-  /** How many of the batch's jobs are in each status. */
-  async countByStatus(batchId: string): Promise<Record<JobStatusValue, number>> {
-    const rows = await this.collection
-      .aggregate<{ _id: JobStatusValue; n: number }>([{ $match: { batchId } }, { $group: { _id: '$status', n: { $sum: 1 } } }])
-      .toArray();
-    const out: Record<JobStatusValue, number> = { QUEUED: 0, RUNNING: 0, RETRYING: 0, SUCCEEDED: 0, FAILED: 0, CANCELLED: 0 };
-    for (const r of rows) out[r._id] = r.n;
     return out;
   }
 

@@ -17,6 +17,8 @@ export interface LocalMongo {
   uri: string;
   /** 'external' when MONGODB_URI was given. */
   kind: 'external' | 'mongod' | 'ferretdb';
+  /** The server's process id when this process started it (tests freeze it with SIGSTOP). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -100,6 +102,7 @@ function started(uri: string, kind: 'mongod' | 'ferretdb', child: ChildProcess):
   return {
     uri,
     kind,
+    ...(child.pid !== undefined ? { pid: child.pid } : {}),
     stop: () =>
       new Promise<void>((done) => {
         process.removeListener('exit', onExit);

@@ -1,50 +1,39 @@
 /**
- * cancelJob, retryJob and cancelBatch. A cancel is first recorded as a claim
- * (`cancel:<jobId>`) that any worker running the job sees within its cancel-watch
- * interval and acts on by aborting the in-flight AI request. A job that no worker holds
- * is cancelled right here, under a lease, so it can't race a worker that starts it.
+ * cancelJob, retryJob and cancelBatch. A cancel request is a field on the job's live
+ * record, set once by a conditional update: the worker running the job reads it within
+ * its watch interval and aborts the in-flight AI request. A job that no worker holds is
+ * cancelled right here, under a lease, so it can't race a worker that starts it. Nothing
+ * here waits for a worker: the caller gets the job as it stands.
  */
 import type { BatchDoc, JobDoc, StepDoc } from '../db/job-docs.js';
 import { isTerminalStatus } from '../db/job-docs.js';
 import { conflict, notFound } from '../errors/index.js';
 import { cancelledJobError } from './job-error.js';
-import { finishJob } from './job-finish.js';
+import { completeFinished, finishJob } from './job-finish.js';
 import type { JobsDomain } from './jobs-domain.js';
-import { acquireLease, releaseLease } from './lease.js';
+import { acquireLease, heldLiveRecord, releaseLease, type HeldLease } from './lease.js';
 import { LeasedJob } from './leased-job.js';
-import { settleBatchIfDone } from './batch-settlement.js';
+import { reopenBatch, settleBatchIfDone } from './batch-settlement.js';
 
-export const cancelClaimId = (jobId: string): string => `cancel:${jobId}`;
-
-/** How long cancelJob waits for a running job's worker to confirm. */
-const CANCEL_CONFIRM_MS = 3_000;
-
-export async function cancelJob(d: JobsDomain, tenantId: string, jobId: string, wait = true): Promise<JobDoc> {
+export async function cancelJob(d: JobsDomain, tenantId: string, jobId: string): Promise<JobDoc> {
   const job = await d.stores.jobs.findForTenant(tenantId, jobId);
   if (!job) throw notFound('job', jobId);
   if (isTerminalStatus(job.status)) return job;
-  await d.stores.claims.tryClaim(cancelClaimId(jobId), d.processId);
+  const live = await d.stores.live.findById(jobId);
+  if (!live) return (await d.stores.jobs.findById(jobId)) ?? job;
+  if (live.cancelRequestedAt === null) await d.stores.live.requestCancel(jobId, new Date());
   // No lease while a worker holds a live one (acquireLease checks): that worker cancels.
-  const held = await acquireLease(d.stores, job, d.processId, d.leaseMs);
-  if (held) {
-    const leased = new LeasedJob(d.stores, held.job, held.lease);
-    const steps = leased.doc.steps.map((s): StepDoc => (s.status === 'RUNNING' ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
-    await finishJob(leased, d.notifier, 'CANCELLED', { steps, error: cancelledJobError(null) }, 'Cancelled');
+  const held = await acquireLease(d.stores, live, d.processId, d.leaseMs);
+  if (!held) return job;
+  const current = (await d.stores.jobs.findById(jobId)) ?? job;
+  const leased = new LeasedJob(d.stores, current, held.lease);
+  if (isTerminalStatus(current.status)) {
+    await completeFinished(leased, d.notifier);
     return leased.doc;
   }
-  if (!wait) return job;
-  return waitForTerminal(d, jobId, CANCEL_CONFIRM_MS, job);
-}
-
-async function waitForTerminal(d: JobsDomain, jobId: string, timeoutMs: number, fallback: JobDoc): Promise<JobDoc> {
-  const deadline = Date.now() + timeoutMs;
-  let latest = fallback;
-  while (Date.now() < deadline) {
-    latest = (await d.stores.jobs.findById(jobId)) ?? latest;
-    if (isTerminalStatus(latest.status)) return latest;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return latest;
+  const steps = leased.doc.steps.map((s): StepDoc => (s.status === 'RUNNING' ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
+  await finishJob(leased, d.notifier, 'CANCELLED', { steps, error: cancelledJobError(null) }, 'Cancelled');
+  return leased.doc;
 }
 
 export async function retryJob(d: JobsDomain, tenantId: string, jobId: string): Promise<JobDoc> {
@@ -53,23 +42,47 @@ export async function retryJob(d: JobsDomain, tenantId: string, jobId: string): 
   if (job.status !== 'FAILED' && job.status !== 'CANCELLED') {
     throw conflict(`job ${jobId} is ${job.status}; only a FAILED or CANCELLED job can be retried`);
   }
-  const held = await acquireLease(d.stores, job, d.processId, d.leaseMs);
+  const held = await holdFinished(d, job);
   if (!held) throw conflict(`job ${jobId} is being changed by another request; try again`);
-  const leased = new LeasedJob(d.stores, held.job, held.lease);
-  await d.stores.claims.release(cancelClaimId(jobId));
+  const leased = new LeasedJob(d.stores, (await d.stores.jobs.findById(jobId)) ?? job, held);
+  if (leased.doc.status !== job.status) {
+    await releaseLease(d.stores, held, new Date());
+    throw conflict(`job ${jobId} is being changed by another request; try again`);
+  }
   const attempt = leased.doc.attempt + 1;
   const steps = leased.doc.steps.map(
     (s): StepDoc => (s.status === 'SUCCEEDED' || s.status === 'SKIPPED' ? s : { ...s, status: 'PENDING', error: null, finishedAt: null, durationMs: null }),
   );
-  const now = new Date();
+  // A settled batch is open again while one of its jobs runs once more.
+  if (leased.doc.batchId) await reopenBatch(d.stores, leased.doc.batchId);
   await leased.save(
-    { status: 'QUEUED', steps, attempt, maxAttempts: Math.max(leased.doc.maxAttempts, attempt), error: null, result: null, finishedAt: null, runAt: now },
+    { status: 'QUEUED', steps, attempt, maxAttempts: Math.max(leased.doc.maxAttempts, attempt), error: null, result: null, finishedAt: null },
     'Queued for a retry',
   );
   await leased.emit('QUEUED', { message: `Retry requested: attempt ${attempt}, from step "${steps.find((s) => s.status === 'PENDING')?.name ?? 'none'}"` });
-  await releaseLease(d.stores, held.lease);
+  const now = new Date();
+  await releaseLease(d.stores, held, now);
   await d.queue.enqueue(jobId, leased.doc.priority, now);
-  return { ...leased.doc, lease: null };
+  return leased.doc;
+}
+
+/**
+ * The lease of a finished job: a new live record inserted already held (the insert is
+ * the exclusive step), or, when its record is still there because its after-finish work
+ * is owed, that record's lease, with that work completed first.
+ */
+async function holdFinished(d: JobsDomain, job: JobDoc): Promise<HeldLease | undefined> {
+  const fresh = heldLiveRecord(job._id, job.priority, d.processId, d.leaseMs);
+  if (await d.stores.live.insertIfAbsent(fresh.live)) return fresh.lease;
+  const live = await d.stores.live.findById(job._id);
+  if (!live) return undefined;
+  const held = await acquireLease(d.stores, live, d.processId, d.leaseMs);
+  if (!held) return undefined;
+  const leased = new LeasedJob(d.stores, job, held.lease);
+  // completeFinished retires the record; take a fresh one for the retry.
+  await completeFinished(leased, d.notifier);
+  const again = heldLiveRecord(job._id, job.priority, d.processId, d.leaseMs);
+  return (await d.stores.live.insertIfAbsent(again.live)) ? again.lease : undefined;
 }
 
 export async function cancelBatch(d: JobsDomain, tenantId: string, batchId: string): Promise<BatchDoc> {
@@ -78,8 +91,8 @@ export async function cancelBatch(d: JobsDomain, tenantId: string, batchId: stri
   if (batch.status !== 'CANCELLED' && !batch.finishedAt) {
     await d.stores.batches.update(batchId, { status: 'CANCELLED' });
   }
-  // Queued jobs are cancelled here; running ones by their workers, within seconds.
-  for (const id of await d.stores.jobs.findUnfinishedIdsInBatch(batchId)) await cancelJob(d, tenantId, id, false);
+  // Queued jobs are cancelled here; running ones by their workers, within a second or so.
+  for (const id of batch.jobIds) await cancelJob(d, tenantId, id);
   await settleBatchIfDone(d.stores, d.notifier, batchId);
   return (await d.stores.batches.findById(batchId)) ?? batch;
 }

@@ -1,17 +1,18 @@
 /**
- * Runs one attempt of a job: takes its lease, resumes at the first step that did not
- * succeed, saves every step's state as it goes, and ends in exactly one of: SUCCEEDED,
- * RETRYING (a retryable error with attempts left), FAILED, CANCELLED, or released for
- * another worker (drain, lost lease). A step that succeeded is never run again.
+ * Runs one attempt of a job: takes its lease on the live record, resumes at the first
+ * step that did not succeed, saves every step's state as it goes, and ends in exactly
+ * one of: SUCCEEDED, RETRYING (a retryable error with attempts left), FAILED, CANCELLED,
+ * or released for another worker (drain, lost lease). A step that succeeded is never
+ * run again; a database that does not answer delays a step, it never fails one.
  */
 import { isAiError, type AiProvider } from '../ai/index.js';
 import type { PriceTable } from '../config/index.js';
 import type { JobErrorDoc, StepDoc } from '../db/job-docs.js';
 import { isTerminalStatus } from '../db/job-docs.js';
+import { isTransientDbError } from '../db/transient-error.js';
 import type { Logger } from '../log/logger.js';
-import { cancelClaimId } from './job-control.js';
 import { cancelledJobError, jobRetryDelayMs, jobTimeoutError, toJobError } from './job-error.js';
-import { finishJob } from './job-finish.js';
+import { completeFinished, finishJob } from './job-finish.js';
 import type { JobKinds } from './kinds.js';
 import type { JobStores } from './job-stores.js';
 import { acquireLease, keepLeaseAlive, releaseLease } from './lease.js';
@@ -28,6 +29,8 @@ export interface RunnerOptions {
   retryDelayMs: number;
   contextTokens: number;
   prices: PriceTable;
+  /** How long a write the database does not answer is retried (JOB_DB_RETRY). */
+  dbRetryMs?: number;
 }
 
 export interface RunnerDeps {
@@ -36,7 +39,7 @@ export interface RunnerDeps {
   ai: AiProvider;
   notifier: JobNotifier;
   logger: Logger;
-  /** Schedules another run of the job (a retry, or a resume after release). */
+  /** Wakes a worker for the job at `runAt` (a retry, or a resume after release). */
   enqueue(jobId: string, priority: number, runAt: Date): Promise<void>;
 }
 
@@ -73,32 +76,38 @@ export class JobRunner {
     for (const id of this.active.keys()) this.interrupt(id, reason);
   }
 
-  /** Runs the job if it can be claimed. `onHeartbeat` is called after each lease renewal. */
-  async run(jobId: string, onHeartbeat?: () => void): Promise<void> {
+  /**
+   * Runs the job if its live record says it is due and its lease can be taken; a job
+   * that finished but still owes its after-finish work gets that completed instead.
+   */
+  async run(jobId: string): Promise<void> {
     if (this.draining) return;
+    const live = await this.deps.stores.live.findById(jobId);
+    if (!live || (live.runAt !== null && live.runAt.getTime() > Date.now())) return;
     const found = await this.deps.stores.jobs.findById(jobId);
-    if (!found || isTerminalStatus(found.status)) return;
-    if (found.runAt && found.runAt.getTime() > Date.now() && found.status !== 'RUNNING') return; // early duplicate
-    const claimed = await acquireLease(this.deps.stores, found, this.opts.workerId, this.opts.leaseMs);
+    if (!found) {
+      // A submission that died between the live record and the job: after a while, drop the record.
+      if (Date.now() - live.createdAt.getTime() > 2 * this.opts.leaseMs) await this.deps.stores.live.delete(jobId);
+      return;
+    }
+    const claimed = await acquireLease(this.deps.stores, live, this.opts.workerId, this.opts.leaseMs);
     if (!claimed) return;
     const controller = new AbortController();
     this.active.set(jobId, controller);
-    const job = new LeasedJob(this.deps.stores, claimed.job, claimed.lease);
+    const job = new LeasedJob(this.deps.stores, found, claimed.lease, this.opts.dbRetryMs);
     const stopHeartbeat = keepLeaseAlive(
       this.deps.stores,
       claimed.lease,
       this.opts.leaseMs,
       () => controller.abort(new RunInterrupted('lease-lost')),
-      onHeartbeat,
+      undefined,
       (write) => job.exclusive(write),
     );
     const timeout = setTimeout(() => controller.abort(new RunInterrupted('timeout')), this.opts.jobTimeoutMs);
     try {
-      if (await this.deps.stores.claims.find(cancelClaimId(jobId))) {
-        await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(null) }, 'Cancelled');
-        return;
-      }
-      await this.runSteps(job, controller.signal);
+      if (isTerminalStatus(found.status)) await completeFinished(job, this.deps.notifier);
+      else if (claimed.live.cancelRequestedAt) await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(null) }, 'Cancelled');
+      else await this.runSteps(job, controller.signal);
     } catch (err) {
       await this.handleStop(job, err, controller.signal);
     } finally {
@@ -113,7 +122,7 @@ export class JobRunner {
     if (!pipeline) throw new Error(`unknown job kind ${job.doc.kind}`);
     const input: unknown = JSON.parse(job.doc.input);
     if (job.doc.status !== 'RUNNING') {
-      await job.save({ status: 'RUNNING', startedAt: job.doc.startedAt ?? new Date(), runAt: null, error: null });
+      await job.save({ status: 'RUNNING', startedAt: job.doc.startedAt ?? new Date(), error: null });
       await job.emit('STARTED', { message: `Attempt ${job.doc.attempt} of ${job.doc.maxAttempts}` });
     }
     const steps = (pipeline as Pipeline<unknown>).steps(input);
@@ -167,7 +176,7 @@ export class JobRunner {
     const result = (pipeline as Pipeline<unknown>).result(outputs, input, meta);
     // Every step is saved as SUCCEEDED, so a resumed run would call nothing: the answers
     // kept for resuming can go before the job is marked finished.
-    await this.deps.stores.checkpoints.deleteForJob(job.id);
+    await job.durably(() => this.deps.stores.checkpoints.deleteForJob(job.id));
     await finishJob(job, this.deps.notifier, 'SUCCEEDED', { result: JSON.stringify(result ?? null), error: null }, 'Completed');
   }
 
@@ -186,26 +195,33 @@ export class JobRunner {
           log.warn('lease could not be kept; stopped without writing');
           return;
         case 'drain':
-          await releaseLease(this.deps.stores, job.lease);
+          await releaseLease(this.deps.stores, job.lease, new Date());
           await this.deps.enqueue(job.id, job.doc.priority, new Date());
           log.info({ step: running?.name }, 'released for another worker (draining)');
           return;
         case 'cancelled': {
-          if (running) await job.saveStep({ ...running, status: 'CANCELLED', finishedAt: new Date() });
-          await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(running?.name ?? null) }, 'Cancelled');
+          // One write: the running step and the job, cancelled together.
+          const steps = job.doc.steps.map((s): StepDoc => (s === running ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
+          await finishJob(job, this.deps.notifier, 'CANCELLED', { steps, error: cancelledJobError(running?.name ?? null) }, 'Cancelled');
           return;
         }
         case 'timeout':
           await this.failOrRetry(job, running, jobTimeoutError(this.opts.jobTimeoutMs, running?.name ?? null));
           return;
         case undefined:
+          if (isTransientDbError(err)) {
+            // Not a step failure: the job stays RUNNING under a lease that runs out, and
+            // the lost-work sweep resumes it from its checkpoints.
+            log.warn({ err }, 'the database did not answer in time; the job will be resumed');
+            return;
+          }
           if (!isAiError(err)) log.error({ err }, 'step failed unexpectedly');
           await this.failOrRetry(job, running, toJobError(err, running?.name ?? null));
           return;
       }
     } catch (writeErr) {
       if (writeErr instanceof LeaseLostError) return;
-      // The job stays RUNNING with a lease that will expire; the reconciler resumes it.
+      // The job stays RUNNING with a lease that will expire; the lost-work sweep resumes it.
       log.error({ err: writeErr }, 'could not record how the run ended');
     }
   }
@@ -226,8 +242,9 @@ export class JobRunner {
     if (error.retryable && job.doc.attempt < job.doc.maxAttempts) {
       const runAt = new Date(Date.now() + jobRetryDelayMs(job.doc.attempt, this.opts.retryDelayMs));
       const next = job.doc.attempt + 1;
-      await job.save({ status: 'RETRYING', error, attempt: next, runAt, lease: null }, `Retrying: attempt ${next} of ${job.doc.maxAttempts} at ${runAt.toISOString()}`);
+      await job.save({ status: 'RETRYING', error, attempt: next }, `Retrying: attempt ${next} of ${job.doc.maxAttempts} at ${runAt.toISOString()}`);
       await job.emit('RETRY_SCHEDULED', { message: `${error.code}: attempt ${next} of ${job.doc.maxAttempts} at ${runAt.toISOString()}` });
+      await job.durably(() => releaseLease(this.deps.stores, job.lease, runAt));
       await this.deps.enqueue(job.id, job.doc.priority, runAt);
       return;
     }

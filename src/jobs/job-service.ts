@@ -6,7 +6,7 @@ import type { BatchDoc, JobDoc, JobEventDoc, JobStatusValue, UsageDoc } from '..
 import { decodeCursor, encodeCursor, type Page, type PagePosition } from '../db/page-cursor.js';
 import type { JobListFilter } from '../db/jobs.repository.js';
 import { badInput, notFound } from '../errors/index.js';
-import { batchStatus, type StatusCounts } from './batch-settlement.js';
+import { batchCounts, batchStatus, type StatusCounts } from './batch-settlement.js';
 import { cancelBatch, cancelJob, retryJob } from './job-control.js';
 import { analyzeDocuments, submitJob, type AnalyzeDocumentsRequest, type SubmitJobRequest } from './job-submission.js';
 import type { JobsDomain } from './jobs-domain.js';
@@ -85,7 +85,7 @@ export class JobService {
   }
 
   private async view(doc: BatchDoc): Promise<BatchView> {
-    const counts = await this.domain.stores.jobs.countByStatus(doc._id);
+    const counts = await batchCounts(this.domain.stores, doc);
     return { doc, counts, status: batchStatus(doc, counts) };
   }
 }

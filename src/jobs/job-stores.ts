@@ -6,9 +6,14 @@ import { isFerretDb } from '../db/client.js';
 import { ClaimsRepository } from '../db/claims.repository.js';
 import { JobEventsRepository } from '../db/job-events.repository.js';
 import { JobsRepository } from '../db/jobs.repository.js';
+import { LiveJobsRepository } from '../db/live-jobs.repository.js';
 
 export interface JobStores {
   jobs: JobsRepository;
+  /** Scheduling facts of jobs not yet done: what every poll and sweep reads. */
+  live: LiveJobsRepository;
+  /** Lease generation claims, deleted with their live record. */
+  leaseClaims: ClaimsRepository;
   batches: BatchesRepository;
   events: JobEventsRepository;
   claims: ClaimsRepository;
@@ -18,7 +23,9 @@ export interface JobStores {
 export async function createJobStores(db: Db): Promise<JobStores> {
   const idLookupsOnly = await isFerretDb(db);
   const stores: JobStores = {
-    jobs: new JobsRepository(db, { idLookupsOnly }),
+    jobs: new JobsRepository(db),
+    live: new LiveJobsRepository(db, { idLookupsOnly }),
+    leaseClaims: new ClaimsRepository(db, 'job_lease_claims'),
     batches: new BatchesRepository(db),
     events: new JobEventsRepository(db),
     claims: new ClaimsRepository(db),
@@ -26,6 +33,7 @@ export async function createJobStores(db: Db): Promise<JobStores> {
   };
   await Promise.all([
     stores.jobs.ensureIndexes(),
+    stores.live.ensureIndexes(),
     stores.batches.ensureIndexes(),
     stores.events.ensureIndexes(),
     stores.checkpoints.ensureIndexes(),

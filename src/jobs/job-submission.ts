@@ -1,10 +1,12 @@
 /**
  * submitJob and analyzeDocuments: validate everything first (nothing is stored for a
- * bad request), write the job (and batch) records, append QUEUED, enqueue ids only.
+ * bad request), write the job records and their live records, append QUEUED, (then the
+ * batch record), and wake a worker with ids only.
  */
 import { isDuplicateKeyError } from '../db/duplicate-key.js';
-import type { BatchDoc, JobDoc } from '../db/job-docs.js';
+import type { BatchDoc, JobDoc, LiveJobDoc } from '../db/job-docs.js';
 import { badInput } from '../errors/index.js';
+import { settleBatchIfDone } from './batch-settlement.js';
 import { awaitCreated, reserveKey } from './idempotency.js';
 import { validateJobInput } from './input-validation.js';
 import { checkJsonLimits } from './json-limits.js';
@@ -73,13 +75,12 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
   const common = checkCommon(d, { ...req, priority: null }, ['input']);
   const hash = requestHash({ documents: req.documents, instructions: req.instructions ?? null });
   let batchId = newId();
+  let replay = false;
   if (common.idempotencyKey) {
     const r = await reserveKey(d.stores.claims, { tenantId, what: 'batch', key: common.idempotencyKey }, batchId, hash);
     batchId = r.id;
-    if (!r.fresh) {
-      const existing = await awaitCreated(() => d.stores.batches.findForTenant(tenantId, batchId));
-      if (existing) return existing;
-    }
+    // A replay waits for a first request still under way, then completes what it left undone.
+    replay = !r.fresh && (await awaitCreated(() => d.stores.batches.findForTenant(tenantId, batchId))) !== null;
   }
   // Job ids derive from the batch id, so a replay after a crash recreates the same jobs.
   const jobs = inputs.map((input, i) =>
@@ -107,15 +108,26 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
     instructions: req.instructions ?? null,
     createdAt: new Date(),
     finishedAt: null,
-    webhooksPending: false,
+    counts: null,
+    reopened: 0,
   };
+  // The jobs go first, so a batch never exists without its jobs; a replay after a crash
+  // before the batch insert recreates the missing jobs under the same ids.
+  if (replay) {
+    await wake(d, await storeMissing(d, jobs));
+    return (await d.stores.batches.findById(batchId))!;
+  }
+  // With a key, an earlier request may have stored some jobs before it died.
+  const storedBefore = common.idempotencyKey ? (await storeMissing(d, jobs)).length < jobs.length : (await store(d, jobs), false);
   try {
     await d.stores.batches.insert(batch);
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
     return (await d.stores.batches.findById(batchId))!;
   }
-  await enqueueNew(d, jobs);
+  // Jobs stored earlier may have finished (woken by the lost-work sweep) before their batch existed.
+  if (storedBefore) await settleBatchIfDone(d.stores, d.notifier, batchId);
+  await wake(d, jobs);
   return batch;
 }
 
@@ -139,32 +151,83 @@ function checkRange(value: number | null | undefined, path: string[], min: numbe
 
 async function insertOrLoad(d: JobsDomain, job: JobDoc): Promise<JobDoc> {
   try {
-    return (await enqueueNew(d, [job]))[0]!;
+    await store(d, [job]);
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw err;
     return (await d.stores.jobs.findById(job._id))!;
   }
+  await wake(d, [job]);
+  return job;
 }
 
-/** Stores the jobs, appends their QUEUED events, then hands their ids to the queue. */
 async function enqueueNew(d: JobsDomain, jobs: JobDoc[]): Promise<JobDoc[]> {
-  await d.stores.jobs.insertMany(jobs);
-  for (const job of jobs) {
-    // A job inserted just now has no events yet: its QUEUED event is number 1.
-    await d.stores.events.append(
-      {
-        jobId: job._id,
-        tenantId: job.tenantId,
-        batchId: job.batchId,
-        type: 'QUEUED',
-        step: null,
-        progress: job.progress,
-        message: 'Queued',
-        jobStatus: 'QUEUED',
-      },
-      0,
-    );
-    await d.queue.enqueue(job._id, job.priority, job.createdAt);
-  }
+  await store(d, jobs);
+  await wake(d, jobs);
   return jobs;
+}
+
+/** The live record of a new job: due at once. */
+const newLiveRecord = (job: JobDoc): LiveJobDoc => ({
+  _id: job._id,
+  priority: job.priority,
+  runAt: job.createdAt,
+  lease: null,
+  leaseGeneration: 0,
+  cancelRequestedAt: null,
+  createdAt: job.createdAt,
+});
+
+/**
+ * Stores the live records, the jobs and their QUEUED events (number 1). Live records
+ * first: a crash after them leaves records the lost-work sweep sees (and drops once they
+ * prove to have no job), never a job that nothing would run.
+ */
+async function store(d: JobsDomain, jobs: JobDoc[]): Promise<void> {
+  await d.stores.live.insertMany(jobs.map(newLiveRecord));
+  await d.stores.jobs.insertMany(jobs);
+  for (const job of jobs) await appendQueued(d, job);
+}
+
+/** `store` for what of these jobs is not stored yet (a replay), one by one; returns the jobs it stored or repaired. */
+async function storeMissing(d: JobsDomain, jobs: JobDoc[]): Promise<JobDoc[]> {
+  const repaired: JobDoc[] = [];
+  for (const job of jobs) {
+    const stored = await d.stores.jobs.findById(job._id);
+    if (stored) {
+      if (stored.status !== 'QUEUED') continue;
+      // Never started: its live record and its QUEUED event may be what a crash left out.
+      if ((await d.stores.events.lastSequence(job._id)) === 0) await appendQueued(d, stored);
+      if (await d.stores.live.insertIfAbsent(newLiveRecord(stored))) repaired.push(stored);
+      continue;
+    }
+    try {
+      await store(d, [job]);
+      repaired.push(job);
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+  }
+  return repaired;
+}
+
+async function appendQueued(d: JobsDomain, job: JobDoc): Promise<void> {
+  // A job inserted just now has no events yet: its QUEUED event is number 1.
+  await d.stores.events.append(
+    {
+      jobId: job._id,
+      tenantId: job.tenantId,
+      batchId: job.batchId,
+      type: 'QUEUED',
+      step: null,
+      progress: job.progress,
+      message: 'Queued',
+      jobStatus: 'QUEUED',
+    },
+    0,
+  );
+}
+
+/** Wakes a worker for each job; one lost here is woken by the lost-work sweep. */
+async function wake(d: JobsDomain, jobs: JobDoc[]): Promise<void> {
+  for (const job of jobs) await d.queue.enqueue(job._id, job.priority, job.createdAt);
 }

@@ -62,9 +62,5 @@ export function newJobDoc(pipeline: Pipeline<unknown>, opts: NewJobOptions): Job
     startedAt: null,
     finishedAt: null,
     updatedAt: now,
-    runAt: now,
-    lease: null,
-    leaseGeneration: 0,
-    webhooksPending: false,
   };
 }

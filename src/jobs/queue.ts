@@ -1,33 +1,37 @@
 /**
- * Agenda wiring. An Agenda job carries only `{ jobId }`; the job document holds the rest.
- * Agenda decides *when* and *where* a job runs; it does not decide *who owns* it: its
- * lock is a findAndModify, which FerretDB does not make atomic, so two workers may both
- * pick the same Agenda job. The lease (lease.ts) makes exactly one of them run it.
+ * Wake-ups for workers, with Agenda inside: nothing outside this file knows Agenda's
+ * records or fields. A wake-up carries only a job id and decides nothing: the job's live
+ * record says whether and when it runs and who holds it (lease.ts). So a duplicate or
+ * early wake-up is harmless (the runner finds nothing to do), and a lost one is replaced
+ * by the lost-work sweep through `ensureWakeUps`.
  */
-import { Agenda, type Job as AgendaJob } from 'agenda';
+import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import type { Db } from 'mongodb';
 
-export const RUN_JOB = 'ai-job.run';
+const RUN_JOB = 'ai-job.run';
 export const AGENDA_COLLECTION = 'agenda_jobs';
 
-export interface RunJobData {
+interface RunJobData {
   jobId: string;
 }
 
 export interface QueueOptions {
-  /** How often this process looks for due Agenda jobs. */
+  /** How often this process looks for due wake-ups. */
   pollMs: number;
   /** Jobs one worker runs at once. */
   concurrency: number;
-  /** Agenda's lock lifetime; heartbeats (`touch`) keep a running job's lock. */
+  /**
+   * How long a wake-up taken by a worker stays locked. Past it another worker may take
+   * the same wake-up: harmless, it finds the job's lease held.
+   */
   lockLifetimeMs: number;
   /** A name for this process in Agenda's records. */
   name: string;
 }
 
 export class JobQueue {
-  readonly agenda: Agenda;
+  private readonly agenda: Agenda;
   private started = false;
 
   constructor(
@@ -44,31 +48,40 @@ export class JobQueue {
       lockLimit: opts.concurrency,
       defaultLockLimit: opts.concurrency,
       defaultLockLifetime: opts.lockLifetimeMs,
+      // Keeps Agenda's collection to pending wake-ups only.
       removeOnComplete: true,
     });
   }
 
-  async ensureIndexes(): Promise<void> {
-    await this.db.collection(AGENDA_COLLECTION).createIndex({ 'data.jobId': 1 });
-  }
-
-  /** Adds a run of the job at `runAt` (now when omitted). Duplicates are harmless. */
+  /** Wakes a worker for the job at `runAt` (now when omitted). */
   async enqueue(jobId: string, priority: number, runAt: Date = new Date()): Promise<void> {
     await this.agenda.create<RunJobData>(RUN_JOB, { jobId }).priority(priority).schedule(runAt).save();
   }
 
-  /** True when an Agenda job for this job id is due, scheduled or running. */
-  async hasPendingRun(jobId: string): Promise<boolean> {
-    const n = await this.db
+  /**
+   * Wakes a worker now for each of these jobs that has no wake-up pending or taken (one
+   * query for all of them). Returns the ids it enqueued.
+   */
+  async ensureWakeUps(jobs: ReadonlyArray<{ jobId: string; priority: number }>): Promise<string[]> {
+    if (jobs.length === 0) return [];
+    const pending = await this.db
       .collection(AGENDA_COLLECTION)
-      .countDocuments({ 'data.jobId': jobId, $or: [{ nextRunAt: { $ne: null } }, { lockedAt: { $ne: null } }] }, { limit: 1 });
-    return n > 0;
+      .find(
+        { 'data.jobId': { $in: jobs.map((j) => j.jobId) }, $or: [{ nextRunAt: { $ne: null } }, { lockedAt: { $ne: null } }] },
+        { projection: { 'data.jobId': 1 } },
+      )
+      .toArray();
+    const known = new Set(pending.map((d) => (d.data as RunJobData).jobId));
+    const missing = jobs.filter((j) => !known.has(j.jobId));
+    for (const j of missing) await this.enqueue(j.jobId, j.priority);
+    return missing.map((j) => j.jobId);
   }
 
-  /** Starts processing with `handler`; the API role never calls this. */
-  async startProcessing(handler: (jobId: string, agendaJob: AgendaJob<RunJobData>) => Promise<void>): Promise<void> {
+  /** Starts handing due wake-ups to `handler`; the API role never calls this. */
+  async start(handler: (jobId: string) => Promise<void>): Promise<void> {
     const { opts } = this;
-    this.agenda.define<RunJobData>(RUN_JOB, (job) => handler(job.attrs.data.jobId, job), {
+    await this.db.collection(AGENDA_COLLECTION).createIndex({ 'data.jobId': 1 });
+    this.agenda.define<RunJobData>(RUN_JOB, (job) => handler(job.attrs.data.jobId), {
       concurrency: opts.concurrency,
       lockLimit: opts.concurrency,
       lockLifetime: opts.lockLifetimeMs,
@@ -78,10 +91,10 @@ export class JobQueue {
   }
 
   /**
-   * Takes no new jobs, waits for `whenIdle` (the caller's own view of its running work),
-   * then unlocks jobs this process locked but had not started, so others take them now.
-   * Agenda's own drain is not waited on: with removeOnComplete it can miss the last
-   * completion and wait for its whole timeout.
+   * Takes no new wake-ups, waits for `whenIdle` (the caller's own view of its running
+   * work), then unlocks wake-ups this process took but had not started, so others take
+   * them now. Agenda's own drain is not waited on: with removeOnComplete it can miss the
+   * last completion and wait for its whole timeout.
    */
   async drain(whenIdle: () => Promise<void>): Promise<void> {
     if (!this.started) return;

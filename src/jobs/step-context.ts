@@ -48,13 +48,14 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
 
     async complete(key: string, request: Omit<CompletionRequest, 'signal'>): Promise<CompletionResult> {
       const checkpointKey = `${stepName}/${key}`;
-      const stored = (await job.stores.checkpoints.get(job.id, checkpointKey)) as StoredAnswer | undefined;
+      const stored = (await job.durably(() => job.stores.checkpoints.get(job.id, checkpointKey))) as StoredAnswer | undefined;
       if (stored) return { ...stored, attempts: 0 };
       if (deps.isDraining()) throw new RunInterrupted('drain');
       deps.signal.throwIfAborted();
       const result = await deps.ai.complete({ ...request, signal: deps.signal });
       const answer: StoredAnswer = { text: result.text, model: result.model, offline: result.offline, usage: result.usage };
-      await job.stores.checkpoints.put(job.id, checkpointKey, answer);
+      // A paid answer is kept until the database takes it: an outage delays the step, it never buys the answer twice.
+      await job.durably(() => job.stores.checkpoints.put(job.id, checkpointKey, answer));
       const usage = usageOfCall(result, deps.prices);
       await job.saveStep({ ...step(), usage: addUsage(step().usage, usage) }, { usage: addUsage(job.doc.usage, usage) });
       return result;

@@ -1,23 +1,22 @@
 /**
- * The job side of a worker process: Agenda hands it job ids, the runner runs them, and
- * three small loops keep the system honest:
- * - cancel watch: aborts running jobs that an API process asked to cancel (any process);
- * - reconciler: re-enqueues jobs whose run was lost (API crash after insert, a worker
- *   that died holding the job, a duplicate pickup that completed the Agenda record);
- * - outbox sweep: finishes webhook recording for jobs and batches a crash interrupted.
+ * The job side of a worker process: the queue wakes it with job ids, the runner runs
+ * them, and two small loops read the live records of jobs (never the job history):
+ * - live watch: one read of the live records of the jobs this process runs, so a cancel
+ *   request (a field on the record) stops the job within the watch interval;
+ * - lost-work sweep: wakes jobs whose wake-up was lost (lost-work-sweep.ts).
  */
 import { countTokens } from '../ai/index.js';
 import type { Logger } from '../log/logger.js';
-import { cancelClaimId } from './job-control.js';
-import { notifyFinished } from './job-finish.js';
 import { JobRunner, type RunnerDeps, type RunnerOptions } from './job-runner.js';
+import { sweepLostWork } from './lost-work-sweep.js';
 import type { JobQueue } from './queue.js';
 
 export interface WorkerOptions extends RunnerOptions {
   /** How long SIGTERM lets running steps finish before they are aborted and released. */
   drainGraceMs: number;
+  /** How often the live records of running jobs are read for cancel requests. */
   cancelPollMs?: number;
-  /** A due job with no Agenda record for this long is re-enqueued. */
+  /** A due job with no wake-up taken for this long is woken again. */
   strandedAfterMs?: number;
 }
 
@@ -35,35 +34,17 @@ export async function startJobWorker(
   // Building the tokenizer blocks the event loop for a second or more. Do it before taking
   // jobs: inside the first job it would stall the lease heartbeats of every job running.
   countTokens('warm up');
-  await queue.ensureIndexes();
-  await queue.startProcessing(
-    (jobId, agendaJob) =>
-      runner.run(jobId, () => {
-        agendaJob.touch().catch(() => {});
-      }),
-  );
+  await queue.start((jobId) => runner.run(jobId));
 
   const loops = [
-    every(opts.cancelPollMs ?? 400, async () => {
+    every(opts.cancelPollMs ?? 250, async () => {
       const running = runner.runningJobIds();
-      const requested = await stores.claims.existing(running.map(cancelClaimId));
-      for (const id of running) if (requested.includes(cancelClaimId(id))) runner.interrupt(id, 'cancelled');
+      for (const live of await stores.live.findMany(running)) {
+        if (live.cancelRequestedAt !== null) runner.interrupt(live._id, 'cancelled');
+      }
     }),
     every(Math.max(1_000, Math.floor(opts.leaseMs / 2)), async () => {
-      for (const job of await stores.jobs.findStranded(new Date(), opts.strandedAfterMs ?? 30_000)) {
-        if (await queue.hasPendingRun(job._id)) continue;
-        logger.info({ jobId: job._id, status: job.status }, 'job had no pending run; enqueuing it again');
-        await queue.enqueue(job._id, job.priority, new Date());
-      }
-    }),
-    every(5_000, async () => {
-      for (const job of await stores.jobs.findWebhooksPending(new Date(Date.now() - 30_000))) {
-        await notifyFinished(stores, deps.notifier, job);
-      }
-      for (const batch of await stores.batches.findWebhooksPending()) {
-        await deps.notifier.batchFinished(batch);
-        await stores.batches.update(batch._id, { webhooksPending: false });
-      }
+      await sweepLostWork(stores, queue, logger, { strandedAfterMs: opts.strandedAfterMs ?? 30_000 });
     }),
   ];
   loops.forEach((l) => l.onError((err) => logger.warn({ err }, 'worker loop failed; trying again')));

@@ -28,6 +28,7 @@ export async function startWorkerRole(services: Services): Promise<RunningPart[]
       leaseMs: config.jobs.leaseMs,
       jobTimeoutMs: config.jobs.timeoutMs,
       retryDelayMs: config.jobs.retryDelayMs,
+      dbRetryMs: config.jobs.dbRetryMs,
       contextTokens: config.ai.contextTokens,
       prices: config.ai.prices,
       drainGraceMs: Math.floor(config.shutdownTimeoutMs / 2),

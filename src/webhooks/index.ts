@@ -98,7 +98,6 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
   const outbox = new WebhookOutbox({
     endpoints: endpointsRepo,
     deliveries: deliveriesRepo,
-    jobs,
     retrySchedule: settings.retrySchedule,
     maxPayloadBytes: settings.maxPayloadBytes,
     onRecorded: () => awake.forEach((d) => d.wake()),

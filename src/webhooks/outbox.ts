@@ -2,7 +2,7 @@
  * The webhook outbox: when a job or batch finishes, one delivery record per subscribed,
  * enabled endpoint of the tenant, each carrying the finished body. The dispatcher sends
  * from these records, so a crash after this point loses nothing, and the jobs domain
- * calls again (idempotently) for anything whose `webhooksPending` flag it could not clear.
+ * calls again (idempotently) for anything whose live record says it is still owed.
  *
  * Repeating a call never duplicates: record ids derive from the endpoint and the event
  * occurrence (job id + event type + finishedAt; a job retried later finishes again, and
@@ -11,7 +11,6 @@
 import { conflict, notFound } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import type { BatchDoc, JobDoc } from '../db/job-docs.js';
-import type { JobsRepository } from '../db/jobs.repository.js';
 import type { PagePosition } from '../db/page-cursor.js';
 import type { DeliveryChanges, WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
 import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
@@ -30,8 +29,6 @@ import {
 export interface OutboxDeps {
   endpoints: WebhookEndpointsRepository;
   deliveries: WebhookDeliveriesRepository;
-  /** For a batch's counts. */
-  jobs: JobsRepository;
   /** WEBHOOK_RETRY_SCHEDULE: entry 0 is the delay before the first attempt. */
   retrySchedule: readonly number[];
   /** WEBHOOK_MAX_PAYLOAD_BYTES. */
@@ -55,6 +52,8 @@ interface EventToRecord {
   batchId: string | null;
   manual: boolean;
 }
+
+const NO_COUNTS = { QUEUED: 0, RUNNING: 0, RETRYING: 0, SUCCEEDED: 0, FAILED: 0, CANCELLED: 0 } as const;
 
 export class WebhookOutbox implements JobNotifier {
   private readonly now: () => Date;
@@ -82,8 +81,8 @@ export class WebhookOutbox implements JobNotifier {
     const endpoints = await this.subscribed(batch.tenantId, type);
     if (endpoints.length === 0) return;
     const eventKey = batchEventKey(batch._id, type, batch.finishedAt);
-    // A repeated call may count differently if jobs moved since; the first record wins.
-    const body = buildBatchPayload(batch, batchCounts(await this.deps.jobs.countByStatus(batch._id)));
+    // The counts fixed when the batch settled (the jobs domain computes them once).
+    const body = buildBatchPayload(batch, batchCounts(batch.counts ?? NO_COUNTS));
     await this.record(endpoints, { tenantId: batch.tenantId, type, eventKey, payload: body, jobId: null, batchId: batch._id, manual: false });
   }
 

@@ -3,7 +3,7 @@
  * are read-modify-write without a condition): one claimant of many wins a lease; a holder's
  * heartbeats never undo its own saves; event sequences stay gap-free when writers race.
  */
-import { ZERO_USAGE } from '../../src/db/job-docs.js';
+import { ZERO_USAGE, type LiveJobDoc } from '../../src/db/job-docs.js';
 import { acquireLease, keepLeaseAlive, leaseIsLive, renewLease } from '../../src/jobs/lease.js';
 import { LeasedJob } from '../../src/jobs/leased-job.js';
 import { createJobStores, type JobStores } from '../../src/jobs/job-stores.js';
@@ -34,15 +34,17 @@ async function insertJob(steps = 2) {
     batchId: null,
   });
   await stores.jobs.insert(doc);
-  return doc;
+  const live: LiveJobDoc = { _id: doc._id, priority: 0, runAt: doc.createdAt, lease: null, leaseGeneration: 0, cancelRequestedAt: null, createdAt: doc.createdAt };
+  await stores.live.insertMany([live]);
+  return { doc, live };
 }
 
 test('of ten processes racing for one job, exactly one takes the lease', async () => {
-  const job = await insertJob();
+  const { live: job } = await insertJob();
   const results = await Promise.all(Array.from({ length: 10 }, (_, i) => acquireLease(stores, job, `worker-${i}`, 10_000)));
   const winners = results.filter((r) => r !== undefined);
   expect(winners).toHaveLength(1);
-  const stored = (await stores.jobs.findById(job._id))!;
+  const stored = (await stores.live.findById(job._id))!;
   expect(stored.leaseGeneration).toBe(1);
   expect(stored.lease?.owner).toBe(winners[0]!.lease.owner);
   expect(leaseIsLive(stored)).toBe(true);
@@ -53,9 +55,9 @@ test('of ten processes racing for one job, exactly one takes the lease', async (
 });
 
 test("a holder's heartbeats never undo its own saves", async () => {
-  const doc = await insertJob();
-  const claimed = (await acquireLease(stores, doc, 'holder', 300))!;
-  const job = new LeasedJob(stores, claimed.job, claimed.lease);
+  const { doc, live } = await insertJob();
+  const claimed = (await acquireLease(stores, live, 'holder', 300))!;
+  const job = new LeasedJob(stores, doc, claimed.lease);
   let lost = 0;
   // Renewals every 50 ms, run in line with the saves as the runner wires them.
   const stop = keepLeaseAlive(stores, claimed.lease, 300, () => lost++, undefined, (write) => job.exclusive(write));
@@ -74,12 +76,12 @@ test("a holder's heartbeats never undo its own saves", async () => {
     stop();
   }
   // The heartbeats did run meanwhile (the lease was extended past its first expiry).
-  const stored = (await stores.jobs.findById(doc._id))!;
-  if (lost === 0) expect(stored.lease!.expiresAt.getTime()).toBeGreaterThan(claimed.job.lease!.expiresAt.getTime());
+  const stored = (await stores.live.findById(doc._id))!;
+  if (lost === 0) expect(stored.lease!.expiresAt.getTime()).toBeGreaterThan(claimed.live.lease!.expiresAt.getTime());
 });
 
 test('racing appends give every event its own sequence, 1, 2, 3 … without gaps', async () => {
-  const doc = await insertJob();
+  const { doc } = await insertJob();
   const base = {
     jobId: doc._id,
     tenantId: 't1',

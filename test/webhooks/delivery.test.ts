@@ -209,7 +209,8 @@ describe('bodies', () => {
     const now = new Date();
     const batch: BatchDoc = {
       _id: batchId, tenantId, status: 'COMPLETED', total: 2, jobIds: [], idempotencyKey: null, requestHash: 'x',
-      metadata: JSON.stringify({ run: 7 }), instructions: null, createdAt: now, finishedAt: now, webhooksPending: true,
+      metadata: JSON.stringify({ run: 7 }), instructions: null, createdAt: now, finishedAt: now, reopened: 0,
+      counts: { QUEUED: 0, RUNNING: 0, RETRYING: 0, SUCCEEDED: 1, FAILED: 1, CANCELLED: 0 },
     };
     await h.webhooks.outbox.batchFinished(batch);
     await h.webhooks.outbox.batchFinished(batch);

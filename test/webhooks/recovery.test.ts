@@ -9,7 +9,6 @@
  * which the dispatcher starts them (with more in flight, it is only the sending order).
  */
 import { Webhook } from 'standardwebhooks';
-import { JobsRepository } from '../../src/db/jobs.repository.js';
 import { WebhookOutbox } from '../../src/webhooks/outbox.js';
 import { RECOVERY_LIST_LIMIT, RECOVERY_WINDOW_DAYS } from '../../src/webhooks/recovery.js';
 import type { WebhookDeliveryDoc } from '../../src/db/webhook-deliveries.repository.js';
@@ -234,7 +233,6 @@ test('recovery pages through every FAILED delivery of the endpoint since the tim
     const outbox = new WebhookOutbox({
       endpoints: webhooks.repositories.endpoints,
       deliveries: repo,
-      jobs: new JobsRepository(testDb.db),
       retrySchedule: [0, 1_000],
       maxPayloadBytes: 1_000_000,
       logger: silentLogger,

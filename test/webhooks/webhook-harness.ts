@@ -117,10 +117,6 @@ export async function insertFinishedJob(testDb: TestDb, tenantId: string, overri
     startedAt: new Date(now.getTime() - 4_000),
     finishedAt: now,
     updatedAt: now,
-    runAt: null,
-    lease: null,
-    leaseGeneration: 1,
-    webhooksPending: true,
     ...overrides,
   };
   await testDb.db.collection<JobDoc>('jobs').insertOne(job);

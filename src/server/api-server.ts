@@ -35,7 +35,7 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   const development = config.nodeEnv === 'development';
   const schema = await buildAppSchema();
   // One event reader per API process feeds every subscription it serves.
-  const feed = new EventFeed({ db: services.db, logger: logger.child({ part: 'events' }), pollMs: config.events.pollMs, subscriberBuffer: config.events.subscriberBuffer });
+  const feed = new EventFeed({ db: services.db, events: services.jobStores.events, logger: logger.child({ part: 'events' }), pollMs: config.events.pollMs, subscriberBuffer: config.events.subscriberBuffer });
   await feed.start();
   services.domain.live = new LiveJobs(services.domain.jobs, feed, logger.child({ part: 'subscriptions' }));
   const app = express();

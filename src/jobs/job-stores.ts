@@ -4,6 +4,7 @@ import { BatchesRepository } from '../db/batches.repository.js';
 import { CheckpointsRepository } from '../db/checkpoints.repository.js';
 import { isFerretDb } from '../db/client.js';
 import { ClaimsRepository } from '../db/claims.repository.js';
+import { JobEventFeedRepository, type JobEventFeedOptions } from '../db/job-event-feed.repository.js';
 import { JobEventsRepository } from '../db/job-events.repository.js';
 import { JobsRepository } from '../db/jobs.repository.js';
 
@@ -15,12 +16,17 @@ export interface JobStores {
   checkpoints: CheckpointsRepository;
 }
 
-export async function createJobStores(db: Db): Promise<JobStores> {
+export interface JobStoresOptions {
+  /** Bounds of the live event feed (config.events.feedMaxEvents / feedMaxBytes). */
+  eventFeed?: JobEventFeedOptions;
+}
+
+export async function createJobStores(db: Db, opts: JobStoresOptions = {}): Promise<JobStores> {
   const idLookupsOnly = await isFerretDb(db);
   const stores: JobStores = {
     jobs: new JobsRepository(db, { idLookupsOnly }),
     batches: new BatchesRepository(db),
-    events: new JobEventsRepository(db),
+    events: new JobEventsRepository(db, { feed: new JobEventFeedRepository(db, opts.eventFeed) }),
     claims: new ClaimsRepository(db),
     checkpoints: new CheckpointsRepository(db),
   };

@@ -41,6 +41,7 @@ export class LiveJobs {
     private readonly jobs: JobService,
     private readonly feed: EventFeed,
     private readonly logger?: Logger,
+    private readonly opts: { /** See JobEventStreamOptions.idleCheckMs. */ idleCheckMs?: number } = {},
   ) {}
 
   /** Whether the tenant owns the job: one read per job per OWNER_TTL_MS in this process. */
@@ -83,7 +84,13 @@ export class LiveJobs {
 
   async jobEvents(tenantId: string, jobId: string, afterSequence?: number | null): Promise<AsyncIterableIterator<JobEventDoc>> {
     if (!(await this.owns(tenantId, jobId))) throw notFound('job', jobId);
-    const stream = jobEventStream({ feed: this.feed, events: this.feed.events, jobId, afterSequence: afterSequence ?? 0 });
+    const stream = jobEventStream({
+      feed: this.feed,
+      events: this.feed.events,
+      jobId,
+      afterSequence: afterSequence ?? 0,
+      ...(this.opts.idleCheckMs !== undefined ? { idleCheckMs: this.opts.idleCheckMs } : {}),
+    });
     return this.logSends(stream, (e) => eventLog(e, 'jobEvents'), 'job event sent');
   }
 

@@ -100,6 +100,7 @@ try {
   add('capped: tailable getMore, nothing new', await time(async () => {
     const cursor = feed.collection.find({}, { tailable: true, awaitData: false, batchSize: 20000 });
     await cursor.tryNext();
+    cursor.readBufferedDocuments();
     const t = performance.now();
     await cursor.tryNext(); // a getMore that finds nothing new
     const ms = performance.now() - t;
@@ -118,7 +119,7 @@ try {
   add('after: replay listForJob (10 events + miss)', await time((i) => new JobEventsRepository(db).listForJob(sample(i))), 'fresh repository each time');
   add('after: newest position (gallop from oldest)', await time(() => feed.newestPosition(), 5), 'once at feed start');
 
-  add('after: trim (compact) at the bound', await time(() => feed.trim(), 3), 'FerretDB only, every 5 s while writing');
+  if (mongo.kind === 'ferretdb') add('after: trim (compact) at the bound', await time(() => feed.trim(), 3), 'FerretDB only, every 5 s while writing');
 
   // 5,000 subscriptions opening at once on 10 jobs, in one process (shared reads).
   const shared = new JobEventsRepository(db);

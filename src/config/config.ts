@@ -101,6 +101,12 @@ export interface Config {
     /** Events buffered for one slow subscriber before it is disconnected. */
     subscriberBuffer: number;
     keepAliveMs: number;
+    /** Most events the live feed (job_event_feed, capped) keeps. */
+    feedMaxEvents: number;
+    /** Most bytes the live feed keeps. */
+    feedMaxBytes: number;
+    /** A jobEvents stream idle this long checks the store for an event the feed missed. */
+    idleCheckMs: number;
   };
 
   webhooks: {
@@ -186,6 +192,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxSubscriptionsPerConnection: readInt(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
       subscriberBuffer: readInt(env, 'SUBSCRIBER_BUFFER', 1000, 1, 1_000_000),
       keepAliveMs: readDuration(env, 'WS_KEEPALIVE', '15s'),
+      feedMaxEvents: readInt(env, 'EVENT_FEED_MAX_EVENTS', 10_000, 100, 10_000_000),
+      feedMaxBytes: readInt(env, 'EVENT_FEED_MAX_BYTES', 33_554_432, 1_048_576, 17_179_869_184),
+      idleCheckMs: readDuration(env, 'EVENT_IDLE_CHECK_INTERVAL', '5s'),
     },
     webhooks: {
       retrySchedule,

@@ -35,8 +35,8 @@ export interface EventFeedOptions {
   pollMs: number;
   /** Default per-subscriber buffer, in events (config.events.subscriberBuffer). */
   subscriberBuffer: number;
-  /** How far back each poll reads again (see PollingEventSource). @defaultValue 5000 ms */
-  overlapMs?: number;
+  /** While polling, how often an idle poller checks the feed for a trim past it (see PollingEventSource). @defaultValue 2000 ms */
+  checkMs?: number;
   /** Force a source instead of detecting it at start. @defaultValue 'auto' */
   source?: EventSourceKind | 'auto';
 }
@@ -80,11 +80,13 @@ export class EventFeed {
       ? new ChangeStreamEventSource({ collection: this.events.collection, logger })
       : this.pollingSource();
     try {
+      if (source.kind === 'polling') await this.events.feed.ensureCollection();
       await source.start((e) => this.dispatch(e));
     } catch (err) {
       if (source.kind !== 'change-stream' || wanted === 'change-stream') throw err;
       logger.warn({ err }, 'job event change stream could not be opened; polling instead');
       source = this.pollingSource();
+      await this.events.feed.ensureCollection();
       await source.start((e) => this.dispatch(e));
     }
     this.activeSource = source;
@@ -96,7 +98,7 @@ export class EventFeed {
     this.state = 'running';
     logger.info(
       source.kind === 'polling' ? { source: source.kind, pollMs: this.opts.pollMs } : { source: source.kind },
-      `job event feed started (${source.kind === 'polling' ? 'polling job_events' : 'change stream on job_events'})`,
+      `job event feed started (${source.kind === 'polling' ? 'polling job_event_feed' : 'change stream on job_events'})`,
     );
   }
 
@@ -140,6 +142,8 @@ export class EventFeed {
   /** Hands one event to every matching subscription. */
   private dispatch(event: JobEventDoc): void {
     this.dispatched++;
+    // Subscribers that open next replay from the store: this event is then read from memory.
+    this.events.remember(event);
     let delivered = 0;
     const deliver = (set: Set<EventSubscription> | undefined): void => {
       if (!set) return;
@@ -174,10 +178,10 @@ export class EventFeed {
 
   private pollingSource(): PollingEventSource {
     return new PollingEventSource({
-      events: this.events,
+      feed: this.events.feed,
       logger: this.opts.logger,
       pollMs: this.opts.pollMs,
-      ...(this.opts.overlapMs !== undefined ? { overlapMs: this.opts.overlapMs } : {}),
+      ...(this.opts.checkMs !== undefined ? { checkMs: this.opts.checkMs } : {}),
     });
   }
 

@@ -4,6 +4,7 @@ import { BatchesRepository } from '../db/batches.repository.js';
 import { CheckpointsRepository } from '../db/checkpoints.repository.js';
 import { isFerretDb } from '../db/client.js';
 import { ClaimsRepository } from '../db/claims.repository.js';
+import { JobEventFeedRepository, type JobEventFeedOptions } from '../db/job-event-feed.repository.js';
 import { JobEventsRepository } from '../db/job-events.repository.js';
 import { JobsRepository } from '../db/jobs.repository.js';
 import { LiveJobsRepository } from '../db/live-jobs.repository.js';
@@ -20,14 +21,19 @@ export interface JobStores {
   checkpoints: CheckpointsRepository;
 }
 
-export async function createJobStores(db: Db): Promise<JobStores> {
+export interface JobStoresOptions {
+  /** Bounds of the live event feed (config.events.feedMaxEvents / feedMaxBytes). */
+  eventFeed?: JobEventFeedOptions;
+}
+
+export async function createJobStores(db: Db, opts: JobStoresOptions = {}): Promise<JobStores> {
   const idLookupsOnly = await isFerretDb(db);
   const stores: JobStores = {
     jobs: new JobsRepository(db),
     live: new LiveJobsRepository(db, { idLookupsOnly }),
     leaseClaims: new ClaimsRepository(db, 'job_lease_claims'),
     batches: new BatchesRepository(db),
-    events: new JobEventsRepository(db),
+    events: new JobEventsRepository(db, { feed: new JobEventFeedRepository(db, opts.eventFeed) }),
     claims: new ClaimsRepository(db),
     checkpoints: new CheckpointsRepository(db),
   };

@@ -6,6 +6,10 @@
  * At debug level each item is logged as it is handed on for sending ('job event sent',
  * 'batch progress sent'), with the event's write time `at`, the send time `sentAt` and
  * the difference: with the feed's 'job event dispatched' line, enough to measure latency.
+ *
+ * Store reads are shared across the subscribers of a process: a job's owner is looked up
+ * once (it never changes; kept `OWNER_TTL_MS`), and a batch view read after a status change
+ * serves every batchProgress subscriber that received that event.
  */
 import type { JobEventDoc, JobEventTypeValue } from '../db/job-docs.js';
 import { notFound } from '../errors/index.js';
@@ -18,16 +22,75 @@ import type { BatchView, JobService } from './job-service.js';
 /** Event types after which a job's status differs: what moves a batch's counts. */
 const STATUS_CHANGES = new Set<JobEventTypeValue>(['QUEUED', 'STARTED', 'RETRY_SCHEDULED', 'SUCCEEDED', 'FAILED', 'CANCELLED']);
 
+/** How long a job's owner, once read, answers ownership checks without a read. */
+const OWNER_TTL_MS = 60_000;
+const MAX_OWNERS = 10_000;
+
 export class LiveJobs {
+  /** jobId → the tenant that owns it and when that was read; least recently read dropped first. */
+  private readonly owners = new Map<string, { tenantId: string; at: number }>();
+  /** Ownership reads in flight, by `tenantId/jobId`. */
+  private readonly ownerReads = new Map<string, Promise<boolean>>();
+  /** Batch view reads in flight, by `tenantId/batchId`, with the tick they started at. */
+  private readonly batchReads = new Map<string, { tick: number; promise: Promise<BatchView | null> }>();
+  /** The tick at which an event was first handled here: a read started later reflects it. */
+  private readonly eventTicks = new WeakMap<JobEventDoc, number>();
+  private ticks = 0;
+
   constructor(
     private readonly jobs: JobService,
     private readonly feed: EventFeed,
     private readonly logger?: Logger,
+    private readonly opts: { /** See JobEventStreamOptions.idleCheckMs. */ idleCheckMs?: number } = {},
   ) {}
 
+  /** Whether the tenant owns the job: one read per job per OWNER_TTL_MS in this process. */
+  private owns(tenantId: string, jobId: string): Promise<boolean> {
+    const known = this.owners.get(jobId);
+    if (known && Date.now() - known.at < OWNER_TTL_MS) return Promise.resolve(known.tenantId === tenantId);
+    const key = `${tenantId}/${jobId}`;
+    let read = this.ownerReads.get(key);
+    if (!read) {
+      read = this.jobs
+        .getJob(tenantId, jobId)
+        .then((job) => {
+          if (!job) return false;
+          this.owners.delete(jobId);
+          this.owners.set(jobId, { tenantId, at: Date.now() });
+          if (this.owners.size > MAX_OWNERS) this.owners.delete(this.owners.keys().next().value!);
+          return true;
+        })
+        .finally(() => this.ownerReads.delete(key));
+      this.ownerReads.set(key, read);
+    }
+    return read;
+  }
+
+  /** The batch view as it stands after `event`: shared with a read started after the event was first handled. */
+  private batchAfter(tenantId: string, batchId: string, event: JobEventDoc | null): Promise<BatchView | null> {
+    let since = event ? this.eventTicks.get(event) : undefined;
+    if (event && since === undefined) this.eventTicks.set(event, (since = ++this.ticks));
+    const key = `${tenantId}/${batchId}`;
+    const running = this.batchReads.get(key);
+    if (running && since !== undefined && running.tick > since) return running.promise;
+    const entry = { tick: ++this.ticks, promise: this.jobs.getBatch(tenantId, batchId) };
+    this.batchReads.set(key, entry);
+    void entry.promise.then(
+      () => this.batchReads.get(key) === entry && this.batchReads.delete(key),
+      () => this.batchReads.get(key) === entry && this.batchReads.delete(key),
+    );
+    return entry.promise;
+  }
+
   async jobEvents(tenantId: string, jobId: string, afterSequence?: number | null): Promise<AsyncIterableIterator<JobEventDoc>> {
-    if (!(await this.jobs.getJob(tenantId, jobId))) throw notFound('job', jobId);
-    const stream = jobEventStream({ feed: this.feed, events: this.feed.events, jobId, afterSequence: afterSequence ?? 0 });
+    if (!(await this.owns(tenantId, jobId))) throw notFound('job', jobId);
+    const stream = jobEventStream({
+      feed: this.feed,
+      events: this.feed.events,
+      jobId,
+      afterSequence: afterSequence ?? 0,
+      ...(this.opts.idleCheckMs !== undefined ? { idleCheckMs: this.opts.idleCheckMs } : {}),
+    });
     return this.logSends(stream, (e) => eventLog(e, 'jobEvents'), 'job event sent');
   }
 
@@ -39,12 +102,12 @@ export class LiveJobs {
   async batchProgress(tenantId: string, batchId: string): Promise<AsyncIterableIterator<BatchView>> {
     // Subscribe before the first read so that no change in between is missed.
     const live = this.feed.subscribe({ batchId, tenantId });
-    const first = await this.jobs.getBatch(tenantId, batchId);
+    const first = await this.batchAfter(tenantId, batchId, null);
     if (!first) {
       live.close();
       throw notFound('batch', batchId);
     }
-    const jobs = this.jobs;
+    const read = (event: JobEventDoc): Promise<BatchView | null> => this.batchAfter(tenantId, batchId, event);
     /** The event after which the view was read: its `at` is logged with the send. */
     let cause: JobEventDoc | null = null;
     async function* run(): AsyncGenerator<BatchView, undefined, undefined> {
@@ -54,7 +117,7 @@ export class LiveJobs {
         if (unfinishedCount(last.counts) === 0) return undefined;
         for await (const event of live) {
           if (!STATUS_CHANGES.has(event.type)) continue;
-          const view = await jobs.getBatch(tenantId, batchId);
+          const view = await read(event);
           if (!view || sameCounts(view, last)) continue;
           last = view;
           cause = event;

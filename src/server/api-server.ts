@@ -35,9 +35,9 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   const development = config.nodeEnv === 'development';
   const schema = await buildAppSchema();
   // One event reader per API process feeds every subscription it serves.
-  const feed = new EventFeed({ db: services.db, logger: logger.child({ part: 'events' }), pollMs: config.events.pollMs, subscriberBuffer: config.events.subscriberBuffer });
+  const feed = new EventFeed({ db: services.db, events: services.jobStores.events, logger: logger.child({ part: 'events' }), pollMs: config.events.pollMs, subscriberBuffer: config.events.subscriberBuffer });
   await feed.start();
-  services.domain.live = new LiveJobs(services.domain.jobs, feed, logger.child({ part: 'subscriptions' }));
+  services.domain.live = new LiveJobs(services.domain.jobs, feed, logger.child({ part: 'subscriptions' }), { idleCheckMs: config.events.idleCheckMs });
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);

@@ -38,7 +38,9 @@ export async function createServices(config: Readonly<Config>, logger: Logger, d
   const processId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const tenants = new TenantsRepository(db);
   await tenants.ensureIndexes();
-  const jobStores = await createJobStores(db);
+  const jobStores = await createJobStores(db, {
+    eventFeed: { maxDocs: config.events.feedMaxEvents, maxBytes: config.events.feedMaxBytes },
+  });
   const queue = new JobQueue(db, {
     pollMs: config.jobs.pollMs,
     concurrency: config.jobs.concurrency,

@@ -1,45 +1,49 @@
 /**
- * Reads job events by polling `job_events` every `pollMs`, for servers without change
- * streams (FerretDB). Each poll reads the events stamped at or after `cursor - overlapMs`,
- * where `cursor` is the latest `at` seen so far, and hands on only those whose `_id` it has
- * not seen yet.
+ * Reads job events by polling the live feed (`job_event_feed`, see
+ * job-event-feed.repository.ts) every `pollMs`, for servers without change streams (FerretDB).
+ * The feed numbers its entries 1, 2, 3 … without gaps, so a poll asks for the next position
+ * by exact `_id`, and while it finds entries it asks for the following ones in growing
+ * concurrent rounds: the cost of a poll is the number of new events plus one lookup, however
+ * much history is stored. Only positions written after start are handed on (subscribers get
+ * older events by replay from the store).
  *
- * Why the overlap: writers on other processes stamp `at` with their own clocks, and an
- * insert becomes visible some time after it was stamped, so events do not appear in `at`
- * order. An event is delivered as long as it becomes visible less than `overlapMs` after
- * the latest stamp seen before it (clock skew between writers plus write latency). Only
- * the database's stamps are compared, never this process's clock.
- *
- * The de-duplication set holds the ids inside the window (plus one window of margin) and
- * never more than `maxSeen` ids.
+ * Positions are claimed in commit order (a writer tries a position only once it has seen all
+ * below it taken), so a missing position means nothing newer yet. Two cases are checked
+ * every `checkMs` while polls find nothing: the trim passed this reader (it fell more than the
+ * feed's size behind: it jumps to the oldest entry and logs what it skipped), and a position
+ * that stays missing while the next one exists (never made by this code's writers; skipped
+ * after one more check). Event ids already handed on are remembered (up to `maxSeen`) so that
+ * a copy written twice — a writer retrying after an ambiguous failure — reaches nobody twice.
  */
 import type { JobEventDoc } from '../../db/job-docs.js';
-import type { JobEventsRepository } from '../../db/job-events.repository.js';
+import type { JobEventFeedDoc, JobEventFeedRepository } from '../../db/job-event-feed.repository.js';
 import type { Logger } from '../../log/logger.js';
 import type { EventSource, OnJobEvent } from './event-source.js';
 
 export interface PollingEventSourceOptions {
-  events: JobEventsRepository;
+  feed: JobEventFeedRepository;
   logger: Logger;
   /** Delay between the end of one poll and the start of the next, in ms. */
   pollMs: number;
-  /** How far before the latest stamp seen each poll reads again. @defaultValue 5000 ms */
-  overlapMs?: number;
-  /** Events read per query; a full page is followed by another at once. @defaultValue 1000 */
+  /** Most positions looked up at once in one round of a poll. @defaultValue 32 */
   pageSize?: number;
-  /** Upper bound on remembered ids. @defaultValue 100000 */
+  /** How often an idle poller checks for a trim past it or a stuck position, in ms. @defaultValue 2000 */
+  checkMs?: number;
+  /** Upper bound on remembered event ids. @defaultValue 10000 */
   maxSeen?: number;
 }
 
 export class PollingEventSource implements EventSource {
   readonly kind = 'polling' as const;
-  private readonly overlapMs: number;
   private readonly pageSize: number;
+  private readonly checkMs: number;
   private readonly maxSeen: number;
-  /** id → `at` in ms, in insertion order (roughly `at` order). */
-  private readonly seen = new Map<string, number>();
-  /** The latest `at` seen, in ms; null while the collection has had no event. */
-  private cursor: number | null = null;
+  private readonly seen = new Set<string>();
+  /** The next feed position to read. */
+  private next = 1;
+  private lastCheckAt = 0;
+  /** A missing position seen with a later one present at the last check. */
+  private stuckAt: number | null = null;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private stopped = false;
@@ -47,24 +51,19 @@ export class PollingEventSource implements EventSource {
   private failures = 0;
 
   constructor(private readonly opts: PollingEventSourceOptions) {
-    this.overlapMs = opts.overlapMs ?? 5_000;
-    this.pageSize = opts.pageSize ?? 1_000;
-    this.maxSeen = opts.maxSeen ?? 100_000;
+    this.pageSize = opts.pageSize ?? 32;
+    this.checkMs = opts.checkMs ?? 2_000;
+    this.maxSeen = opts.maxSeen ?? 10_000;
     if (!(opts.pollMs > 0)) throw new Error(`pollMs must be > 0, got ${opts.pollMs}`);
-    if (!(this.overlapMs >= 0)) throw new Error(`overlapMs must be >= 0, got ${this.overlapMs}`);
     if (!(this.pageSize >= 1)) throw new Error(`pageSize must be >= 1, got ${this.pageSize}`);
+    if (!(this.checkMs > 0)) throw new Error(`checkMs must be > 0, got ${this.checkMs}`);
   }
 
   async start(onEvent: OnJobEvent): Promise<void> {
     if (this.started) throw new Error('polling event source already started');
     this.started = true;
-    // Prime: everything already stored counts as seen, so only events written from now
-    // on are handed on (subscribers get older events by replay from the store).
-    const latest = await this.opts.events.collection.find({}).sort({ at: -1 }).limit(1).project<{ at: Date }>({ at: 1 }).next();
-    if (latest) {
-      this.cursor = latest.at.getTime();
-      await this.poll(() => {});
-    }
+    this.next = (await this.opts.feed.newestPosition()) + 1;
+    this.lastCheckAt = Date.now();
     this.schedule(onEvent);
   }
 
@@ -94,47 +93,62 @@ export class PollingEventSource implements EventSource {
     }, this.opts.pollMs);
   }
 
-  /** Reads every page of the window once; hands on the events not seen before. */
+  /** Reads every new position, then hands on the events not seen before. */
   private async poll(onEvent: OnJobEvent): Promise<void> {
-    let since = this.cursor === null ? 0 : this.cursor - this.overlapMs;
+    const fresh: JobEventDoc[] = [];
+    let round = 1;
     for (;;) {
-      const page = await this.opts.events.listSince(new Date(since), this.pageSize);
+      const from = this.next;
+      const entries = await Promise.all(Array.from({ length: round }, (_, i) => this.opts.feed.at(from + i)));
       if (this.stopped) return;
-      const fresh: JobEventDoc[] = [];
-      for (const event of page) {
-        if (this.seen.has(event._id)) continue;
-        const at = event.at.getTime();
-        this.seen.set(event._id, at);
-        if (this.cursor === null || at > this.cursor) this.cursor = at;
-        fresh.push(event);
+      let found = 0;
+      while (found < entries.length && entries[found]) found++;
+      for (const entry of entries.slice(0, found) as JobEventFeedDoc[]) {
+        if (this.seen.has(entry.event._id)) continue;
+        this.remember(entry.event._id);
+        fresh.push(entry.event);
       }
-      for (const event of orderWithinJobs(fresh)) onEvent(event);
-      if (page.length < this.pageSize) break;
-      const next = page[page.length - 1]!.at.getTime();
-      if (next <= since) {
-        // A whole page stamped with one instant: reading on from it cannot progress.
-        this.opts.logger.warn({ at: new Date(next), pageSize: this.pageSize }, 'more job events share one instant than fit a page');
-        break;
-      }
-      since = next;
+      this.next = from + found;
+      if (found < entries.length) break;
+      round = Math.min(round * 2, this.pageSize);
     }
-    this.forget();
+    if (fresh.length > 0) {
+      this.stuckAt = null;
+      for (const event of orderWithinJobs(fresh)) onEvent(event);
+    } else if (Date.now() - this.lastCheckAt >= this.checkMs) await this.check();
   }
 
-  /** Drops ids that can no longer come back (stamped before the window's margin), and any over the cap. */
-  private forget(): void {
-    if (this.cursor === null) return;
-    const expired = this.cursor - 2 * this.overlapMs;
-    for (const [id, at] of this.seen) {
-      if (at >= expired && this.seen.size <= this.maxSeen) break;
-      this.seen.delete(id);
+  /** While idle: jump past a trim that overtook this reader, and past a position that never fills. */
+  private async check(): Promise<void> {
+    this.lastCheckAt = Date.now();
+    const [oldest, after] = await Promise.all([this.opts.feed.oldestPosition(), this.opts.feed.at(this.next + 1)]);
+    if (oldest !== null && oldest > this.next) {
+      this.opts.logger.warn({ skipped: oldest - this.next, from: this.next }, 'job event feed was trimmed past this reader; subscribers fill what they missed from the store');
+      this.next = oldest;
+      this.stuckAt = null;
+      return;
     }
+    if (after === null) {
+      this.stuckAt = null;
+      return;
+    }
+    if (this.stuckAt === this.next) {
+      this.opts.logger.warn({ position: this.next }, 'job event feed position never filled; skipped');
+      this.next++;
+      this.stuckAt = null;
+    } else this.stuckAt = this.next;
+  }
+
+  private remember(id: string): void {
+    this.seen.add(id);
+    if (this.seen.size > this.maxSeen) this.seen.delete(this.seen.values().next().value!);
   }
 }
 
 /**
- * Keeps the page's order (by `at`) but puts each job's events in sequence order on the
- * places that job's events occupy, so that skewed stamps never reorder one job.
+ * Keeps the batch's order (by feed position) but puts each job's events in sequence order on
+ * the places that job's events occupy: two processes appending to one job (a runner and a
+ * cancelling API process) may write their feed copies in the other order.
  */
 export function orderWithinJobs(events: readonly JobEventDoc[]): JobEventDoc[] {
   const byJob = new Map<string, JobEventDoc[]>();

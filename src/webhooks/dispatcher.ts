@@ -10,12 +10,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
-import type { WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
+import type { WebhookQueueDoc, WebhookQueueRepository } from '../db/webhook-queue.repository.js';
 import type { AttemptRunner } from './attempt-runner.js';
 import { EndpointSlots } from './endpoint-slots.js';
 
 export interface WebhookDispatcherOptions {
-  deliveries: WebhookDeliveriesRepository;
+  /** The live deliveries: the only collection the dispatcher polls. */
+  queue: WebhookQueueRepository;
   runner: AttemptRunner;
   /** This dispatcher's id on leases; must be the runner's owner too. */
   owner: string;
@@ -54,7 +55,7 @@ export function newDispatcherOwner(): string {
 }
 
 export function createWebhookDispatcher(options: WebhookDispatcherOptions): WebhookDispatcher {
-  const { deliveries, runner, logger, owner } = options;
+  const { queue, runner, logger, owner } = options;
   const slots = new EndpointSlots(options.perEndpointConcurrency);
   const running = new Set<Promise<void>>();
   const abort = new AbortController();
@@ -98,12 +99,12 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     while (isRunning() && running.size < options.concurrency) {
       const free = options.concurrency - running.size;
       const now = new Date();
-      const due = await deliveries.findDue(now, slots.saturated(), free);
+      const due = await queue.findDue(now, slots.saturated(), free);
       let started = 0;
       for (const candidate of due) {
         if (!isRunning() || running.size >= options.concurrency) break;
         if (!slots.hasRoom(candidate.endpointId)) continue;
-        const leased = await deliveries.lease(candidate._id, now, new Date(now.getTime() + options.leaseMs), owner);
+        const leased = await queue.lease(candidate._id, now, new Date(now.getTime() + options.leaseMs), owner);
         if (leased === null) continue; // another dispatcher took it
         launch(leased);
         started += 1;
@@ -113,17 +114,17 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     }
   }
 
-  function launch(delivery: WebhookDeliveryDoc): void {
-    slots.take(delivery.endpointId);
+  function launch(entry: WebhookQueueDoc): void {
+    slots.take(entry.endpointId);
     const attempt = runner
-      .run(delivery, abort.signal, isRunning)
+      .run(entry, abort.signal, isRunning)
       .catch((error: unknown) => {
         // The lease runs out and the delivery is retried; an attempt row left without an
         // outcome is settled as interrupted by the next dispatcher that gets there.
-        logger.error({ err: error, deliveryId: delivery._id }, 'webhook attempt failed unexpectedly');
+        logger.error({ err: error, deliveryId: entry._id }, 'webhook attempt failed unexpectedly');
       })
       .finally(() => {
-        slots.release(delivery.endpointId);
+        slots.release(entry.endpointId);
         running.delete(attempt);
         poll();
       });

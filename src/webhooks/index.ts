@@ -11,6 +11,7 @@ import { JobsRepository } from '../db/jobs.repository.js';
 import { WebhookAttemptsRepository } from '../db/webhook-attempts.repository.js';
 import { WebhookDeliveriesRepository } from '../db/webhook-deliveries.repository.js';
 import { WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
+import { WebhookQueueRepository } from '../db/webhook-queue.repository.js';
 import type { Logger } from '../log/logger.js';
 import type { LookupAll } from './address-guard.js';
 import { AttemptRunner } from './attempt-runner.js';
@@ -72,6 +73,7 @@ export interface Webhooks extends WebhookService {
     endpoints: WebhookEndpointsRepository;
     deliveries: WebhookDeliveriesRepository;
     attempts: WebhookAttemptsRepository;
+    queue: WebhookQueueRepository;
   };
   /** A dispatcher for this process; call start() on it (worker role). */
   createDispatcher(overrides?: DispatcherOverrides): WebhookDispatcher;
@@ -83,7 +85,8 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
   const endpointsRepo = new WebhookEndpointsRepository(db);
   const deliveriesRepo = new WebhookDeliveriesRepository(db);
   const attemptsRepo = new WebhookAttemptsRepository(db);
-  await Promise.all([endpointsRepo.ensureIndexes(), deliveriesRepo.ensureIndexes(), attemptsRepo.ensureIndexes()]);
+  const queueRepo = new WebhookQueueRepository(db);
+  await Promise.all([endpointsRepo.ensureIndexes(), deliveriesRepo.ensureIndexes(), attemptsRepo.ensureIndexes(), queueRepo.ensureIndexes()]);
 
   const jobs = new JobsRepository(db);
   // Dispatchers of this process, woken when the outbox records deliveries.
@@ -94,6 +97,7 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
   const endpoints = new WebhookEndpointService({
     endpoints: endpointsRepo,
     deliveries: deliveriesRepo,
+    queue: queueRepo,
     allowPrivateUrls: settings.allowPrivateUrls,
     secretGraceMs: settings.secretGraceMs,
     secretBox,
@@ -102,13 +106,14 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
   const outbox = new WebhookOutbox({
     endpoints: endpointsRepo,
     deliveries: deliveriesRepo,
+    queue: queueRepo,
     jobs,
     retrySchedule: settings.retrySchedule,
     maxPayloadBytes: settings.maxPayloadBytes,
     onRecorded: () => awake.forEach((d) => d.wake()),
     logger,
   });
-  const health = new EndpointHealth({ endpoints: endpointsRepo, deliveries: deliveriesRepo, disableAfterMs: settings.disableAfterMs, logger });
+  const health = new EndpointHealth({ endpoints: endpointsRepo, deliveries: deliveriesRepo, queue: queueRepo, disableAfterMs: settings.disableAfterMs, logger });
 
   function createDispatcher(overrides: DispatcherOverrides = {}): WebhookDispatcher {
     const owner = overrides.owner ?? newDispatcherOwner();
@@ -129,6 +134,7 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
     const runner = new AttemptRunner({
       endpoints: endpointsRepo,
       deliveries: deliveriesRepo,
+      queue: queueRepo,
       attempts: attemptsRepo,
       health,
       sender,
@@ -141,7 +147,7 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
       logger,
     });
     const dispatcher = createWebhookDispatcher({
-      deliveries: deliveriesRepo,
+      queue: queueRepo,
       runner,
       owner,
       concurrency: settings.concurrency,
@@ -163,7 +169,7 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
     endpoints,
     deliveries: new WebhookDeliveryQueries(deliveriesRepo, attemptsRepo, jobs),
     outbox,
-    repositories: { endpoints: endpointsRepo, deliveries: deliveriesRepo, attempts: attemptsRepo },
+    repositories: { endpoints: endpointsRepo, deliveries: deliveriesRepo, attempts: attemptsRepo, queue: queueRepo },
     createDispatcher,
   };
 }

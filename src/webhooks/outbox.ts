@@ -15,6 +15,7 @@ import type { JobsRepository } from '../db/jobs.repository.js';
 import type { PagePosition } from '../db/page-cursor.js';
 import type { DeliveryChanges, WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
 import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
+import type { WebhookQueueRepository } from '../db/webhook-queue.repository.js';
 import type { JobNotifier } from '../jobs/notifier.js';
 import { jobEventType, subscribes, type WebhookEventType } from './event-types.js';
 import { batchEventKey, deliveryIdFor, jobEventKey, messageIdFor, testEventKey } from './ids.js';
@@ -30,6 +31,8 @@ import {
 export interface OutboxDeps {
   endpoints: WebhookEndpointsRepository;
   deliveries: WebhookDeliveriesRepository;
+  /** The live deliveries the dispatcher polls: every PENDING delivery has an entry. */
+  queue: WebhookQueueRepository;
   /** For a batch's counts. */
   jobs: JobsRepository;
   /** WEBHOOK_RETRY_SCHEDULE: entry 0 is the delay before the first attempt. */
@@ -123,6 +126,8 @@ export class WebhookOutbox implements JobNotifier {
         restartChanges(current, this.firstAttemptAt()),
       );
       if (restarted) {
+        const first = restartChanges(current, this.firstAttemptAt());
+        await this.deps.queue.schedule(current._id, current.endpointId, first.nextAttemptAt!);
         this.deps.onRecorded?.();
         return (await this.deps.deliveries.findById(current._id)) ?? current;
       }
@@ -180,6 +185,7 @@ export class WebhookOutbox implements JobNotifier {
     for (let tries = 0; tries < 3 && current !== null && current.status === 'FAILED'; tries += 1) {
       const changes = restartChanges(current, first);
       if (await this.deps.deliveries.updateIfFailed(current._id, current.attemptCount, changes)) {
+        await this.deps.queue.schedule(current._id, current.endpointId, first);
         return { ...current, ...changes, updatedAt: new Date() };
       }
       current = await this.deps.deliveries.findById(current._id);
@@ -215,8 +221,6 @@ export class WebhookOutbox implements JobNotifier {
         attemptCount: 0,
         scheduleStart: 0,
         nextAttemptAt: first,
-        dueAt: first,
-        leaseOwner: null,
         manualNext: event.manual,
         failureReason: null,
         createdAt: now,
@@ -224,9 +228,23 @@ export class WebhookOutbox implements JobNotifier {
         deliveredAt: null,
       }),
     );
-    const inserted = await Promise.all(docs.map((doc) => this.deps.deliveries.insertIfAbsent(doc)));
-    if (inserted.some(Boolean)) this.deps.onRecorded?.();
+    const queued = await Promise.all(docs.map((doc) => this.insertAndQueue(doc)));
+    if (queued.some(Boolean)) this.deps.onRecorded?.();
     return docs;
+  }
+
+  /**
+   * The record first, then its queue entry: a crash between the two leaves a PENDING
+   * record without an entry, which the repeated call (the jobs domain repeats it until it
+   * succeeds) queues. True when something new was queued.
+   */
+  private async insertAndQueue(doc: WebhookDeliveryDoc): Promise<boolean> {
+    if (!(await this.deps.deliveries.insertIfAbsent(doc))) {
+      const existing = await this.deps.deliveries.findById(doc._id);
+      if (existing?.status !== 'PENDING' || existing.attemptCount > 0) return false;
+      doc = existing;
+    }
+    return this.deps.queue.insertIfAbsent({ _id: doc._id, endpointId: doc.endpointId, dueAt: doc.nextAttemptAt ?? this.now(), leaseOwner: null });
   }
 }
 
@@ -236,8 +254,6 @@ function restartChanges(delivery: WebhookDeliveryDoc, first: Date): DeliveryChan
     status: 'PENDING',
     scheduleStart: delivery.attemptCount,
     nextAttemptAt: first,
-    dueAt: first,
-    leaseOwner: null,
     manualNext: true,
     failureReason: null,
     deliveredAt: null,

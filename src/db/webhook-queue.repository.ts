@@ -1,0 +1,102 @@
+/**
+ * The `webhook_queue` collection: one small record per delivery that is still owed an
+ * attempt, deleted when the delivery settles. The dispatcher polls, leases and reschedules
+ * only here, so its cost follows the work in flight and never the delivery history.
+ *
+ * Facts kept here and nowhere else: when a dispatcher may take the delivery (`dueAt`: the
+ * next attempt's time, or while leased the end of the lease) and who holds it. The
+ * delivery record (webhook_deliveries) keeps what a person reads: status, attempt count,
+ * next attempt time. The `_id` is the delivery's, so an insert is also the exclusive
+ * "queue this delivery" step on FerretDB (unique `_id`), and every write is by `_id`.
+ */
+import type { Collection, Db, Filter } from 'mongodb';
+import { isDuplicateKeyError } from './duplicate-key.js';
+
+export interface WebhookQueueDoc {
+  /** The delivery's `_id`. */
+  _id: string;
+  endpointId: string;
+  /** When a dispatcher may take it: the next attempt's time, or the end of a dispatcher's lease. */
+  dueAt: Date;
+  leaseOwner: string | null;
+}
+
+export class WebhookQueueRepository {
+  readonly collection: Collection<WebhookQueueDoc>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<WebhookQueueDoc>('webhook_queue');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ dueAt: 1 });
+    await this.collection.createIndex({ endpointId: 1 });
+  }
+
+  /** Queues a delivery unless it is queued already; true when this call queued it. */
+  async insertIfAbsent(doc: WebhookQueueDoc): Promise<boolean> {
+    try {
+      await this.collection.insertOne(doc);
+      return true;
+    } catch (err) {
+      if (isDuplicateKeyError(err)) return false;
+      throw err;
+    }
+  }
+
+  findById(id: string): Promise<WebhookQueueDoc | null> {
+    return this.collection.findOne({ _id: id });
+  }
+
+  /** The entries of these deliveries (for showing the next attempt time of a page). */
+  findByIds(ids: readonly string[]): Promise<WebhookQueueDoc[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.collection.find({ _id: { $in: [...ids] } }).toArray();
+  }
+
+  /**
+   * Entries a dispatcher may take now, oldest due first, leaving out the endpoints it
+   * already has enough attempts in flight for: otherwise one dead endpoint's backlog would
+   * fill every page of the poll and starve the others.
+   */
+  findDue(now: Date, skipEndpoints: readonly string[], limit: number): Promise<WebhookQueueDoc[]> {
+    const filter: Filter<WebhookQueueDoc> = { dueAt: { $lte: now } };
+    if (skipEndpoints.length > 0) filter.endpointId = { $nin: [...skipEndpoints] };
+    return this.collection.find(filter).sort({ dueAt: 1 }).limit(limit).toArray();
+  }
+
+  /** An endpoint's entries (it was disabled or deleted). */
+  listForEndpoint(endpointId: string): Promise<WebhookQueueDoc[]> {
+    return this.collection.find({ endpointId }).toArray();
+  }
+
+  /**
+   * Takes a due entry until `until`; null when it is not due (any more). Exclusive on
+   * MongoDB; on FerretDB two callers may both get it, which the attempt claim absorbs.
+   */
+  lease(id: string, now: Date, until: Date, owner: string): Promise<WebhookQueueDoc | null> {
+    return this.collection.findOneAndUpdate(
+      { _id: id, dueAt: { $lte: now } },
+      { $set: { dueAt: until, leaseOwner: owner } },
+      { returnDocument: 'after' },
+    );
+  }
+
+  /** Gives a lease back without an attempt (the dispatcher is stopping): due again at once. */
+  async release(id: string, owner: string, now: Date): Promise<void> {
+    await this.collection.updateOne({ _id: id, leaseOwner: owner }, { $set: { dueAt: now, leaseOwner: null } });
+  }
+
+  /**
+   * Queues the delivery due at `dueAt`, unleased, whether or not it was queued: the next
+   * attempt of a schedule, or a redelivery. An entry that a stop removed meanwhile comes
+   * back, and the attempt runner then finds the endpoint disabled and fails it for good.
+   */
+  async schedule(id: string, endpointId: string, dueAt: Date): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $set: { endpointId, dueAt, leaseOwner: null } }, { upsert: true });
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.collection.deleteOne({ _id: id });
+  }
+}

@@ -73,6 +73,11 @@ export class JobEventsRepository {
   }
 
   /** The job's events after `afterSequence` (all when omitted), in order. */
+  /** Retention: removes events 1..last of a job, by `_id` (sequences have no gaps). */
+  async deleteForJob(jobId: string, last: number): Promise<void> {
+    for (let n = 1; n <= last; n += 1) await this.collection.deleteOne({ _id: eventId(jobId, n) });
+  }
+
   listForJob(jobId: string, afterSequence = 0, limit = 10_000): Promise<JobEventDoc[]> {
     return this.collection
       .find({ jobId, sequence: { $gt: afterSequence } })

@@ -75,6 +75,11 @@ export class WebhookAttemptsRepository {
     await this.collection.updateOne({ _id: id }, { $set: { ...outcome, finishedAt } });
   }
 
+  /** Retention: removes attempt rows 1..count of a delivery, by `_id` (numbers have no gaps). */
+  async deleteForDelivery(deliveryId: string, count: number): Promise<void> {
+    for (let n = 1; n <= count; n += 1) await this.collection.deleteOne({ _id: attemptId(deliveryId, n) });
+  }
+
   listForDelivery(deliveryId: string): Promise<WebhookAttemptDoc[]> {
     return this.collection.find({ deliveryId }).sort({ number: 1 }).toArray();
   }

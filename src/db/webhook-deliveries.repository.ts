@@ -172,6 +172,11 @@ export class WebhookDeliveriesRepository {
     await this.collection.updateOne({ _id: id }, { $set: failed(reason) });
     return true;
   }
+
+  /** Retention: removes one delivery record (its attempts are removed by id first). */
+  async deleteById(id: string): Promise<void> {
+    await this.collection.deleteOne({ _id: id });
+  }
 }
 
 function failed(reason: string): DeliveryChanges & { updatedAt: Date } {

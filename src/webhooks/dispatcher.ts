@@ -70,10 +70,23 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
 
   function schedulePoll(delayMs: number): void {
     clearTimeout(timer);
-    if (isRunning()) timer = setTimeout(poll, delayMs);
+    if (isRunning()) timer = setTimeout(() => poll(true), delayMs);
   }
 
-  function poll(): void {
+  /**
+   * Due entries from the last scan not taken yet, oldest due first. A freed slot takes the
+   * next one from here instead of scanning the queue again; the timer and wake() rescan
+   * (new work, or work another dispatcher released). An entry that went stale meanwhile
+   * simply fails its lease.
+   */
+  let candidates: WebhookQueueDoc[] = [];
+  /** The last scan filled its page: more may be due than it returned. */
+  let moreDue = false;
+  let rescan = false;
+  const pageSize = options.concurrency * 4;
+
+  function poll(fresh = false): void {
+    if (fresh) rescan = true;
     if (!isRunning()) return;
     if (polling) {
       pollAgain = true;
@@ -94,23 +107,23 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     })();
   }
 
-  /** Leases due deliveries until the slots are full or nothing more can be taken now. */
+  /** Leases due entries until the slots are full or nothing more can be taken now. */
   async function fillSlots(): Promise<void> {
+    let scans = 0;
     while (isRunning() && running.size < options.concurrency) {
-      const free = options.concurrency - running.size;
-      const now = new Date();
-      const due = await queue.findDue(now, slots.saturated(), free);
-      let started = 0;
-      for (const candidate of due) {
-        if (!isRunning() || running.size >= options.concurrency) break;
-        if (!slots.hasRoom(candidate.endpointId)) continue;
-        const leased = await queue.lease(candidate._id, now, new Date(now.getTime() + options.leaseMs), owner);
-        if (leased === null) continue; // another dispatcher took it
-        launch(leased);
-        started += 1;
+      if ((rescan || (candidates.length === 0 && moreDue)) && scans < 2) {
+        rescan = false;
+        scans += 1;
+        candidates = await queue.findDue(new Date(), slots.saturated(), pageSize);
+        moreDue = candidates.length === pageSize;
       }
-      // Nothing startable (all taken, or waiting on busy endpoints): wait for a poll or a free slot.
-      if (started === 0 || due.length < free) return;
+      const index = candidates.findIndex((c) => slots.hasRoom(c.endpointId));
+      // Nothing startable (none due, or waiting on busy endpoints): wait for a poll or a free slot.
+      if (index < 0) return;
+      const [candidate] = candidates.splice(index, 1);
+      const now = new Date();
+      const leased = await queue.lease(candidate!._id, now, new Date(now.getTime() + options.leaseMs), owner);
+      if (leased !== null) launch(leased); // else another dispatcher took it
     }
   }
 
@@ -139,9 +152,9 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     start() {
       if (state !== 'idle') return;
       state = 'running';
-      poll();
+      poll(true);
     },
-    wake: poll,
+    wake: () => poll(true),
     stop() {
       // Every caller waits for the same drain.
       stopping ??= drain();

@@ -138,11 +138,17 @@ export async function benchWebhooks(opts = {}) {
       });
       db = connection.db;
     }
+    // A fresh database per run, so that the second does not pay for the first's history.
+    const fresh = (suffix) => {
+      const other = db.client.db(`${db.databaseName}_${suffix}`);
+      cleanup.push(() => other.dropDatabase().catch(() => {}));
+      return other;
+    };
     const rows = [];
     log('webhooks: healthy endpoint alone');
-    rows.push(await runOnce(db, env, { name: 'webhook deliveries/s, one receiver', count, inFlight, deadBacklog: 0, timeoutMs }));
+    rows.push(await runOnce(fresh('alone'), env, { name: 'webhook deliveries/s, one receiver', count, inFlight, deadBacklog: 0, timeoutMs }));
     log('webhooks: beside an endpoint that never answers');
-    rows.push(await runOnce(db, env, { name: 'webhook deliveries/s, beside a dead endpoint', count, inFlight, deadBacklog, timeoutMs }));
+    rows.push(await runOnce(fresh('dead'), env, { name: 'webhook deliveries/s, beside a dead endpoint', count, inFlight, deadBacklog, timeoutMs }));
     return rows;
   } finally {
     for (const step of cleanup.reverse()) await step().catch(() => {});

@@ -21,11 +21,23 @@ export interface WebhookQueueDoc {
   leaseOwner: string | null;
 }
 
+export interface WebhookQueueRepositoryOptions {
+  /**
+   * The server answers only an exact `{ _id }` filter from its key (FerretDB v1): a lease
+   * then reads and writes by `_id` instead of one conditional findAndModify, which there
+   * would read the whole queue (a dead endpoint's backlog included) on every lease. Not
+   * less safe there: FerretDB's findAndModify reads and writes the same way.
+   */
+  idLookupsOnly?: boolean;
+}
+
 export class WebhookQueueRepository {
   readonly collection: Collection<WebhookQueueDoc>;
+  private readonly idLookupsOnly: boolean;
 
-  constructor(db: Db) {
+  constructor(db: Db, opts: WebhookQueueRepositoryOptions = {}) {
     this.collection = db.collection<WebhookQueueDoc>('webhook_queue');
+    this.idLookupsOnly = opts.idLookupsOnly ?? false;
   }
 
   async ensureIndexes(): Promise<void> {
@@ -74,17 +86,25 @@ export class WebhookQueueRepository {
    * Takes a due entry until `until`; null when it is not due (any more). Exclusive on
    * MongoDB; on FerretDB two callers may both get it, which the attempt claim absorbs.
    */
-  lease(id: string, now: Date, until: Date, owner: string): Promise<WebhookQueueDoc | null> {
-    return this.collection.findOneAndUpdate(
-      { _id: id, dueAt: { $lte: now } },
-      { $set: { dueAt: until, leaseOwner: owner } },
-      { returnDocument: 'after' },
-    );
+  async lease(id: string, now: Date, until: Date, owner: string): Promise<WebhookQueueDoc | null> {
+    if (!this.idLookupsOnly) {
+      return this.collection.findOneAndUpdate(
+        { _id: id, dueAt: { $lte: now } },
+        { $set: { dueAt: until, leaseOwner: owner } },
+        { returnDocument: 'after' },
+      );
+    }
+    const current = await this.collection.findOne({ _id: id });
+    if (current === null || current.dueAt.getTime() > now.getTime()) return null;
+    await this.collection.updateOne({ _id: id }, { $set: { dueAt: until, leaseOwner: owner } });
+    return { ...current, dueAt: until, leaseOwner: owner };
   }
 
   /** Gives a lease back without an attempt (the dispatcher is stopping): due again at once. */
   async release(id: string, owner: string, now: Date): Promise<void> {
-    await this.collection.updateOne({ _id: id, leaseOwner: owner }, { $set: { dueAt: now, leaseOwner: null } });
+    const current = await this.collection.findOne({ _id: id });
+    if (current?.leaseOwner !== owner) return;
+    await this.collection.updateOne({ _id: id }, { $set: { dueAt: now, leaseOwner: null } });
   }
 
   /**

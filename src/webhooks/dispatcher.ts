@@ -84,6 +84,12 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   let moreDue = false;
   let rescan = false;
   const pageSize = options.concurrency * 4;
+  /**
+   * Wakes come with every delivery the outbox records; scanning the queue at most this
+   * often keeps a burst of them from turning into a burst of scans.
+   */
+  const minRescanMs = Math.min(options.pollMs, 50);
+  let lastScanAt = 0;
 
   function poll(fresh = false): void {
     if (fresh) rescan = true;
@@ -102,7 +108,8 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         logger.error({ err: error }, 'webhook dispatcher poll failed; retrying at the next poll');
       } finally {
         polling = null;
-        schedulePoll(options.pollMs);
+        // A rescan held back by minRescanMs runs as soon as it may.
+        schedulePoll(rescan ? Math.max(1, lastScanAt + minRescanMs - Date.now()) : options.pollMs);
       }
     })();
   }
@@ -111,10 +118,13 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
   async function fillSlots(): Promise<void> {
     let scans = 0;
     while (isRunning() && running.size < options.concurrency) {
-      if ((rescan || (candidates.length === 0 && moreDue)) && scans < 2) {
+      const exhausted = candidates.length === 0 && moreDue;
+      const mayRescan = Date.now() - lastScanAt >= minRescanMs;
+      if ((exhausted || (rescan && mayRescan)) && scans < 2) {
         rescan = false;
         scans += 1;
-        candidates = await queue.findDue(new Date(), slots.saturated(), pageSize);
+        lastScanAt = Date.now();
+        candidates = await queue.findDue(new Date(lastScanAt), slots.saturated(), pageSize);
         moreDue = candidates.length === pageSize;
       }
       const index = candidates.findIndex((c) => slots.hasRoom(c.endpointId));

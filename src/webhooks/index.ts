@@ -7,6 +7,7 @@
 import type { LookupFunction } from 'node:net';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/index.js';
+import { isFerretDb } from '../db/client.js';
 import { JobsRepository } from '../db/jobs.repository.js';
 import { WebhookAttemptsRepository } from '../db/webhook-attempts.repository.js';
 import { WebhookDeliveriesRepository } from '../db/webhook-deliveries.repository.js';
@@ -85,7 +86,7 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
   const endpointsRepo = new WebhookEndpointsRepository(db);
   const deliveriesRepo = new WebhookDeliveriesRepository(db);
   const attemptsRepo = new WebhookAttemptsRepository(db);
-  const queueRepo = new WebhookQueueRepository(db);
+  const queueRepo = new WebhookQueueRepository(db, { idLookupsOnly: await isFerretDb(db) });
   await Promise.all([endpointsRepo.ensureIndexes(), deliveriesRepo.ensureIndexes(), attemptsRepo.ensureIndexes(), queueRepo.ensureIndexes()]);
 
   const jobs = new JobsRepository(db);

@@ -27,6 +27,13 @@ const config = loadConfig({ LOG_LEVEL: 'silent', AI_PROVIDER: 'offline', WEBHOOK
 const wh = await createWebhooks({ db, config, logger: createLogger('silent') });
 const ep = await wh.endpoints.create('t1', { url: `http://127.0.0.1:${server.address().port}/` });
 const N = Number(process.env.N ?? 200);
+const DEAD = Number(process.env.DEAD ?? 0);
+if (DEAD) {
+  const dead = createServer(() => {});
+  await new Promise((r) => dead.listen(0, '127.0.0.1', r));
+  const de = await wh.endpoints.create('t1', { url: `http://127.0.0.1:${dead.address().port}/` });
+  for (let i = 0; i < DEAD; i++) await wh.outbox.sendTest(de.endpoint);
+}
 for (let i = 0; i < N; i++) await wh.outbox.sendTest(ep.endpoint);
 const d = wh.createDispatcher();
 on = true;

@@ -120,14 +120,11 @@ export class WebhookOutbox implements JobNotifier {
     let current: WebhookDeliveryDoc | null = delivery;
     // attemptCount guards the write: an attempt settling meanwhile makes us re-read and retry.
     for (let tries = 0; tries < 5 && current !== null; tries += 1) {
-      const restarted = await this.deps.deliveries.updateIfAttemptCount(
-        current._id,
-        current.attemptCount,
-        restartChanges(current, this.firstAttemptAt()),
-      );
+      const first = this.firstAttemptAt();
+      const restarted = await this.deps.deliveries.updateIfAttemptCount(current._id, current.attemptCount, restartChanges(current, first));
       if (restarted) {
-        const first = restartChanges(current, this.firstAttemptAt());
-        await this.deps.queue.schedule(current._id, current.endpointId, first.nextAttemptAt!);
+        // Queued after the record says PENDING: a dispatcher never finds an entry ahead of it.
+        await this.deps.queue.schedule(current._id, current.endpointId, first);
         this.deps.onRecorded?.();
         return (await this.deps.deliveries.findById(current._id)) ?? current;
       }

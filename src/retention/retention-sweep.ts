@@ -60,6 +60,17 @@ export interface SweepCounts {
   deferred: number;
 }
 
+type Outcome = 'swept' | 'deferred' | 'dropped';
+
+/** Counts one row's outcome; a deferred row is skipped for the rest of this sweep. */
+function tally(counts: SweepCounts, sweptKey: 'eventsSwept' | 'recordsSwept', row: RetentionLedgerDoc, outcome: Outcome, skip: Set<string>): void {
+  if (outcome === 'swept') counts[sweptKey] += 1;
+  if (outcome === 'deferred') {
+    counts.deferred += 1;
+    skip.add(row._id);
+  }
+}
+
 /** What a ledger row stands for now. */
 type Occurrence =
   | { state: 'gone' }
@@ -106,11 +117,7 @@ export class RetentionSweep {
       const cutoff = new Date(this.now().getTime() - settings.eventsMs);
       const rows = (await this.deps.ledger.findAged('events', cutoff, settings.batchSize + skip.size)).filter((r) => !skip.has(r._id));
       if (rows.length === 0 || this.stopped) break;
-      for (const row of rows) {
-        const outcome = await this.sweepEvents(row);
-        if (outcome === 'deferred') skip.add(row._id);
-        counts[outcome === 'swept' ? 'eventsSwept' : 'deferred'] += outcome === 'dropped' ? 0 : 1;
-      }
+      for (const row of rows) tally(counts, 'eventsSwept', row, await this.sweepEvents(row), skip);
       if (rows.length < settings.batchSize) break;
       await this.pause();
     }
@@ -120,11 +127,7 @@ export class RetentionSweep {
         const cutoff = new Date(this.now().getTime() - settings.jobsMs);
         const rows = (await this.deps.ledger.findAgedAny(cutoff, settings.batchSize + skip.size)).filter((r) => !skip.has(r._id));
         if (rows.length === 0 || this.stopped) break;
-        for (const row of rows) {
-          const outcome = await this.sweepRecord(row);
-          if (outcome === 'deferred') skip.add(row._id);
-          counts[outcome === 'swept' ? 'recordsSwept' : 'deferred'] += outcome === 'dropped' ? 0 : 1;
-        }
+        for (const row of rows) tally(counts, 'recordsSwept', row, await this.sweepRecord(row), skip);
         if (rows.length < settings.batchSize) break;
         await this.pause();
       }
@@ -134,7 +137,7 @@ export class RetentionSweep {
   }
 
   /** Events and webhook attempts of one finished occurrence. */
-  private async sweepEvents(row: RetentionLedgerDoc): Promise<'swept' | 'deferred' | 'dropped'> {
+  private async sweepEvents(row: RetentionLedgerDoc): Promise<Outcome> {
     const occurrence = await this.occurrence(row);
     if (occurrence.state === 'gone') {
       await this.deps.ledger.delete(row._id);
@@ -149,14 +152,15 @@ export class RetentionSweep {
   }
 
   /** The finished job or batch with everything it kept. */
-  private async sweepRecord(row: RetentionLedgerDoc): Promise<'swept' | 'deferred' | 'dropped'> {
+  private async sweepRecord(row: RetentionLedgerDoc): Promise<Outcome> {
     const occurrence = await this.occurrence(row);
     if (occurrence.state === 'gone') {
       await this.deps.ledger.delete(row._id);
       return 'dropped';
     }
     if (occurrence.state === 'busy') return 'deferred';
-    if (row.stage === 'events') await this.deleteEventsAndAttempts(row, occurrence.deliveries);
+    // Again even after the events pass: a redelivery since then may have added attempts.
+    await this.deleteEventsAndAttempts(row, occurrence.deliveries);
     for (const delivery of occurrence.deliveries) await this.deps.deliveries.deleteById(delivery._id);
     // Re-read right before the delete: a job retried meanwhile is live again and stays.
     if ((await this.occurrence(row, false)).state !== 'finished') return 'deferred';

@@ -60,12 +60,6 @@ export class WebhookQueueRepository {
     return this.collection.findOne({ _id: id });
   }
 
-  /** The entries of these deliveries (for showing the next attempt time of a page). */
-  findByIds(ids: readonly string[]): Promise<WebhookQueueDoc[]> {
-    if (ids.length === 0) return Promise.resolve([]);
-    return this.collection.find({ _id: { $in: [...ids] } }).toArray();
-  }
-
   /**
    * Entries a dispatcher may take now, oldest due first, leaving out the endpoints it
    * already has enough attempts in flight for: otherwise one dead endpoint's backlog would

@@ -71,6 +71,7 @@ export class WebhookDeliveriesRepository {
 
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ endpointId: 1, createdAt: -1, _id: -1 });
+    await this.collection.createIndex({ status: 1 });
     await this.collection.createIndex({ jobId: 1, createdAt: -1 });
   }
 
@@ -163,6 +164,14 @@ export class WebhookDeliveriesRepository {
       { $set: { ...changes, updatedAt: new Date() } },
     );
     return res.matchedCount === 1;
+  }
+
+  /**
+   * Every PENDING delivery, for queueing those stored before the queue existed. Read once
+   * when a dispatcher starts (on FerretDB a scan of the collection), never while it runs.
+   */
+  listPending(): Promise<Array<Pick<WebhookDeliveryDoc, '_id' | 'endpointId' | 'nextAttemptAt'>>> {
+    return this.collection.find({ status: 'PENDING' }, { projection: { _id: 1, endpointId: 1, nextAttemptAt: 1 } }).toArray();
   }
 
   /** Fails one delivery if it is still pending (its endpoint is gone or disabled); true when it was. */

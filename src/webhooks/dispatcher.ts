@@ -30,6 +30,8 @@ export interface WebhookDispatcherOptions {
   leaseMs: number;
   /** How long stop() waits for attempts in flight before aborting them. */
   stopTimeoutMs: number;
+  /** Run once by start() before the first poll (e.g. queueing deliveries stored before the queue); a failure is logged. */
+  prepare?: () => Promise<void>;
   /** Called after stop() has drained (e.g. to close the HTTP agent). */
   onStopped?: () => Promise<void>;
   logger: Logger;
@@ -162,7 +164,10 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     start() {
       if (state !== 'idle') return;
       state = 'running';
-      poll(true);
+      const prepared = options.prepare?.().catch((error: unknown) => {
+        logger.error({ err: error }, 'webhook dispatcher preparation failed; polling anyway');
+      });
+      void (prepared ?? Promise.resolve()).then(() => poll(true));
     },
     wake: () => poll(true),
     stop() {

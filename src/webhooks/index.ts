@@ -80,6 +80,16 @@ export interface Webhooks extends WebhookService {
   createDispatcher(overrides?: DispatcherOverrides): WebhookDispatcher;
 }
 
+/**
+ * Queues PENDING deliveries that have no queue entry: those stored by a version without
+ * the queue. An existing entry is left as it is (insert of an existing `_id` is a no-op).
+ */
+async function queueStoredPending(deliveries: WebhookDeliveriesRepository, queue: WebhookQueueRepository): Promise<void> {
+  for (const d of await deliveries.listPending()) {
+    await queue.insertIfAbsent({ _id: d._id, endpointId: d.endpointId, dueAt: d.nextAttemptAt ?? new Date(), leaseOwner: null });
+  }
+}
+
 export async function createWebhooks(options: CreateWebhooksOptions): Promise<Webhooks> {
   const { db, logger } = options;
   const settings = options.config.webhooks;
@@ -156,6 +166,7 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
       pollMs: settings.pollMs,
       leaseMs,
       stopTimeoutMs: overrides.stopTimeoutMs ?? settings.timeoutMs + 1_000,
+      prepare: () => queueStoredPending(deliveriesRepo, queueRepo),
       onStopped: async () => {
         awake.delete(dispatcher);
         await sender.close();

@@ -25,13 +25,14 @@ it('queues a recorded delivery, keeps it queued between attempts, and unqueues i
 
   h.start({ owner: 'only' });
   // After the failed first attempt: still queued, unleased, due when the record says.
-  const between = await eventually(async () => {
+  // (The record is settled first, then its entry rescheduled: wait for both.)
+  const { between, entry } = await eventually(async () => {
     const d = await h.webhooks.repositories.deliveries.findById(delivery!._id);
-    return d?.attemptCount === 1 ? d : undefined;
-  }, 'attempt 1 settled');
-  const entry = await queue.findById(delivery!._id);
+    const e = await queue.findById(delivery!._id);
+    return d?.attemptCount === 1 && e?.leaseOwner === null ? { between: d, entry: e } : undefined;
+  }, 'attempt 1 settled and the next one queued');
   expect(between.status).toBe('PENDING');
-  expect(entry).toMatchObject({ leaseOwner: null, dueAt: between.nextAttemptAt });
+  expect(entry.dueAt).toEqual(between.nextAttemptAt);
 
   expect(await settled(h.webhooks, delivery!._id)).toMatchObject({ status: 'SUCCEEDED', attemptCount: 2 });
   await eventually(async () => (await queue.findById(delivery!._id)) === null, 'the queue entry to go');
@@ -79,4 +80,17 @@ it('redelivering a finished delivery queues it again', async () => {
   await h.webhooks.outbox.redeliver(done);
   expect(await settled(h.webhooks, delivery!._id)).toMatchObject({ status: 'SUCCEEDED', attemptCount: 2 });
   expect(t.receiver.requests).toHaveLength(2);
+});
+
+it('a dispatcher queues, when it starts, pending deliveries stored without a queue entry', async () => {
+  const { h, tenantId } = await setUp();
+  const job = await insertFinishedJob(h.testDb, tenantId);
+  await h.webhooks.outbox.jobFinished(job);
+  const [delivery] = await h.webhooks.deliveries.listForJob(tenantId, job._id);
+  // As a version without the queue left it: the record alone.
+  await h.webhooks.repositories.queue.delete(delivery!._id);
+
+  h.start();
+  expect(await settled(h.webhooks, delivery!._id)).toMatchObject({ status: 'SUCCEEDED', attemptCount: 1 });
+  expect(t.receiver.requests).toHaveLength(1);
 });

@@ -128,6 +128,20 @@ export interface Config {
      */
     secretKey: KeyObject | undefined;
   };
+
+  /** The retention sweep (worker role): see src/retention. */
+  retention: {
+    /** EVENT_RETENTION: events and webhook attempts of finished work are kept this long. */
+    eventsMs: number;
+    /** JOB_RETENTION: finished jobs, batches and deliveries are kept this long; 0 = forever. */
+    jobsMs: number;
+    /** RETENTION_SWEEP_INTERVAL: how often the sweep looks for work. */
+    intervalMs: number;
+    /** RETENTION_BATCH: finished jobs swept per batch. */
+    batchSize: number;
+    /** RETENTION_PAUSE: the pause between batches, so the hot paths get the database. */
+    pauseMs: number;
+  };
 }
 
 function isPriceTable(v: unknown): v is PriceTable {
@@ -208,6 +222,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       perEndpointConcurrency: readInt(env, 'WEBHOOK_ENDPOINT_CONCURRENCY', 4, 1, 1000),
       pollMs: readDuration(env, 'WEBHOOK_POLL_INTERVAL', '500ms'),
       secretKey: readSecretKey(env, 'WEBHOOK_SECRET_KEY'),
+    },
+    retention: {
+      eventsMs: readDuration(env, 'EVENT_RETENTION', '7d'),
+      jobsMs: readString(env, 'JOB_RETENTION', '30d').trim() === '0' ? 0 : readDuration(env, 'JOB_RETENTION', '30d'),
+      intervalMs: readDuration(env, 'RETENTION_SWEEP_INTERVAL', '1m'),
+      batchSize: readInt(env, 'RETENTION_BATCH', 20, 1, 10_000),
+      pauseMs: readDuration(env, 'RETENTION_PAUSE', '200ms'),
     },
   };
   return deepFreeze(config);

@@ -23,6 +23,11 @@ export class BatchesRepository {
   }
 
   /** The batch if it belongs to the tenant (looked up by `_id`, the one key every server indexes). */
+  /** Retention: removes a finished batch record. */
+  async deleteById(id: string): Promise<void> {
+    await this.collection.deleteOne({ _id: id });
+  }
+
   async findForTenant(tenantId: string, id: string): Promise<BatchDoc | null> {
     const batch = await this.findById(id);
     return batch?.tenantId === tenantId ? batch : null;

@@ -157,6 +157,11 @@ export class JobEventsRepository {
     return out;
   }
 
+  /** Retention: removes events 1..last of a job, by `_id` (sequences have no gaps). */
+  async deleteForJob(jobId: string, last: number): Promise<void> {
+    for (let n = 1; n <= last; n += 1) await this.collection.deleteOne({ _id: eventId(jobId, n) });
+  }
+
   /** Events written at or after `since`, oldest first (reads the whole collection on FerretDB; no hot path uses it). */
   listSince(since: Date, limit = 1000): Promise<JobEventDoc[]> {
     return this.collection.find({ at: { $gte: since } }).sort({ at: 1, _id: 1 }).limit(limit).toArray();

@@ -41,6 +41,11 @@ export class JobsRepository {
   }
 
   /** The job if it belongs to the tenant; another tenant's job is as absent as a missing one. */
+  /** Retention: removes a finished job record (the sweep re-checked its status just before). */
+  async deleteById(id: string): Promise<void> {
+    await this.collection.deleteOne({ _id: id });
+  }
+
   async findForTenant(tenantId: string, id: string): Promise<JobDoc | null> {
     const job = await this.findById(id);
     return job?.tenantId === tenantId ? job : null;

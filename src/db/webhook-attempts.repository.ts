@@ -61,10 +61,17 @@ export class WebhookAttemptsRepository {
     return this.collection.findOne({ _id: id });
   }
 
-  /** Records the outcome once; returns the row as it stands afterwards. */
-  async finish(id: string, finishedAt: Date, outcome: AttemptOutcome): Promise<WebhookAttemptDoc | null> {
-    await this.collection.updateOne({ _id: id, finishedAt: null }, { $set: { ...outcome, finishedAt } });
-    return this.findById(id);
+  /**
+   * Records the outcome of an attempt this caller claimed (or found orphaned: see the
+   * attempt runner). By bare `_id`, which FerretDB serves from its key.
+   */
+  async finish(id: string, finishedAt: Date, outcome: AttemptOutcome): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $set: { ...outcome, finishedAt } });
+  }
+
+  /** Retention: removes attempt rows 1..count of a delivery, by `_id` (numbers have no gaps). */
+  async deleteForDelivery(deliveryId: string, count: number): Promise<void> {
+    for (let n = 1; n <= count; n += 1) await this.collection.deleteOne({ _id: attemptId(deliveryId, n) });
   }
 
   listForDelivery(deliveryId: string): Promise<WebhookAttemptDoc[]> {

@@ -3,12 +3,15 @@
  * stored as the exact text that is signed and sent, and where its delivery stands.
  *
  * The attempt rows (webhook-attempts.repository) are the truth about what was sent; the
- * counters here are derived from them by whoever settles an attempt, with writes that
- * only move `attemptCount` forward, so a lost or repeated write heals on the next settle.
+ * counters here are derived from them by whoever settles an attempt, which reads the
+ * record first and only moves `attemptCount` forward, so a lost or repeated write heals
+ * on the next settle.
  *
- * `dueAt` is when a dispatcher may take the delivery: the next attempt's time, or, while
- * a dispatcher holds it, the end of that lease (so a dispatcher that dies mid-attempt
- * releases it by simply not coming back). One index serves the dispatcher's poll.
+ * This collection keeps every delivery (history, read by `_id` and by the GraphQL lists);
+ * the dispatcher never polls it. What is still owed an attempt is also queued in
+ * `webhook_queue` (webhook-queue.repository), which holds only live work. The writes of
+ * the delivery path go by exact `_id` (on FerretDB any other filter reads the whole
+ * collection): they read, check, then write.
  */
 import type { Collection, Db, Filter } from 'mongodb';
 import { insertUnlessTaken } from './duplicate-key.js';
@@ -38,9 +41,6 @@ export interface WebhookDeliveryDoc {
   scheduleStart: number;
   /** When the next attempt is due; null unless PENDING. */
   nextAttemptAt: Date | null;
-  /** When a dispatcher may take it: nextAttemptAt, or the end of a dispatcher's lease. */
-  dueAt: Date | null;
-  leaseOwner: string | null;
   /** The next attempt was asked for by a person (a test or a redelivery). */
   manualNext: boolean;
   /** Why it FAILED. */
@@ -54,7 +54,7 @@ export interface WebhookDeliveryDoc {
 export type DeliveryChanges = Partial<
   Pick<
     WebhookDeliveryDoc,
-    'status' | 'attemptCount' | 'scheduleStart' | 'nextAttemptAt' | 'dueAt' | 'leaseOwner' | 'manualNext' | 'failureReason' | 'deliveredAt'
+    'status' | 'attemptCount' | 'scheduleStart' | 'nextAttemptAt' | 'manualNext' | 'failureReason' | 'deliveredAt'
   >
 >;
 
@@ -71,8 +71,8 @@ export class WebhookDeliveriesRepository {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.collection.createIndex({ status: 1, dueAt: 1 });
     await this.collection.createIndex({ endpointId: 1, createdAt: -1, _id: -1 });
+    await this.collection.createIndex({ status: 1 });
     await this.collection.createIndex({ jobId: 1, createdAt: -1 });
   }
 
@@ -112,46 +112,11 @@ export class WebhookDeliveriesRepository {
   }
 
   /**
-   * Deliveries a dispatcher may take now, oldest due first, leaving out the endpoints it
-   * already has enough attempts in flight for: otherwise one dead endpoint's backlog would
-   * fill every page of the poll and starve the others.
+   * Applies the outcome of attempt `number`. The caller has read the record and seen a
+   * lower attemptCount: the filter is the bare `_id`, which FerretDB serves from its key.
    */
-  findDue(now: Date, skipEndpoints: readonly string[], limit: number): Promise<WebhookDeliveryDoc[]> {
-    const filter: Filter<WebhookDeliveryDoc> = { status: 'PENDING', dueAt: { $lte: now } };
-    if (skipEndpoints.length > 0) filter.endpointId = { $nin: [...skipEndpoints] };
-    return this.collection.find(filter).sort({ dueAt: 1 }).limit(limit).toArray();
-  }
-
-  /**
-   * Takes a due delivery until `until`; null when it is not due (any more). Exclusive on
-   * MongoDB; on FerretDB two callers may both get it, which the attempt claim absorbs.
-   */
-  lease(id: string, now: Date, until: Date, owner: string): Promise<WebhookDeliveryDoc | null> {
-    return this.collection.findOneAndUpdate(
-      { _id: id, status: 'PENDING', dueAt: { $lte: now } },
-      { $set: { dueAt: until, leaseOwner: owner, updatedAt: now } },
-      { returnDocument: 'after' },
-    );
-  }
-
-  /** Gives a lease back without an attempt (the dispatcher is stopping): due again at once. */
-  async release(id: string, owner: string, now: Date): Promise<void> {
-    await this.collection.updateOne(
-      { _id: id, status: 'PENDING', leaseOwner: owner },
-      { $set: { dueAt: now, leaseOwner: null, updatedAt: now } },
-    );
-  }
-
-  /**
-   * Applies the outcome of attempt `number` unless a later or equal attempt was applied
-   * already: attemptCount only moves forward. True when this call applied it.
-   */
-  async settle(id: string, number: number, changes: DeliveryChanges): Promise<boolean> {
-    const res = await this.collection.updateOne(
-      { _id: id, attemptCount: { $lt: number } },
-      { $set: { ...changes, attemptCount: number, updatedAt: new Date() } },
-    );
-    return res.matchedCount === 1;
+  async settle(id: string, number: number, changes: DeliveryChanges): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $set: { ...changes, attemptCount: number, updatedAt: new Date() } });
   }
 
   /** Changes a delivery whose attemptCount is still `attemptCount` (optimistic check). */
@@ -196,18 +161,28 @@ export class WebhookDeliveriesRepository {
     return res.matchedCount === 1;
   }
 
-  /** Fails one delivery if it is still pending (its endpoint is gone or disabled). */
-  async failIfPending(id: string, reason: string): Promise<void> {
-    await this.collection.updateOne({ _id: id, status: 'PENDING' }, { $set: failed(reason) });
+  /**
+   * Every PENDING delivery, for queueing those stored before the queue existed. Read once
+   * when a dispatcher starts (on FerretDB a scan of the collection), never while it runs.
+   */
+  listPending(): Promise<Array<Pick<WebhookDeliveryDoc, '_id' | 'endpointId' | 'nextAttemptAt'>>> {
+    return this.collection.find({ status: 'PENDING' }, { projection: { _id: 1, endpointId: 1, nextAttemptAt: 1 } }).toArray();
   }
 
-  /** Fails every pending delivery of an endpoint (deleted, disabled, or answered 410). */
-  async failPendingForEndpoint(endpointId: string, reason: string): Promise<number> {
-    const res = await this.collection.updateMany({ endpointId, status: 'PENDING' }, { $set: failed(reason) });
-    return res.modifiedCount;
+  /** Fails one delivery if it is still pending (its endpoint is gone or disabled); true when it was. */
+  async failIfPending(id: string, reason: string): Promise<boolean> {
+    const current = await this.findById(id);
+    if (current?.status !== 'PENDING') return false;
+    await this.collection.updateOne({ _id: id }, { $set: failed(reason) });
+    return true;
+  }
+
+  /** Retention: removes one delivery record (its attempts are removed by id first). */
+  async deleteById(id: string): Promise<void> {
+    await this.collection.deleteOne({ _id: id });
   }
 }
 
 function failed(reason: string): DeliveryChanges & { updatedAt: Date } {
-  return { status: 'FAILED', failureReason: reason, nextAttemptAt: null, dueAt: null, leaseOwner: null, updatedAt: new Date() };
+  return { status: 'FAILED', failureReason: reason, nextAttemptAt: null, updatedAt: new Date() };
 }

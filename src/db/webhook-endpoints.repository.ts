@@ -72,6 +72,11 @@ export class WebhookEndpointsRepository {
     return this.collection.find({ tenantId, deletedAt: null }).sort({ createdAt: -1, _id: -1 }).toArray();
   }
 
+  /** Every endpoint the tenant ever had, deleted ones included (their deliveries are still stored). */
+  listAllForTenant(tenantId: string): Promise<WebhookEndpointDoc[]> {
+    return this.collection.find({ tenantId }).toArray();
+  }
+
   /** The endpoints that receive the tenant's events now. */
   listEnabled(tenantId: string): Promise<WebhookEndpointDoc[]> {
     return this.collection.find({ tenantId, enabled: true, deletedAt: null }).toArray();

@@ -14,6 +14,8 @@ import { defaultJobKinds } from '../jobs/kinds.js';
 import type { JobNotifier } from '../jobs/notifier.js';
 import { JobQueue } from '../jobs/queue.js';
 import type { Logger } from '../log/logger.js';
+import { RetentionLedgerRepository } from '../db/retention-ledger.repository.js';
+import { notifyAll, RetentionLedger } from '../retention/retention-ledger.js';
 import type { DomainServices } from '../resolvers/context.js';
 import { createWebhooks, type Webhooks } from '../webhooks/index.js';
 
@@ -27,8 +29,10 @@ export interface Services {
   jobStores: JobStores;
   jobsDomain: JobsDomain;
   queue: JobQueue;
-  /** Records webhook deliveries when jobs and batches finish. */
+  /** Records webhook deliveries and retention ledger rows when jobs and batches finish. */
   notifier: JobNotifier;
+  /** Finished work, oldest first, for the retention sweep (worker role). */
+  retentionLedger: RetentionLedgerRepository;
   /** Webhook endpoints, deliveries, the outbox (= notifier) and the dispatcher factory. */
   webhooks: Webhooks;
   domain: DomainServices;
@@ -48,7 +52,9 @@ export async function createServices(config: Readonly<Config>, logger: Logger, d
     name: processId,
   });
   const webhooks = await createWebhooks({ db, config, logger: logger.child({ part: 'webhooks' }) });
-  const notifier: JobNotifier = webhooks.outbox;
+  const retentionLedger = new RetentionLedgerRepository(db);
+  await retentionLedger.ensureIndexes();
+  const notifier: JobNotifier = notifyAll(webhooks.outbox, new RetentionLedger(retentionLedger));
   const jobsDomain: JobsDomain = {
     stores: jobStores,
     kinds: defaultJobKinds(),
@@ -70,6 +76,7 @@ export async function createServices(config: Readonly<Config>, logger: Logger, d
     jobsDomain,
     queue,
     notifier,
+    retentionLedger,
     webhooks,
     domain: { jobs: new JobService(jobsDomain), webhooks },
   };

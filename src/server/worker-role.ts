@@ -4,6 +4,7 @@
  */
 import { createAiProvider } from '../ai/index.js';
 import { startJobWorker } from '../jobs/worker.js';
+import { RetentionSweep } from '../retention/retention-sweep.js';
 import type { Services } from './services.js';
 
 export interface RunningPart {
@@ -36,8 +37,24 @@ export async function startWorkerRole(services: Services): Promise<RunningPart[]
   );
   const dispatcher = services.webhooks.createDispatcher();
   dispatcher.start();
+  const { repositories } = services.webhooks;
+  const retention = new RetentionSweep({
+    ledger: services.retentionLedger,
+    jobs: services.jobStores.jobs,
+    live: services.jobStores.live,
+    batches: services.jobStores.batches,
+    events: services.jobStores.events,
+    endpoints: repositories.endpoints,
+    deliveries: repositories.deliveries,
+    attempts: repositories.attempts,
+    queue: repositories.queue,
+    settings: config.retention,
+    logger: services.logger.child({ part: 'retention' }),
+  });
+  retention.start();
   return [
     { name: 'jobs', stop: () => jobs.stop() },
     { name: 'webhooks', stop: () => dispatcher.stop() },
+    { name: 'retention', stop: () => retention.stop() },
   ];
 }

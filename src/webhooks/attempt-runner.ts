@@ -17,7 +17,9 @@ import {
 } from '../db/webhook-attempts.repository.js';
 import type { WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
 import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
+import type { WebhookQueueDoc, WebhookQueueRepository } from '../db/webhook-queue.repository.js';
 import type { EndpointHealth } from './endpoint-health.js';
+import { stopDelivery } from './pending-deliveries.js';
 import type { WebhookSender } from './http-sender.js';
 import type { SecretBox } from './secret-box.js';
 import { settleAttempt, type SettlementPolicy } from './settlement.js';
@@ -26,6 +28,7 @@ import { webhookHeaders } from './signing.js';
 export interface AttemptRunnerDeps {
   endpoints: WebhookEndpointsRepository;
   deliveries: WebhookDeliveriesRepository;
+  queue: WebhookQueueRepository;
   attempts: WebhookAttemptsRepository;
   health: EndpointHealth;
   sender: WebhookSender;
@@ -74,19 +77,26 @@ export class AttemptRunner {
   }
 
   /**
-   * Runs the next attempt of a delivery this dispatcher has leased. `mayStart` is asked
-   * right before the request would go out, so a stopping dispatcher starts nothing new.
+   * Runs the next attempt of a delivery whose queue entry this dispatcher has leased.
+   * `mayStart` is asked right before the request would go out, so a stopping dispatcher
+   * starts nothing new.
    */
-  async run(delivery: WebhookDeliveryDoc, signal: AbortSignal, mayStart: () => boolean): Promise<void> {
-    const { deliveries, attempts } = this.deps;
+  async run(entry: WebhookQueueDoc, signal: AbortSignal, mayStart: () => boolean): Promise<void> {
+    const { queue, attempts } = this.deps;
+    const delivery = await this.deps.deliveries.findById(entry._id);
+    // Settled for good, but the queue entry outlived it (a crash between the two writes).
+    if (delivery === null || delivery.status !== 'PENDING') {
+      await queue.delete(entry._id);
+      return;
+    }
     const endpoint = await this.deps.endpoints.findById(delivery.endpointId);
     const blocked = whyNotDeliverable(endpoint);
     if (blocked !== null || endpoint === null) {
-      await deliveries.failIfPending(delivery._id, blocked ?? 'endpoint not found');
+      await stopDelivery(this.deps, delivery._id, blocked ?? 'endpoint not found');
       return;
     }
     if (!mayStart()) {
-      await deliveries.release(delivery._id, this.deps.owner, this.now());
+      await queue.release(delivery._id, this.deps.owner, this.now());
       return;
     }
 
@@ -124,8 +134,9 @@ export class AttemptRunner {
       signal,
     });
     const { gone: _gone, ...recorded } = outcome;
-    const finished = await attempts.finish(row._id, this.now(), recorded);
-    if (finished) await this.settle(delivery._id, finished);
+    const finishedAt = this.now();
+    await attempts.finish(row._id, finishedAt, recorded);
+    await this.settle(delivery._id, { ...row, ...recorded, finishedAt });
 
     if (outcome.ok) await this.deps.health.recordSuccess(endpoint);
     // An attempt we aborted ourselves (shutdown) says nothing about the endpoint.
@@ -146,18 +157,28 @@ export class AttemptRunner {
     if (existing.finishedAt === null) {
       const age = this.now().getTime() - existing.at.getTime();
       if (age < this.deps.orphanAfterMs) return; // in flight elsewhere; its owner settles it
-      existing = await this.deps.attempts.finish(id, this.now(), INTERRUPTED);
-      if (existing === null) return;
+      const finishedAt = this.now();
+      await this.deps.attempts.finish(id, finishedAt, INTERRUPTED);
+      existing = { ...existing, ...INTERRUPTED, finishedAt };
       this.deps.logger.warn({ deliveryId: delivery._id, attempt: existing.number }, 'webhook attempt interrupted; continuing the schedule');
     }
     await this.settle(delivery._id, existing);
   }
 
-  /** Applies a recorded attempt to its delivery, reading the delivery afresh. */
+  /**
+   * Applies a recorded attempt to its delivery, reading the delivery afresh (it may have
+   * been stopped or redelivered meanwhile), then queues the next attempt or unqueues it.
+   */
   private async settle(deliveryId: string, attempt: WebhookAttemptDoc): Promise<void> {
     const current = await this.deps.deliveries.findById(deliveryId);
     if (current === null || current.attemptCount >= attempt.number) return;
-    await this.deps.deliveries.settle(deliveryId, attempt.number, settleAttempt(current, attempt, this.deps.policy));
+    const changes = settleAttempt(current, attempt, this.deps.policy);
+    await this.deps.deliveries.settle(deliveryId, attempt.number, changes);
+    if (changes.status === 'PENDING' && changes.nextAttemptAt) {
+      await this.deps.queue.schedule(deliveryId, current.endpointId, changes.nextAttemptAt);
+    } else {
+      await this.deps.queue.delete(deliveryId);
+    }
   }
 }
 

@@ -10,12 +10,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
-import type { WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
+import type { WebhookQueueDoc, WebhookQueueRepository } from '../db/webhook-queue.repository.js';
 import type { AttemptRunner } from './attempt-runner.js';
 import { EndpointSlots } from './endpoint-slots.js';
 
 export interface WebhookDispatcherOptions {
-  deliveries: WebhookDeliveriesRepository;
+  /** The live deliveries: the only collection the dispatcher polls. */
+  queue: WebhookQueueRepository;
   runner: AttemptRunner;
   /** This dispatcher's id on leases; must be the runner's owner too. */
   owner: string;
@@ -29,6 +30,8 @@ export interface WebhookDispatcherOptions {
   leaseMs: number;
   /** How long stop() waits for attempts in flight before aborting them. */
   stopTimeoutMs: number;
+  /** Run once by start() before the first poll (e.g. queueing deliveries stored before the queue); a failure is logged. */
+  prepare?: () => Promise<void>;
   /** Called after stop() has drained (e.g. to close the HTTP agent). */
   onStopped?: () => Promise<void>;
   logger: Logger;
@@ -54,7 +57,7 @@ export function newDispatcherOwner(): string {
 }
 
 export function createWebhookDispatcher(options: WebhookDispatcherOptions): WebhookDispatcher {
-  const { deliveries, runner, logger, owner } = options;
+  const { queue, runner, logger, owner } = options;
   const slots = new EndpointSlots(options.perEndpointConcurrency);
   const running = new Set<Promise<void>>();
   const abort = new AbortController();
@@ -69,10 +72,29 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
 
   function schedulePoll(delayMs: number): void {
     clearTimeout(timer);
-    if (isRunning()) timer = setTimeout(poll, delayMs);
+    if (isRunning()) timer = setTimeout(() => poll(true), delayMs);
   }
 
-  function poll(): void {
+  /**
+   * Due entries from the last scan not taken yet, oldest due first. A freed slot takes the
+   * next one from here instead of scanning the queue again; the timer and wake() rescan
+   * (new work, or work another dispatcher released). An entry that went stale meanwhile
+   * simply fails its lease.
+   */
+  let candidates: WebhookQueueDoc[] = [];
+  /** The last scan filled its page: more may be due than it returned. */
+  let moreDue = false;
+  let rescan = false;
+  const pageSize = options.concurrency * 4;
+  /**
+   * Wakes come with every delivery the outbox records; scanning the queue at most this
+   * often keeps a burst of them from turning into a burst of scans.
+   */
+  const minRescanMs = Math.min(options.pollMs, 50);
+  let lastScanAt = 0;
+
+  function poll(fresh = false): void {
+    if (fresh) rescan = true;
     if (!isRunning()) return;
     if (polling) {
       pollAgain = true;
@@ -88,42 +110,46 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
         logger.error({ err: error }, 'webhook dispatcher poll failed; retrying at the next poll');
       } finally {
         polling = null;
-        schedulePoll(options.pollMs);
+        // A rescan held back by minRescanMs runs as soon as it may.
+        schedulePoll(rescan ? Math.max(1, lastScanAt + minRescanMs - Date.now()) : options.pollMs);
       }
     })();
   }
 
-  /** Leases due deliveries until the slots are full or nothing more can be taken now. */
+  /** Leases due entries until the slots are full or nothing more can be taken now. */
   async function fillSlots(): Promise<void> {
+    let scans = 0;
     while (isRunning() && running.size < options.concurrency) {
-      const free = options.concurrency - running.size;
-      const now = new Date();
-      const due = await deliveries.findDue(now, slots.saturated(), free);
-      let started = 0;
-      for (const candidate of due) {
-        if (!isRunning() || running.size >= options.concurrency) break;
-        if (!slots.hasRoom(candidate.endpointId)) continue;
-        const leased = await deliveries.lease(candidate._id, now, new Date(now.getTime() + options.leaseMs), owner);
-        if (leased === null) continue; // another dispatcher took it
-        launch(leased);
-        started += 1;
+      const exhausted = candidates.length === 0 && moreDue;
+      const mayRescan = Date.now() - lastScanAt >= minRescanMs;
+      if ((exhausted || (rescan && mayRescan)) && scans < 2) {
+        rescan = false;
+        scans += 1;
+        lastScanAt = Date.now();
+        candidates = await queue.findDue(new Date(lastScanAt), slots.saturated(), pageSize);
+        moreDue = candidates.length === pageSize;
       }
-      // Nothing startable (all taken, or waiting on busy endpoints): wait for a poll or a free slot.
-      if (started === 0 || due.length < free) return;
+      const index = candidates.findIndex((c) => slots.hasRoom(c.endpointId));
+      // Nothing startable (none due, or waiting on busy endpoints): wait for a poll or a free slot.
+      if (index < 0) return;
+      const [candidate] = candidates.splice(index, 1);
+      const now = new Date();
+      const leased = await queue.lease(candidate!._id, now, new Date(now.getTime() + options.leaseMs), owner);
+      if (leased !== null) launch(leased); // else another dispatcher took it
     }
   }
 
-  function launch(delivery: WebhookDeliveryDoc): void {
-    slots.take(delivery.endpointId);
+  function launch(entry: WebhookQueueDoc): void {
+    slots.take(entry.endpointId);
     const attempt = runner
-      .run(delivery, abort.signal, isRunning)
+      .run(entry, abort.signal, isRunning)
       .catch((error: unknown) => {
         // The lease runs out and the delivery is retried; an attempt row left without an
         // outcome is settled as interrupted by the next dispatcher that gets there.
-        logger.error({ err: error, deliveryId: delivery._id }, 'webhook attempt failed unexpectedly');
+        logger.error({ err: error, deliveryId: entry._id }, 'webhook attempt failed unexpectedly');
       })
       .finally(() => {
-        slots.release(delivery.endpointId);
+        slots.release(entry.endpointId);
         running.delete(attempt);
         poll();
       });
@@ -138,9 +164,12 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     start() {
       if (state !== 'idle') return;
       state = 'running';
-      poll();
+      const prepared = options.prepare?.().catch((error: unknown) => {
+        logger.error({ err: error }, 'webhook dispatcher preparation failed; polling anyway');
+      });
+      void (prepared ?? Promise.resolve()).then(() => poll(true));
     },
-    wake: poll,
+    wake: () => poll(true),
     stop() {
       // Every caller waits for the same drain.
       stopping ??= drain();

@@ -7,10 +7,13 @@
 import type { Logger } from '../log/logger.js';
 import type { WebhookDeliveriesRepository } from '../db/webhook-deliveries.repository.js';
 import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
+import type { WebhookQueueRepository } from '../db/webhook-queue.repository.js';
+import { stopEndpointDeliveries } from './pending-deliveries.js';
 
 export interface EndpointHealthDeps {
   endpoints: WebhookEndpointsRepository;
   deliveries: WebhookDeliveriesRepository;
+  queue: WebhookQueueRepository;
   /** WEBHOOK_DISABLE_AFTER in ms. */
   disableAfterMs: number;
   logger: Logger;
@@ -42,7 +45,7 @@ export class EndpointHealth {
 
   async disable(endpoint: WebhookEndpointDoc, reason: string): Promise<void> {
     const changed = await this.deps.endpoints.disable(endpoint._id, reason);
-    const failed = await this.deps.deliveries.failPendingForEndpoint(endpoint._id, `endpoint disabled: ${reason}`);
+    const failed = await stopEndpointDeliveries(this.deps, endpoint._id, `endpoint disabled: ${reason}`);
     if (changed) {
       this.deps.logger.warn({ endpointId: endpoint._id, tenantId: endpoint.tenantId, reason, failed }, 'webhook endpoint disabled');
     }

@@ -6,9 +6,11 @@
 import { conflict, notFound } from '../errors/index.js';
 import type { WebhookDeliveriesRepository } from '../db/webhook-deliveries.repository.js';
 import type { EndpointChanges, WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
+import type { WebhookQueueRepository } from '../db/webhook-queue.repository.js';
 import type { LookupAll } from './address-guard.js';
 import { validateDescription, validateEventTypes, validateUrl } from './endpoint-input.js';
 import { newEndpointId } from './ids.js';
+import { stopEndpointDeliveries } from './pending-deliveries.js';
 import { generateSecret } from './secret.js';
 import type { SecretBox } from './secret-box.js';
 
@@ -40,6 +42,7 @@ export interface EndpointWithSecret {
 export interface EndpointServiceDeps {
   endpoints: WebhookEndpointsRepository;
   deliveries: WebhookDeliveriesRepository;
+  queue: WebhookQueueRepository;
   /** WEBHOOK_ALLOW_PRIVATE_URLS. */
   allowPrivateUrls: boolean;
   /** How long the old secret keeps signing after a rotation. */
@@ -151,7 +154,7 @@ export class WebhookEndpointService {
   async delete(tenantId: string, id: string): Promise<true> {
     const deleted = await this.deps.endpoints.update(tenantId, id, { deletedAt: this.now(), enabled: false });
     if (!deleted) throw notFound('webhook endpoint', id);
-    await this.deps.deliveries.failPendingForEndpoint(id, 'endpoint deleted');
+    await stopEndpointDeliveries(this.deps, id, 'endpoint deleted');
     return true;
   }
 

@@ -7,10 +7,12 @@
 import type { LookupFunction } from 'node:net';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/index.js';
+import { isFerretDb } from '../db/client.js';
 import { JobsRepository } from '../db/jobs.repository.js';
 import { WebhookAttemptsRepository } from '../db/webhook-attempts.repository.js';
 import { WebhookDeliveriesRepository } from '../db/webhook-deliveries.repository.js';
 import { WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
+import { WebhookQueueRepository } from '../db/webhook-queue.repository.js';
 import type { Logger } from '../log/logger.js';
 import type { LookupAll } from './address-guard.js';
 import { AttemptRunner } from './attempt-runner.js';
@@ -68,9 +70,20 @@ export interface Webhooks extends WebhookService {
     endpoints: WebhookEndpointsRepository;
     deliveries: WebhookDeliveriesRepository;
     attempts: WebhookAttemptsRepository;
+    queue: WebhookQueueRepository;
   };
   /** A dispatcher for this process; call start() on it (worker role). */
   createDispatcher(overrides?: DispatcherOverrides): WebhookDispatcher;
+}
+
+/**
+ * Queues PENDING deliveries that have no queue entry: those stored by a version without
+ * the queue. An existing entry is left as it is (insert of an existing `_id` is a no-op).
+ */
+async function queueStoredPending(deliveries: WebhookDeliveriesRepository, queue: WebhookQueueRepository): Promise<void> {
+  for (const d of await deliveries.listPending()) {
+    await queue.insertIfAbsent({ _id: d._id, endpointId: d.endpointId, dueAt: d.nextAttemptAt ?? new Date(), leaseOwner: null });
+  }
 }
 
 export async function createWebhooks(options: CreateWebhooksOptions): Promise<Webhooks> {
@@ -79,7 +92,8 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
   const endpointsRepo = new WebhookEndpointsRepository(db);
   const deliveriesRepo = new WebhookDeliveriesRepository(db);
   const attemptsRepo = new WebhookAttemptsRepository(db);
-  await Promise.all([endpointsRepo.ensureIndexes(), deliveriesRepo.ensureIndexes(), attemptsRepo.ensureIndexes()]);
+  const queueRepo = new WebhookQueueRepository(db, { idLookupsOnly: await isFerretDb(db) });
+  await Promise.all([endpointsRepo.ensureIndexes(), deliveriesRepo.ensureIndexes(), attemptsRepo.ensureIndexes(), queueRepo.ensureIndexes()]);
 
   const jobs = new JobsRepository(db);
   // Dispatchers of this process, woken when the outbox records deliveries.
@@ -90,6 +104,7 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
   const endpoints = new WebhookEndpointService({
     endpoints: endpointsRepo,
     deliveries: deliveriesRepo,
+    queue: queueRepo,
     allowPrivateUrls: settings.allowPrivateUrls,
     secretGraceMs: settings.secretGraceMs,
     secretBox,
@@ -98,12 +113,13 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
   const outbox = new WebhookOutbox({
     endpoints: endpointsRepo,
     deliveries: deliveriesRepo,
+    queue: queueRepo,
     retrySchedule: settings.retrySchedule,
     maxPayloadBytes: settings.maxPayloadBytes,
     onRecorded: () => awake.forEach((d) => d.wake()),
     logger,
   });
-  const health = new EndpointHealth({ endpoints: endpointsRepo, deliveries: deliveriesRepo, disableAfterMs: settings.disableAfterMs, logger });
+  const health = new EndpointHealth({ endpoints: endpointsRepo, deliveries: deliveriesRepo, queue: queueRepo, disableAfterMs: settings.disableAfterMs, logger });
 
   function createDispatcher(overrides: DispatcherOverrides = {}): WebhookDispatcher {
     const owner = overrides.owner ?? newDispatcherOwner();
@@ -124,6 +140,7 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
     const runner = new AttemptRunner({
       endpoints: endpointsRepo,
       deliveries: deliveriesRepo,
+      queue: queueRepo,
       attempts: attemptsRepo,
       health,
       sender,
@@ -136,7 +153,7 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
       logger,
     });
     const dispatcher = createWebhookDispatcher({
-      deliveries: deliveriesRepo,
+      queue: queueRepo,
       runner,
       owner,
       concurrency: settings.concurrency,
@@ -144,6 +161,7 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
       pollMs: settings.pollMs,
       leaseMs,
       stopTimeoutMs: overrides.stopTimeoutMs ?? settings.timeoutMs + 1_000,
+      prepare: () => queueStoredPending(deliveriesRepo, queueRepo),
       onStopped: async () => {
         awake.delete(dispatcher);
         await sender.close();
@@ -158,7 +176,7 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
     endpoints,
     deliveries: new WebhookDeliveryQueries(deliveriesRepo, attemptsRepo, jobs),
     outbox,
-    repositories: { endpoints: endpointsRepo, deliveries: deliveriesRepo, attempts: attemptsRepo },
+    repositories: { endpoints: endpointsRepo, deliveries: deliveriesRepo, attempts: attemptsRepo, queue: queueRepo },
     createDispatcher,
   };
 }

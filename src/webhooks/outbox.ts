@@ -14,6 +14,7 @@ import type { BatchDoc, JobDoc } from '../db/job-docs.js';
 import type { PagePosition } from '../db/page-cursor.js';
 import type { DeliveryChanges, WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
 import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
+import type { WebhookQueueRepository } from '../db/webhook-queue.repository.js';
 import type { JobNotifier } from '../jobs/notifier.js';
 import { jobEventType, subscribes, type WebhookEventType } from './event-types.js';
 import { batchEventKey, deliveryIdFor, jobEventKey, messageIdFor, testEventKey } from './ids.js';
@@ -29,6 +30,8 @@ import {
 export interface OutboxDeps {
   endpoints: WebhookEndpointsRepository;
   deliveries: WebhookDeliveriesRepository;
+  /** The live deliveries the dispatcher polls: every PENDING delivery has an entry. */
+  queue: WebhookQueueRepository;
   /** WEBHOOK_RETRY_SCHEDULE: entry 0 is the delay before the first attempt. */
   retrySchedule: readonly number[];
   /** WEBHOOK_MAX_PAYLOAD_BYTES. */
@@ -116,12 +119,11 @@ export class WebhookOutbox implements JobNotifier {
     let current: WebhookDeliveryDoc | null = delivery;
     // attemptCount guards the write: an attempt settling meanwhile makes us re-read and retry.
     for (let tries = 0; tries < 5 && current !== null; tries += 1) {
-      const restarted = await this.deps.deliveries.updateIfAttemptCount(
-        current._id,
-        current.attemptCount,
-        restartChanges(current, this.firstAttemptAt()),
-      );
+      const first = this.firstAttemptAt();
+      const restarted = await this.deps.deliveries.updateIfAttemptCount(current._id, current.attemptCount, restartChanges(current, first));
       if (restarted) {
+        // Queued after the record says PENDING: a dispatcher never finds an entry ahead of it.
+        await this.deps.queue.schedule(current._id, current.endpointId, first);
         this.deps.onRecorded?.();
         return (await this.deps.deliveries.findById(current._id)) ?? current;
       }
@@ -179,6 +181,7 @@ export class WebhookOutbox implements JobNotifier {
     for (let tries = 0; tries < 3 && current !== null && current.status === 'FAILED'; tries += 1) {
       const changes = restartChanges(current, first);
       if (await this.deps.deliveries.updateIfFailed(current._id, current.attemptCount, changes)) {
+        await this.deps.queue.schedule(current._id, current.endpointId, first);
         return { ...current, ...changes, updatedAt: new Date() };
       }
       current = await this.deps.deliveries.findById(current._id);
@@ -214,8 +217,6 @@ export class WebhookOutbox implements JobNotifier {
         attemptCount: 0,
         scheduleStart: 0,
         nextAttemptAt: first,
-        dueAt: first,
-        leaseOwner: null,
         manualNext: event.manual,
         failureReason: null,
         createdAt: now,
@@ -223,9 +224,23 @@ export class WebhookOutbox implements JobNotifier {
         deliveredAt: null,
       }),
     );
-    const inserted = await Promise.all(docs.map((doc) => this.deps.deliveries.insertIfAbsent(doc)));
-    if (inserted.some(Boolean)) this.deps.onRecorded?.();
+    const queued = await Promise.all(docs.map((doc) => this.insertAndQueue(doc)));
+    if (queued.some(Boolean)) this.deps.onRecorded?.();
     return docs;
+  }
+
+  /**
+   * The record first, then its queue entry: a crash between the two leaves a PENDING
+   * record without an entry, which the repeated call (the jobs domain repeats it until it
+   * succeeds) queues. True when something new was queued.
+   */
+  private async insertAndQueue(doc: WebhookDeliveryDoc): Promise<boolean> {
+    if (!(await this.deps.deliveries.insertIfAbsent(doc))) {
+      const existing = await this.deps.deliveries.findById(doc._id);
+      if (existing?.status !== 'PENDING' || existing.attemptCount > 0) return false;
+      doc = existing;
+    }
+    return this.deps.queue.insertIfAbsent({ _id: doc._id, endpointId: doc.endpointId, dueAt: doc.nextAttemptAt ?? this.now(), leaseOwner: null });
   }
 }
 
@@ -235,8 +250,6 @@ function restartChanges(delivery: WebhookDeliveryDoc, first: Date): DeliveryChan
     status: 'PENDING',
     scheduleStart: delivery.attemptCount,
     nextAttemptAt: first,
-    dueAt: first,
-    leaseOwner: null,
     manualNext: true,
     failureReason: null,
     deliveredAt: null,

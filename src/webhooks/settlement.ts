@@ -41,7 +41,7 @@ export function settleAttempt(
   policy: SettlementPolicy,
 ): DeliveryChanges {
   const at = attempt.finishedAt ?? attempt.at;
-  const done = { nextAttemptAt: null, dueAt: null, leaseOwner: null, manualNext: false } as const;
+  const done = { nextAttemptAt: null, manualNext: false } as const;
   if (attempt.ok === true) return { ...done, status: 'SUCCEEDED', deliveredAt: at, failureReason: null };
   if (delivery.status !== 'PENDING') {
     return { ...done, status: 'FAILED', failureReason: delivery.failureReason ?? 'delivery stopped' };
@@ -73,5 +73,5 @@ export function settleAttempt(
     };
   }
   const next = new Date(at.getTime() + delay);
-  return { status: 'PENDING', nextAttemptAt: next, dueAt: next, leaseOwner: null, manualNext: false };
+  return { status: 'PENDING', nextAttemptAt: next, manualNext: false };
 }

@@ -115,7 +115,8 @@ describe('what each answer does', () => {
     // Keep the second one waiting, so that it is still PENDING when the 410 arrives.
     const [later] = await h.webhooks.deliveries.listForJob(tenantId, second._id);
     const inAnHour = new Date(Date.now() + 3_600_000);
-    await h.webhooks.repositories.deliveries.collection.updateOne({ _id: later!._id }, { $set: { dueAt: inAnHour, nextAttemptAt: inAnHour } });
+    await h.webhooks.repositories.deliveries.collection.updateOne({ _id: later!._id }, { $set: { nextAttemptAt: inAnHour } });
+    await h.webhooks.repositories.queue.collection.updateOne({ _id: later!._id }, { $set: { dueAt: inAnHour } });
     h.start();
 
     const [delivery] = await h.webhooks.deliveries.listForJob(tenantId, first._id);

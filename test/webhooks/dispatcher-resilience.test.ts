@@ -85,7 +85,7 @@ it('a dispatcher killed mid-attempt: the next one records the attempt as interru
     _id: attemptId(delivery!._id, 1), deliveryId: delivery!._id, tenantId, number: 1, at: longAgo, trigger: 'scheduled',
     owner: 'dead', finishedAt: null, ok: null, durationMs: null, statusCode: null, error: null, responseBody: null, retryAfter: null,
   });
-  await h.webhooks.repositories.deliveries.collection.updateOne({ _id: delivery!._id }, { $set: { leaseOwner: 'dead', dueAt: new Date(Date.now() - 1) } });
+  await h.webhooks.repositories.queue.collection.updateOne({ _id: delivery!._id }, { $set: { leaseOwner: 'dead', dueAt: new Date(Date.now() - 1) } });
 
   h.start({ owner: 'survivor' });
   expect(await settled(h.webhooks, delivery!._id)).toMatchObject({ status: 'SUCCEEDED', attemptCount: 2 });

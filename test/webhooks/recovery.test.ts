@@ -81,8 +81,6 @@ function failedDocs(tenantId: string, endpointId: string, n: number, start: numb
     attemptCount: 1,
     scheduleStart: 0,
     nextAttemptAt: null,
-    dueAt: null,
-    leaseOwner: null,
     manualNext: false,
     failureReason: 'every scheduled attempt failed (1 of 1; last: non-2xx status 500)',
     createdAt: new Date(start + Math.floor(i / 2) * 1_000),
@@ -233,6 +231,7 @@ test('recovery pages through every FAILED delivery of the endpoint since the tim
     const outbox = new WebhookOutbox({
       endpoints: webhooks.repositories.endpoints,
       deliveries: repo,
+      queue: webhooks.repositories.queue,
       retrySchedule: [0, 1_000],
       maxPayloadBytes: 1_000_000,
       logger: silentLogger,
@@ -246,12 +245,14 @@ test('recovery pages through every FAILED delivery of the endpoint since the tim
     expect(result.deliveries.map((d) => d.status)).toEqual(Array(5).fill('PENDING'));
 
     const after = await Promise.all(failed.map((d) => snapshot(d._id)));
-    for (const d of after) {
-      expect(d).toMatchObject({ status: 'PENDING', attemptCount: 1, scheduleStart: 1, manualNext: true, failureReason: null, leaseOwner: null });
-      expect(d.dueAt).toEqual(d.nextAttemptAt);
+    const queued = await Promise.all(failed.map(async (d) => (await webhooks.repositories.queue.findById(d._id))!));
+    for (const [i, d] of after.entries()) {
+      expect(d).toMatchObject({ status: 'PENDING', attemptCount: 1, scheduleStart: 1, manualNext: true, failureReason: null });
+      // Queued for the dispatcher, unleased, due when the record says the next attempt is.
+      expect(queued[i]).toMatchObject({ endpointId: endpoint._id, leaseOwner: null, dueAt: d.nextAttemptAt });
     }
     // Due one after another, oldest first: the order a dispatcher takes them in.
-    const due = after.map((d) => d.dueAt!.getTime());
+    const due = queued.map((q) => q.dueAt.getTime());
     expect(due).toEqual([...due].sort((x, y) => x - y));
     expect(new Set(due).size).toBe(due.length);
     expect(await Promise.all(others.map((d) => snapshot(d._id)))).toEqual(untouched);

@@ -13,11 +13,11 @@ const after = (ms: number): Date => new Date(at.getTime() + ms);
 
 describe('settleAttempt', () => {
   it('marks a 2xx delivered', () => {
-    expect(settleAttempt(pending, attempt({ ok: true, statusCode: 204, error: null }), policy)).toMatchObject({ status: 'SUCCEEDED', deliveredAt: at, nextAttemptAt: null, dueAt: null });
+    expect(settleAttempt(pending, attempt({ ok: true, statusCode: 204, error: null }), policy)).toMatchObject({ status: 'SUCCEEDED', deliveredAt: at, nextAttemptAt: null });
   });
 
   it('schedules the next attempt from the schedule entry after the attempts made', () => {
-    expect(settleAttempt(pending, attempt({}), policy)).toMatchObject({ status: 'PENDING', nextAttemptAt: after(1_000), dueAt: after(1_000) });
+    expect(settleAttempt(pending, attempt({}), policy)).toMatchObject({ status: 'PENDING', nextAttemptAt: after(1_000) });
     expect(settleAttempt(pending, attempt({ number: 2 }), policy)).toMatchObject({ nextAttemptAt: after(2_000) });
   });
 

@@ -1,0 +1,48 @@
+/**
+ * The retention ledger's writer: a JobNotifier (composed beside the webhook outbox) that
+ * notes each finished job or batch occurrence once, so that the sweep finds aged work in
+ * this small collection instead of reading the history collections.
+ */
+import type { BatchDoc, JobDoc } from '../db/job-docs.js';
+import { ledgerId, type RetentionLedgerRepository } from '../db/retention-ledger.repository.js';
+import type { JobNotifier } from '../jobs/notifier.js';
+
+export class RetentionLedger implements JobNotifier {
+  constructor(private readonly ledger: RetentionLedgerRepository) {}
+
+  async jobFinished(job: JobDoc): Promise<void> {
+    if (job.finishedAt === null) return;
+    await this.ledger.record({
+      _id: ledgerId('job', job._id, job.finishedAt),
+      kind: 'job',
+      refId: job._id,
+      tenantId: job.tenantId,
+      finishedAt: job.finishedAt,
+      stage: 'events',
+    });
+  }
+
+  async batchFinished(batch: BatchDoc): Promise<void> {
+    if (batch.finishedAt === null) return;
+    await this.ledger.record({
+      _id: ledgerId('batch', batch._id, batch.finishedAt),
+      kind: 'batch',
+      refId: batch._id,
+      tenantId: batch.tenantId,
+      finishedAt: batch.finishedAt,
+      stage: 'events',
+    });
+  }
+}
+
+/** Tells several notifiers, one after another; each must be idempotent, as the port asks. */
+export function notifyAll(...notifiers: JobNotifier[]): JobNotifier {
+  return {
+    async jobFinished(job) {
+      for (const n of notifiers) await n.jobFinished(job);
+    },
+    async batchFinished(batch) {
+      for (const n of notifiers) await n.batchFinished(batch);
+    },
+  };
+}

@@ -12,6 +12,7 @@ import {
   readString,
   readUrl,
 } from './parse.js';
+import { readApiLimits, type ApiLimits } from './api-limits.js';
 
 export const ROLES = ['api', 'worker', 'all'] as const;
 export type Role = (typeof ROLES)[number];
@@ -88,6 +89,9 @@ export interface Config {
     };
   };
 
+  /** The API's protective limits (src/config/api-limits.ts). */
+  api: ApiLimits;
+
   events: {
     /** How often an API process polls for new events where change streams are absent. */
     pollMs: number;
@@ -140,8 +144,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     throw new ConfigError('AI_PROVIDER', 'openai', 'OPENAI_API_KEY (or OPENAI_BASE_URL) to be set as well');
   }
   const retrySchedule = readDurationList(env, 'WEBHOOK_RETRY_SCHEDULE', '0s,5s,5m,30m,2h,5h,10h,10h');
+  const nodeEnv = readString(env, 'NODE_ENV', 'production');
   const config: Config = {
-    nodeEnv: readString(env, 'NODE_ENV', 'production'),
+    nodeEnv,
     role: readEnum(env, 'ROLE', ROLES, 'all'),
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readInt(env, 'PORT', 4000, 0, 65535),
@@ -174,6 +179,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
         maxInputBytes: readInt(env, 'MAX_INPUT_BYTES', 4_000_000, 1, 100_000_000),
       },
     },
+    api: readApiLimits(env, nodeEnv),
     events: {
       pollMs: readDuration(env, 'EVENT_POLL_INTERVAL', '150ms'),
       maxSubscriptionsPerConnection: readInt(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),

@@ -19,8 +19,6 @@ export interface ApiLimits {
   requestTimeoutMs: number;
   /** Serialised size of one HTTP response or WebSocket message (MAX_RESPONSE_BYTES). */
   maxResponseBytes: number;
-  /** Largest `limit` of `Job.events` (JOB_EVENTS_MAX_PAGE). */
-  maxEventsPage: number;
   /** GraphQL requests per tenant per minute, over HTTP and WebSocket (API_RATE_LIMIT). */
   requestsPerMinute: number;
   /** Jobs and batches submitted per tenant per minute (SUBMIT_RATE_LIMIT). */
@@ -44,7 +42,6 @@ export function readApiLimits(env: Env, nodeEnv: string): ApiLimits {
     introspection: readOptional(env, 'GRAPHQL_INTROSPECTION') === undefined ? nodeEnv === 'development' : readBool(env, 'GRAPHQL_INTROSPECTION', false),
     requestTimeoutMs: readInt(env, 'REQUEST_TIMEOUT_MS', 15_000, 100, 600_000),
     maxResponseBytes: readInt(env, 'MAX_RESPONSE_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    maxEventsPage: readInt(env, 'JOB_EVENTS_MAX_PAGE', 1000, 1, 100_000),
     requestsPerMinute: readInt(env, 'API_RATE_LIMIT', 600, 1, 100_000_000),
     submissionsPerMinute: readInt(env, 'SUBMIT_RATE_LIMIT', 120, 1, 100_000_000),
     webhookSendsPerMinute: readInt(env, 'WEBHOOK_SEND_RATE_LIMIT', 10, 1, 100_000_000),

@@ -60,9 +60,9 @@ export class JobResolver {
     return view ? toBatch(view) : null;
   }
 
-  @FieldResolver(() => [JobEvent], { description: "The job's events in order, after afterSequence when given." })
+  @FieldResolver(() => [JobEvent], { description: "The job's events in order, after afterSequence when given, at most limit of them." })
   async events(@Root() job: JobObject, @Args(() => JobEventsArgs) args: JobEventsArgs, @Ctx() ctx: GraphQLContext): Promise<JobEvent[]> {
-    const docs = await ctx.services.jobs.events(ctx.tenant._id, job.id, args.afterSequence);
+    const docs = await ctx.services.jobs.events(ctx.tenant._id, job.id, args.afterSequence, args.limit);
     return docs.map(toJobEvent);
   }
 }

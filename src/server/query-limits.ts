@@ -7,7 +7,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
 import type { ApiLimits } from '../config/index.js';
 import { ErrorCode } from '../errors/index.js';
-import { MAX_PAGE_SIZE } from '../jobs/job-service.js';
+import { MAX_EVENTS_PAGE, MAX_PAGE_SIZE } from '../jobs/job-service.js';
 import { queryCostRule } from './query-cost-rule.js';
 
 /** Assumed length of a list field without paging arguments (e.g. Job.steps, Job.webhookDeliveries). */
@@ -35,7 +35,7 @@ export function queryLimitRules(limits: ApiLimits): ValidationRule[] {
     maxAliasesRule({ n: limits.maxAliases, ...report('GRAPHQL_MAX_ALIASES', limits.maxAliases, 'number of aliases') }),
     queryCostRule({
       maxCost: limits.maxCost,
-      maxPage: { first: MAX_PAGE_SIZE, limit: limits.maxEventsPage },
+      maxPage: { first: MAX_PAGE_SIZE, limit: MAX_EVENTS_PAGE },
       unpagedListSize: UNPAGED_LIST_SIZE,
       refuse: queryLimitError,
     }),
@@ -45,8 +45,4 @@ export function queryLimitRules(limits: ApiLimits): ValidationRule[] {
 /** graphql-js stops lexing past maxTokens; its message names the number, ours names the variable too. */
 export function parseOptions(limits: ApiLimits): { maxTokens: number } {
   return { maxTokens: limits.maxTokens };
-}
-
-export function isTokenLimitError(message: string): boolean {
-  return /Document contains more than \d+ tokens/.test(message);
 }

@@ -40,6 +40,7 @@ export class JobResolver {
       'Enqueues one job and returns at once. With an idempotencyKey that this tenant used before, returns the job made then and enqueues nothing; the same key with a different kind or input is a CONFLICT error.',
   })
   async submitJob(@Arg('input', () => SubmitJobInput) input: SubmitJobInput, @Ctx() ctx: GraphQLContext): Promise<JobObject> {
+    await ctx.services.rateLimits?.take(ctx.tenant._id, 'submit');
     return toJobObject(await ctx.services.jobs.submit(ctx.tenant._id, input));
   }
 

@@ -37,7 +37,7 @@ export function createErrorFormatter(opts: { development: boolean; logger: Logge
     const code = String(formatted.extensions?.code ?? '');
     if (CONTRACT_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
     if (REQUEST_ERROR_CODES.has(code)) {
-      if (opts.maxTokens !== undefined && /Document contains more than \d+ tokens/.test(formatted.message)) {
+      if (opts.maxTokens !== undefined && /Document contains more tha[nt] \d+ tokens/.test(formatted.message)) {
         const limit = { name: 'GRAPHQL_MAX_TOKENS', value: opts.maxTokens };
         return { ...formatted, message: `${formatted.message} (GRAPHQL_MAX_TOKENS=${opts.maxTokens})`, extensions: { ...formatted.extensions, code: ErrorCode.BAD_USER_INPUT, reason: code, limit } };
       }

@@ -68,12 +68,13 @@ export class JobService {
     return this.listJobs(tenantId, { batchId, ...(status ? { status: [status] } : {}) }, first, after);
   }
 
+  /** From the stored sums (src/db/usage-totals.repository.ts), not a scan of the batch's jobs. */
   batchUsage(batchId: string): Promise<UsageDoc> {
-    return this.domain.stores.jobs.sumUsage({ batchId });
+    return this.domain.stores.usage.total('batch', batchId);
   }
 
   tenantUsage(tenantId: string): Promise<UsageDoc> {
-    return this.domain.stores.jobs.sumUsage({ tenantId });
+    return this.domain.stores.usage.total('tenant', tenantId);
   }
 
   /** Up to `limit` of the job's events after `afterSequence`; NOT_FOUND for another tenant's job. */

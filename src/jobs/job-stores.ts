@@ -6,6 +6,7 @@ import { isFerretDb } from '../db/client.js';
 import { ClaimsRepository } from '../db/claims.repository.js';
 import { JobEventsRepository } from '../db/job-events.repository.js';
 import { JobsRepository } from '../db/jobs.repository.js';
+import { UsageTotalsRepository } from '../db/usage-totals.repository.js';
 
 export interface JobStores {
   jobs: JobsRepository;
@@ -13,6 +14,8 @@ export interface JobStores {
   events: JobEventsRepository;
   claims: ClaimsRepository;
   checkpoints: CheckpointsRepository;
+  /** Usage sums per tenant and batch, added to with each recorded call. */
+  usage: UsageTotalsRepository;
 }
 
 export async function createJobStores(db: Db): Promise<JobStores> {
@@ -23,12 +26,14 @@ export async function createJobStores(db: Db): Promise<JobStores> {
     events: new JobEventsRepository(db),
     claims: new ClaimsRepository(db),
     checkpoints: new CheckpointsRepository(db),
+    usage: new UsageTotalsRepository(db),
   };
   await Promise.all([
     stores.jobs.ensureIndexes(),
     stores.batches.ensureIndexes(),
     stores.events.ensureIndexes(),
     stores.checkpoints.ensureIndexes(),
+    stores.usage.ensureIndexes(),
   ]);
   return stores;
 }

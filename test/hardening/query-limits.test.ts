@@ -117,7 +117,7 @@ describe('introspection', () => {
   });
 
   it('follows GRAPHQL_INTROSPECTION, and is on in development', async () => {
-    for (const env of [{ GRAPHQL_INTROSPECTION: 'true' }, { NODE_ENV: 'development' }]) {
+    for (const env of [{ GRAPHQL_INTROSPECTION: 'true' }, { NODE_ENV: 'development' }] as Array<Record<string, string>>) {
       const on = await startTestApp({ role: 'api', env });
       try {
         const data = await gqlData(on.url, on.key, '{ __schema { queryType { name } } }');

@@ -10,7 +10,7 @@ import type { JobErrorDoc, StepDoc } from '../db/job-docs.js';
 import { isTerminalStatus } from '../db/job-docs.js';
 import type { Logger } from '../log/logger.js';
 import { cancelClaimId } from './job-control.js';
-import { cancelledJobError, jobRetryDelayMs, jobTimeoutError, toJobError } from './job-error.js';
+import { cancelledJobError, internalErrorRef, jobRetryDelayMs, jobTimeoutError, toJobError } from './job-error.js';
 import { finishJob } from './job-finish.js';
 import type { JobKinds } from './kinds.js';
 import type { JobStores } from './job-stores.js';
@@ -28,6 +28,8 @@ export interface RunnerOptions {
   retryDelayMs: number;
   contextTokens: number;
   prices: PriceTable;
+  /** Store raw messages of unexpected errors on jobs (NODE_ENV=development only). */
+  showInternalErrors?: boolean;
 }
 
 export interface RunnerDeps {
@@ -117,7 +119,8 @@ export class JobRunner {
       await job.emit('STARTED', { message: `Attempt ${job.doc.attempt} of ${job.doc.maxAttempts}` });
     }
     const steps = (pipeline as Pipeline<unknown>).steps(input);
-    const outputs: Record<string, unknown> = {};
+    // Null prototype: a step's name is a key here and must never reach Object.prototype.
+    const outputs: Record<string, unknown> = Object.create(null);
     for (const [index, step] of steps.entries()) {
       const stored = job.doc.steps[index]!;
       if (stored.status === 'SUCCEEDED' || stored.status === 'SKIPPED') {
@@ -198,10 +201,12 @@ export class JobRunner {
         case 'timeout':
           await this.failOrRetry(job, running, jobTimeoutError(this.opts.jobTimeoutMs, running?.name ?? null));
           return;
-        case undefined:
-          if (!isAiError(err)) log.error({ err }, 'step failed unexpectedly');
-          await this.failOrRetry(job, running, toJobError(err, running?.name ?? null));
+        case undefined: {
+          const ref = internalErrorRef();
+          if (!isAiError(err)) log.error({ err, ref }, 'step failed unexpectedly');
+          await this.failOrRetry(job, running, toJobError(err, running?.name ?? null, { showDetail: this.opts.showInternalErrors ?? false, ref }));
           return;
+        }
       }
     } catch (writeErr) {
       if (writeErr instanceof LeaseLostError) return;

@@ -119,7 +119,7 @@ describe('checkWebhookUrl', () => {
     const result = await checkWebhookUrl('https://hooks.example.com/in', { allowPrivate: false, lookup });
     expect(result).toEqual({
       ok: false,
-      reason: expect.stringContaining('hooks.example.com resolves to 127.0.0.1'),
+      reason: expect.stringContaining('hooks.example.com: address is not public'),
     });
     expect(lookup.calls).toEqual(['hooks.example.com']);
   });

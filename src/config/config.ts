@@ -200,6 +200,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       secretKey: readSecretKey(env, 'WEBHOOK_SECRET_KEY'),
     },
   };
+  // Production (set explicitly, as the Dockerfile does) never stores endpoint secrets in plain text.
+  if (env.NODE_ENV === 'production' && config.webhooks.secretKey === undefined) {
+    throw new ConfigError('WEBHOOK_SECRET_KEY', '', 'to be set when NODE_ENV=production: base64 of 32 random bytes, e.g. `openssl rand -base64 32` (docker compose reads it from secrets.env)');
+  }
   return deepFreeze(config);
 }
 

@@ -74,6 +74,7 @@ export class UsageTotalsRepository {
       sum.costUsd! += s.costUsd;
       if (s.unpriced) unpriced = true;
     }
-    return { ...sum, costUsd: unpriced ? null : Math.round(sum.costUsd! * 1e6) / 1e6 };
+    // Rounded as a job's own usage is (src/jobs/usage.ts): only float noise goes.
+    return { ...sum, costUsd: unpriced ? null : Math.round(sum.costUsd! * 1e9) / 1e9 };
   }
 }

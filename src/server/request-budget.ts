@@ -3,6 +3,7 @@
  * and the bytes its response may hold (MAX_RESPONSE_BYTES). A middleware on every field
  * stops resolving, and with it the database work, once any of them is spent.
  */
+import { setMaxListeners } from 'node:events';
 import { GraphQLError } from 'graphql';
 import type { MiddlewareFn } from 'type-graphql';
 import { ErrorCode } from '../errors/index.js';
@@ -19,6 +20,8 @@ export class RequestBudget {
     private readonly timeoutMs: number,
     private readonly maxBytes: number,
   ) {
+    // Every field resolving at once waits on this signal: many listeners are expected.
+    setMaxListeners(0, this.controller.signal);
     this.timer = setTimeout(() => this.controller.abort(timeoutError(timeoutMs)), timeoutMs);
     this.timer.unref();
   }

@@ -37,7 +37,7 @@ describe('registration without WEBHOOK_ALLOW_PRIVATE_URLS', () => {
   const NOT_ALLOWED = /is not allowed|which is not allowed/;
   it.each([
     ['http://127.0.0.1:8080/hooks', NOT_ALLOWED],
-    ['http://localhost/hooks', NOT_ALLOWED],
+    ['http://localhost/hooks', /localhost: address is not public/],
     ['http://[::1]/hooks', NOT_ALLOWED],
     ['http://[::ffff:127.0.0.1]/hooks', NOT_ALLOWED],
     ['http://0.0.0.0/hooks', NOT_ALLOWED],

@@ -72,6 +72,8 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     ],
   });
   await apollo.start();
+  // Ended rate-limit windows are deleted once a minute (no TTL index on FerretDB).
+  services.rateLimiter.startSweeping((err) => logger.warn({ err }, 'deleting ended rate-limit windows failed'));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -116,6 +118,7 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     // instead of its subscriptions completing or a 1001 close, whenever an event poll
     // was in flight when SIGTERM came.
     close: async () => {
+      services.rateLimiter.stop();
       await drainLive();
       await apollo.stop();
     },

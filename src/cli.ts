@@ -1,12 +1,20 @@
 /**
- * Operator commands. `create-api-key --tenant NAME` creates the tenant if new and prints
- * a new key as the only line on stdout (logs and errors go to stderr). Uses MONGODB_URI.
+ * Operator commands. `create-api-key --tenant NAME [--expires-in 30d]` creates the tenant
+ * if new and prints a new key as the only line on stdout (logs and errors go to stderr);
+ * `list-api-keys --tenant NAME` prints one JSON line per key; `revoke-api-key --key KEY`
+ * (or `--id ID`) revokes one. Uses MONGODB_URI.
  */
-import { createApiKey } from './auth/api-keys.js';
+import { createApiKey, hashApiKey } from './auth/api-keys.js';
+import { listApiKeys, parseExpiresIn, revokeApiKey } from './auth/key-revocation.js';
 import { connectMongo } from './db/client.js';
 import { TenantsRepository } from './db/tenants.repository.js';
 
-const USAGE = 'usage: npm run --silent cli -- create-api-key --tenant NAME';
+const USAGE = [
+  'usage: npm run --silent cli -- create-api-key --tenant NAME [--expires-in 30d]',
+  '       npm run --silent cli -- list-api-keys --tenant NAME',
+  '       npm run --silent cli -- revoke-api-key --key ak_… | --id ID',
+].join('\n');
+const COMMANDS = ['create-api-key', 'list-api-keys', 'revoke-api-key'];
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -17,15 +25,18 @@ function flag(args: string[], name: string): string | undefined {
 
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
-  if (command !== 'create-api-key') {
+  if (!command || !COMMANDS.includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
   const tenant = flag(rest, '--tenant');
-  if (!tenant) {
-    process.stderr.write(`--tenant is required\n${USAGE}\n`);
+  const key = flag(rest, '--key');
+  const id = flag(rest, '--id');
+  if (command === 'revoke-api-key' ? !key && !id : !tenant) {
+    process.stderr.write(`${command === 'revoke-api-key' ? '--key or --id' : '--tenant'} is required\n${USAGE}\n`);
     return 2;
   }
+  const expiresAt = command === 'create-api-key' ? parseExpiresIn(flag(rest, '--expires-in')) : undefined;
   const uri = process.env.MONGODB_URI;
   if (!uri) {
     process.stderr.write('MONGODB_URI must point at the database of the running service (npm start prints it)\n');
@@ -35,8 +46,17 @@ async function main(args: string[]): Promise<number> {
   try {
     const repo = new TenantsRepository(conn.db);
     await repo.ensureIndexes();
-    const { key } = await createApiKey(repo, tenant);
-    process.stdout.write(`${key}\n`);
+    if (command === 'list-api-keys') {
+      for (const listed of await listApiKeys(repo, tenant!)) process.stdout.write(`${JSON.stringify(listed)}\n`);
+      return 0;
+    }
+    if (command === 'revoke-api-key') {
+      const revoked = await revokeApiKey(repo, key ? { keyHash: hashApiKey(key.trim()) } : { id });
+      process.stdout.write(`revoked ${revoked}\n`);
+      return 0;
+    }
+    const created = await createApiKey(repo, tenant!, expiresAt);
+    process.stdout.write(`${created.key}\n`);
     return 0;
   } finally {
     await conn.close();

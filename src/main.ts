@@ -26,12 +26,25 @@ function loadConfigOrExit(): Readonly<Config> {
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
-const mongo = await findOrStartMongo({
-  uri: config.mongodbUri,
-  dataDir: config.dataDir,
-  log: (line) => logger.info(line),
-});
-const connection = await connectMongo(mongo.uri);
+/** A database that cannot be reached or started is one clear line and exit 1, not a stack trace. */
+async function orExit<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    process.stderr.write(`${what}: ${detail}\n`);
+    process.exit(1);
+  }
+}
+
+const mongo = await orExit('cannot start or find the database', () =>
+  findOrStartMongo({
+    uri: config.mongodbUri,
+    dataDir: config.dataDir,
+    log: (line) => logger.info(line),
+  }),
+);
+const connection = await orExit(`cannot connect to the database at ${redactUri(mongo.uri)}`, () => connectMongo(mongo.uri));
 const services = await createServices(config, logger, connection.db);
 
 const parts: RunningPart[] = [];

@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { TenantDoc, TenantsRepository } from '../db/tenants.repository.js';
 import { unauthenticated } from '../errors/index.js';
+import { keyRefusal, noteKeyUse } from './key-revocation.js';
 
 const KEY_PREFIX = 'ak_';
 
@@ -17,12 +18,12 @@ export function generateApiKey(): string {
 }
 
 /** Creates the tenant if new and returns a fresh key for it. */
-export async function createApiKey(repo: TenantsRepository, tenantName: string): Promise<{ key: string; tenant: TenantDoc }> {
+export async function createApiKey(repo: TenantsRepository, tenantName: string, expiresAt?: Date): Promise<{ key: string; tenant: TenantDoc }> {
   const name = tenantName.trim();
   if (name === '' || name.length > 200) throw new Error('--tenant must be a name of 1 to 200 characters');
   const tenant = await repo.findOrCreateByName(name);
   const key = generateApiKey();
-  await repo.addKey(tenant._id, hashApiKey(key), key.slice(0, 10));
+  await repo.addKey(tenant._id, hashApiKey(key), key.slice(0, 10), expiresAt);
   return { key, tenant };
 }
 
@@ -35,11 +36,19 @@ export function bearerToken(header: unknown): string | undefined {
 
 /** The tenant of an Authorization value, or UNAUTHENTICATED. */
 export async function authenticate(repo: TenantsRepository, authorization: unknown): Promise<TenantDoc> {
+  return (await authenticateKey(repo, authorization)).tenant;
+}
+
+/** The tenant and the key's id (its hash), which open WebSockets are re-checked by. */
+export async function authenticateKey(repo: TenantsRepository, authorization: unknown): Promise<{ tenant: TenantDoc; keyId: string }> {
   const key = bearerToken(authorization);
   if (!key) throw unauthenticated();
   const found = await repo.findKey(hashApiKey(key));
   if (!found) throw unauthenticated('the API key is not valid');
+  const refusal = keyRefusal(found, new Date());
+  if (refusal) throw unauthenticated(refusal);
   const tenant = await repo.findById(found.tenantId);
   if (!tenant) throw unauthenticated('the API key is not valid');
-  return tenant;
+  noteKeyUse(repo, found);
+  return { tenant, keyId: found._id };
 }

@@ -16,6 +16,7 @@ import {
   readString,
   readUrl,
 } from './parse.js';
+import { readApiLimits, type ApiLimits } from './api-limits.js';
 
 export const ROLES = ['api', 'worker', 'all'] as const;
 export type Role = (typeof ROLES)[number];
@@ -94,6 +95,9 @@ export interface Config {
     };
   };
 
+  /** The API's protective limits (src/config/api-limits.ts). */
+  api: ApiLimits;
+
   events: {
     /** How often an API process polls for new events where change streams are absent. */
     pollMs: number;
@@ -166,8 +170,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     throw new ConfigError('AI_PROVIDER', 'openai', 'OPENAI_API_KEY (or OPENAI_BASE_URL) to be set as well');
   }
   const retrySchedule = readDurationList(env, 'WEBHOOK_RETRY_SCHEDULE', '0s,5s,5m,30m,2h,5h,10h,10h');
+  const nodeEnv = readString(env, 'NODE_ENV', 'production');
   const config: Config = {
-    nodeEnv: readString(env, 'NODE_ENV', 'production'),
+    nodeEnv,
     role: readEnum(env, 'ROLE', ROLES, 'all'),
     host: readString(env, 'HOST', '127.0.0.1'),
     port: readInt(env, 'PORT', 4000, 0, 65535),
@@ -201,6 +206,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
         maxInputBytes: readInt(env, 'MAX_INPUT_BYTES', 4_000_000, 1, 100_000_000),
       },
     },
+    api: readApiLimits(env, nodeEnv),
     events: {
       pollMs: readDuration(env, 'EVENT_POLL_INTERVAL', '150ms'),
       maxSubscriptionsPerConnection: readInt(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
@@ -231,6 +237,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       pauseMs: readDuration(env, 'RETENTION_PAUSE', '200ms'),
     },
   };
+  // Production (set explicitly, as the Dockerfile does) never stores endpoint secrets in plain text.
+  if (env.NODE_ENV === 'production' && config.webhooks.secretKey === undefined) {
+    throw new ConfigError('WEBHOOK_SECRET_KEY', '', 'to be set when NODE_ENV=production: base64 of 32 random bytes, e.g. `openssl rand -base64 32` (docker compose reads it from secrets.env)');
+  }
   return deepFreeze(config);
 }
 

@@ -2,3 +2,4 @@
  * and the duration parser other layers share. */
 export * from './config.js';
 export { ConfigError, parseDuration } from './parse.js';
+export * from './api-limits.js';

@@ -16,6 +16,12 @@ export interface ApiKeyDoc {
   /** The key's first characters, to tell keys apart in listings. */
   prefix: string;
   createdAt: Date;
+  /** Set once the key is revoked; a revoked key is refused. */
+  revokedAt?: Date;
+  /** Optional: the key is refused from this time on. */
+  expiresAt?: Date;
+  /** Updated at most once a minute per process (see src/auth/key-revocation.ts). */
+  lastUsedAt?: Date;
 }
 
 export class TenantsRepository {
@@ -52,8 +58,34 @@ export class TenantsRepository {
     return this.tenants.findOne({ _id: id });
   }
 
-  async addKey(tenantId: string, keyHash: string, prefix: string): Promise<void> {
-    await this.keys.insertOne({ _id: keyHash, tenantId, prefix, createdAt: new Date() });
+  async addKey(tenantId: string, keyHash: string, prefix: string, expiresAt?: Date): Promise<void> {
+    await this.keys.insertOne({ _id: keyHash, tenantId, prefix, createdAt: new Date(), ...(expiresAt ? { expiresAt } : {}) });
+  }
+
+  findByName(name: string): Promise<TenantDoc | null> {
+    return this.tenants.findOne({ name });
+  }
+
+  /** A tenant's keys, oldest first (an operator listing: served by the tenantId index). */
+  listKeys(tenantId: string): Promise<ApiKeyDoc[]> {
+    return this.keys.find({ tenantId }).sort({ createdAt: 1 }).toArray();
+  }
+
+  /** Keys whose hash starts with `idPrefix` (an operator's copy of a listed id). */
+  findKeysByIdPrefix(idPrefix: string): Promise<ApiKeyDoc[]> {
+    return this.keys.find({ _id: { $regex: `^${idPrefix.replace(/[^0-9a-f]/g, '')}` } }).limit(2).toArray();
+  }
+
+  /** Marks the key revoked (once: a second revocation keeps the first time). */
+  async revokeKey(keyHash: string, at: Date): Promise<boolean> {
+    const doc = await this.keys.findOne({ _id: keyHash });
+    if (!doc) return false;
+    if (!doc.revokedAt) await this.keys.updateOne({ _id: keyHash }, { $set: { revokedAt: at } });
+    return true;
+  }
+
+  async touchKey(keyHash: string, at: Date): Promise<void> {
+    await this.keys.updateOne({ _id: keyHash }, { $set: { lastUsedAt: at } });
   }
 
   findKey(keyHash: string): Promise<ApiKeyDoc | null> {

@@ -95,6 +95,14 @@ export class WebhookEndpointsRepository {
     );
   }
 
+  /** Deletes a previous secret whose grace period is over: it must not stay stored. */
+  async clearExpiredPreviousSecret(id: string, now: Date): Promise<void> {
+    await this.collection.updateOne(
+      { _id: id, previousSecretExpiresAt: { $lte: now } } as Filter<WebhookEndpointDoc>,
+      { $set: { previousSecret: null, previousSecretExpiresAt: null } },
+    );
+  }
+
   /** Records the first failure of a failing streak; later failures leave it as it is. */
   async markFailing(id: string, since: Date): Promise<void> {
     await this.collection.updateOne({ _id: id, failingSince: null }, { $set: { failingSince: since } });

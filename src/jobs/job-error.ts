@@ -1,9 +1,17 @@
 /** Turns whatever stopped a step into the stored JobError (code, message, retryable). */
+import { randomBytes } from 'node:crypto';
 import { isAiError } from '../ai/index.js';
 import type { JobErrorDoc } from '../db/job-docs.js';
 import { InvalidJobInputError } from './pipeline.js';
 
-export function toJobError(err: unknown, step: string | null): JobErrorDoc {
+/** A reference that ties a stored INTERNAL error to the log line holding its detail. */
+export const internalErrorRef = (): string => `err_${randomBytes(6).toString('hex')}`;
+
+/**
+ * `internal`: how an unexpected error is stored. Outside development its raw message (which
+ * may name hosts, collections or paths) stays in the log, and the job carries only `ref`.
+ */
+export function toJobError(err: unknown, step: string | null, internal: { showDetail: boolean; ref: string } = { showDetail: false, ref: internalErrorRef() }): JobErrorDoc {
   const at = new Date();
   if (isAiError(err)) {
     return { code: err.code, message: err.message, retryable: err.retryable, step, at };
@@ -12,8 +20,8 @@ export function toJobError(err: unknown, step: string | null): JobErrorDoc {
     return { code: 'INVALID_INPUT', message: err.message, retryable: false, step, at };
   }
   // An unexpected error (a bug, the database briefly away): another attempt may succeed.
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: 'INTERNAL', message: `internal error: ${message}`, retryable: true, step, at };
+  const message = internal.showDetail ? `internal error: ${err instanceof Error ? err.message : String(err)}` : `internal error (reference ${internal.ref})`;
+  return { code: 'INTERNAL', message, retryable: true, step, at };
 }
 
 export const cancelledJobError = (step: string | null): JobErrorDoc => ({

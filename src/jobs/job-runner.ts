@@ -11,7 +11,7 @@ import type { JobErrorDoc, StepDoc } from '../db/job-docs.js';
 import { isTerminalStatus } from '../db/job-docs.js';
 import { isTransientDbError } from '../db/transient-error.js';
 import type { Logger } from '../log/logger.js';
-import { cancelledJobError, jobRetryDelayMs, jobTimeoutError, toJobError } from './job-error.js';
+import { cancelledJobError, internalErrorRef, jobRetryDelayMs, jobTimeoutError, toJobError } from './job-error.js';
 import { completeFinished, finishJob } from './job-finish.js';
 import type { JobKinds } from './kinds.js';
 import type { JobStores } from './job-stores.js';
@@ -31,6 +31,8 @@ export interface RunnerOptions {
   prices: PriceTable;
   /** How long a write the database does not answer is retried (JOB_DB_RETRY). */
   dbRetryMs?: number;
+  /** Store raw messages of unexpected errors on jobs (NODE_ENV=development only). */
+  showInternalErrors?: boolean;
 }
 
 export interface RunnerDeps {
@@ -126,7 +128,8 @@ export class JobRunner {
       await job.emit('STARTED', { message: `Attempt ${job.doc.attempt} of ${job.doc.maxAttempts}` });
     }
     const steps = (pipeline as Pipeline<unknown>).steps(input);
-    const outputs: Record<string, unknown> = {};
+    // Null prototype: a step's name is a key here and must never reach Object.prototype.
+    const outputs: Record<string, unknown> = Object.create(null);
     for (const [index, step] of steps.entries()) {
       const stored = job.doc.steps[index]!;
       if (stored.status === 'SUCCEEDED' || stored.status === 'SKIPPED') {
@@ -208,16 +211,18 @@ export class JobRunner {
         case 'timeout':
           await this.failOrRetry(job, running, jobTimeoutError(this.opts.jobTimeoutMs, running?.name ?? null));
           return;
-        case undefined:
+        case undefined: {
           if (isTransientDbError(err)) {
             // Not a step failure: the job stays RUNNING under a lease that runs out, and
             // the lost-work sweep resumes it from its checkpoints.
             log.warn({ err }, 'the database did not answer in time; the job will be resumed');
             return;
           }
-          if (!isAiError(err)) log.error({ err }, 'step failed unexpectedly');
-          await this.failOrRetry(job, running, toJobError(err, running?.name ?? null));
+          const ref = internalErrorRef();
+          if (!isAiError(err)) log.error({ err, ref }, 'step failed unexpectedly');
+          await this.failOrRetry(job, running, toJobError(err, running?.name ?? null, { showDetail: this.opts.showInternalErrors ?? false, ref }));
           return;
+        }
       }
     } catch (writeErr) {
       if (writeErr instanceof LeaseLostError) return;

@@ -19,6 +19,9 @@ export interface BatchView {
 }
 
 export const MAX_PAGE_SIZE = 100;
+/** `Job.events(limit)`: its default and largest value. */
+export const DEFAULT_EVENTS_PAGE = 100;
+export const MAX_EVENTS_PAGE = 1000;
 
 export class JobService {
   constructor(readonly domain: JobsDomain) {}
@@ -65,19 +68,22 @@ export class JobService {
     return this.listJobs(tenantId, { batchId, ...(status ? { status: [status] } : {}) }, first, after);
   }
 
+  /** From the stored sums (src/db/usage-totals.repository.ts), not a scan of the batch's jobs. */
   batchUsage(batchId: string): Promise<UsageDoc> {
-    return this.domain.stores.jobs.sumUsage({ batchId });
+    return this.domain.stores.usage.total('batch', batchId);
   }
 
   tenantUsage(tenantId: string): Promise<UsageDoc> {
-    return this.domain.stores.jobs.sumUsage({ tenantId });
+    return this.domain.stores.usage.total('tenant', tenantId);
   }
 
-  /** The job's events after `afterSequence`; NOT_FOUND for another tenant's job. */
-  async events(tenantId: string, jobId: string, afterSequence: number | null | undefined): Promise<JobEventDoc[]> {
+  /** Up to `limit` of the job's events after `afterSequence`; NOT_FOUND for another tenant's job. */
+  async events(tenantId: string, jobId: string, afterSequence: number | null | undefined, limit?: number | null): Promise<JobEventDoc[]> {
+    const n = limit ?? DEFAULT_EVENTS_PAGE;
+    if (!Number.isInteger(n) || n < 1 || n > MAX_EVENTS_PAGE) throw badInput(['limit'], `must be from 1 to ${MAX_EVENTS_PAGE}`);
     const job = await this.getJob(tenantId, jobId);
     if (!job) throw notFound('job', jobId);
-    return this.domain.stores.events.listForJob(jobId, afterSequence ?? 0);
+    return this.domain.stores.events.listForJob(jobId, afterSequence ?? 0, n);
   }
 
   kinds(): Pipeline<unknown>[] {

@@ -8,6 +8,7 @@ import { JobEventFeedRepository, type JobEventFeedOptions } from '../db/job-even
 import { JobEventsRepository } from '../db/job-events.repository.js';
 import { JobsRepository } from '../db/jobs.repository.js';
 import { LiveJobsRepository } from '../db/live-jobs.repository.js';
+import { UsageTotalsRepository } from '../db/usage-totals.repository.js';
 
 export interface JobStores {
   jobs: JobsRepository;
@@ -19,6 +20,8 @@ export interface JobStores {
   events: JobEventsRepository;
   claims: ClaimsRepository;
   checkpoints: CheckpointsRepository;
+  /** Usage sums per tenant and batch, added to with each recorded call. */
+  usage: UsageTotalsRepository;
 }
 
 export interface JobStoresOptions {
@@ -36,6 +39,7 @@ export async function createJobStores(db: Db, opts: JobStoresOptions = {}): Prom
     events: new JobEventsRepository(db, { feed: new JobEventFeedRepository(db, opts.eventFeed) }),
     claims: new ClaimsRepository(db),
     checkpoints: new CheckpointsRepository(db),
+    usage: new UsageTotalsRepository(db),
   };
   await Promise.all([
     stores.jobs.ensureIndexes(),
@@ -43,6 +47,7 @@ export async function createJobStores(db: Db, opts: JobStoresOptions = {}): Prom
     stores.batches.ensureIndexes(),
     stores.events.ensureIndexes(),
     stores.checkpoints.ensureIndexes(),
+    stores.usage.ensureIndexes(),
   ]);
   return stores;
 }

@@ -58,6 +58,7 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
       await job.durably(() => job.stores.checkpoints.put(job.id, checkpointKey, answer));
       const usage = usageOfCall(result, deps.prices);
       await job.saveStep({ ...step(), usage: addUsage(step().usage, usage) }, { usage: addUsage(job.doc.usage, usage) });
+      await job.stores.usage.record(job.doc.tenantId, job.doc.batchId, usage);
       return result;
     },
 

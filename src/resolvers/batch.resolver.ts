@@ -23,6 +23,7 @@ export class BatchResolver {
     description: 'Enqueues one `document.analyze` job per document, grouped in a batch, and returns at once. Idempotent by idempotencyKey like submitJob.',
   })
   async analyzeDocuments(@Arg('input', () => AnalyzeDocumentsInput) input: AnalyzeDocumentsInput, @Ctx() ctx: GraphQLContext): Promise<BatchObject> {
+    await ctx.services.rateLimits?.take(ctx.tenant._id, 'submit');
     return toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, input));
   }
 

@@ -2,6 +2,7 @@
  * What every resolver gets: the caller's tenant (already authenticated by src/server)
  * and the domain services. Resolvers stay thin: check input shape, call a service.
  */
+import type { RateKind } from '../auth/rate-limits.js';
 import type { TenantDoc as Tenant } from '../db/tenants.repository.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { LiveJobs } from '../jobs/live-jobs.js';
@@ -14,9 +15,13 @@ export interface DomainServices {
   live?: LiveJobs;
   /** Webhook endpoints, deliveries and the outbox (sendTest, redeliver). */
   webhooks: WebhookService;
+  /** Per-tenant limits on submissions and webhook sends: throws RATE_LIMITED when over. */
+  rateLimits?: { take(tenantId: string, kind: RateKind): Promise<void> };
 }
 
 export interface GraphQLContext {
   tenant: Tenant;
   services: DomainServices;
+  /** An HTTP request's deadline and size budget (src/server/request-budget.ts). */
+  request?: { readonly signal: AbortSignal };
 }

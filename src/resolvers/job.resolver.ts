@@ -39,6 +39,7 @@ export class JobResolver {
       'Enqueues one job and returns at once. With an idempotencyKey that this tenant used before, returns the job made then and enqueues nothing; the same key with a different kind or input is a CONFLICT error.',
   })
   async submitJob(@Arg('input', () => SubmitJobInput) input: SubmitJobInput, @Ctx() ctx: GraphQLContext): Promise<JobObject> {
+    await ctx.services.rateLimits?.take(ctx.tenant._id, 'submit');
     return toJobObject(await ctx.services.jobs.submit(ctx.tenant._id, input));
   }
 
@@ -59,9 +60,9 @@ export class JobResolver {
     return view ? toBatch(view) : null;
   }
 
-  @FieldResolver(() => [JobEvent], { description: "The job's events in order, after afterSequence when given." })
+  @FieldResolver(() => [JobEvent], { description: "The job's events in order, after afterSequence when given, at most limit of them." })
   async events(@Root() job: JobObject, @Args(() => JobEventsArgs) args: JobEventsArgs, @Ctx() ctx: GraphQLContext): Promise<JobEvent[]> {
-    const docs = await ctx.services.jobs.events(ctx.tenant._id, job.id, args.afterSequence);
+    const docs = await ctx.services.jobs.events(ctx.tenant._id, job.id, args.afterSequence, args.limit);
     return docs.map(toJobEvent);
   }
 }

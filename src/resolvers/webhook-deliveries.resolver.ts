@@ -31,6 +31,7 @@ export class WebhookDeliveriesResolver {
     description: 'Sends a `webhook.test` event to the endpoint through the normal delivery path.',
   })
   async sendTestWebhook(@Arg('endpointId', () => ID) endpointId: string, @Ctx() ctx: GraphQLContext): Promise<WebhookDelivery> {
+    await ctx.services.rateLimits?.take(ctx.tenant._id, 'webhook-send');
     const { endpoints, outbox } = ctx.services.webhooks;
     const endpoint = await endpoints.get(ctx.tenant._id, endpointId);
     return toWebhookDelivery(await outbox.sendTest(endpoint));
@@ -40,6 +41,7 @@ export class WebhookDeliveriesResolver {
     description: 'Delivers the same message (same webhook-id) again, with a fresh retry schedule.',
   })
   async redeliverWebhook(@Arg('deliveryId', () => ID) deliveryId: string, @Ctx() ctx: GraphQLContext): Promise<WebhookDelivery> {
+    await ctx.services.rateLimits?.take(ctx.tenant._id, 'webhook-send');
     const { deliveries, outbox } = ctx.services.webhooks;
     const delivery = await deliveries.get(ctx.tenant._id, deliveryId);
     return toWebhookDelivery(await outbox.redeliver(delivery));
@@ -62,6 +64,7 @@ export class WebhookDeliveriesResolver {
     @Args(() => RecoverWebhookDeliveriesArgs) { endpointId, since }: RecoverWebhookDeliveriesArgs,
     @Ctx() ctx: GraphQLContext,
   ): Promise<WebhookRecovery> {
+    await ctx.services.rateLimits?.take(ctx.tenant._id, 'webhook-send');
     const { endpoints, outbox } = ctx.services.webhooks;
     const endpoint = await endpoints.get(ctx.tenant._id, endpointId);
     const recovery = await outbox.recover(endpoint, since);

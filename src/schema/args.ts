@@ -45,9 +45,12 @@ export class DeliveriesArgs {
   after?: string | null;
 }
 
-/** `Job.events(afterSequence: Int)`. */
+/** `Job.events(afterSequence: Int, limit: Int = 100)`: a page; the next one starts after its last sequence. */
 @ArgsType()
 export class JobEventsArgs {
   @Field(() => Int, { nullable: true })
   afterSequence?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'At most this many events (1 to 1000); continue with afterSequence set to the last one.' })
+  limit: number | null = 100;
 }

@@ -10,6 +10,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { authenticate } from '../auth/api-keys.js';
+import { RateLimitedError } from '../auth/rate-limits.js';
 import { pingMongo } from '../db/client.js';
 import { AppError, ErrorCode } from '../errors/index.js';
 import { EventFeed } from '../jobs/event-feed.js';
@@ -18,6 +19,9 @@ import type { GraphQLContext } from '../resolvers/context.js';
 import { buildAppSchema } from './build-schema.js';
 import { createErrorFormatter } from './format-error.js';
 import { attachGraphQLWs } from './graphql-ws.js';
+import { limitsPlugin } from './limits-plugin.js';
+import { parseOptions, queryLimitRules } from './query-limits.js';
+import { RequestBudget } from './request-budget.js';
 import type { Services } from './services.js';
 
 export interface ApiServer {
@@ -41,7 +45,7 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
-  const formatError = createErrorFormatter({ development, logger });
+  const formatError = createErrorFormatter({ development, logger, maxTokens: config.api.maxTokens });
   const ws = attachGraphQLWs(httpServer, schema, services, formatError);
   // Closes every WebSocket with 1001 Going Away (which ends its subscriptions), then stops
   // the feed; once. In this order a client never gets `complete` for a job that has not
@@ -52,7 +56,9 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
-    introspection: true,
+    introspection: config.api.introspection,
+    validationRules: queryLimitRules(config.api),
+    parseOptions: parseOptions(config.api),
     // main.ts owns SIGTERM: it drains the worker too, then exits 0.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: development,
@@ -61,10 +67,13 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       // For apollo.stop() called directly; close() has drained the WebSockets already.
       { serverWillStart: async () => ({ drainServer: drainLive }) },
+      limitsPlugin(),
       ...(development ? [] : [ApolloServerPluginLandingPageDisabled()]),
     ],
   });
   await apollo.start();
+  // Ended rate-limit windows are deleted once a minute (no TTL index on FerretDB).
+  services.rateLimiter.startSweeping((err) => logger.warn({ err }, 'deleting ended rate-limit windows failed'));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -77,10 +86,17 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     '/graphql',
     express.json({ limit: MAX_BODY }),
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<GraphQLContext> => ({
-        tenant: await authenticateRequest(services, req.headers.authorization),
-        services: services.domain,
-      }),
+      context: async ({ req, res }): Promise<GraphQLContext> => {
+        const tenant = await authenticateRequest(services, req.headers.authorization);
+        await limitRequest(services, tenant._id);
+        const request = new RequestBudget(config.api.requestTimeoutMs, config.api.maxResponseBytes);
+        // An abandoned request stops at its next field; a finished one drops its timer.
+        res.once('close', () => {
+          if (!res.writableFinished) request.abandon();
+          request.finish();
+        });
+        return { tenant, services: services.domain, request };
+      },
     }),
   );
   app.use(bodyErrorHandler);
@@ -102,6 +118,7 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     // instead of its subscriptions completing or a 1001 close, whenever an event poll
     // was in flight when SIGTERM came.
     close: async () => {
+      services.rateLimiter.stop();
       await drainLive();
       await apollo.stop();
     },
@@ -116,6 +133,18 @@ async function authenticateRequest(services: Services, header: string | undefine
       throw new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 401 } } });
     }
     throw err;
+  }
+}
+
+/** API_RATE_LIMIT: 429 with Retry-After before any work is done. */
+async function limitRequest(services: Services, tenantId: string): Promise<void> {
+  try {
+    await services.rateLimiter.take(tenantId, 'request');
+  } catch (err) {
+    if (!(err instanceof RateLimitedError)) throw err;
+    throw new GraphQLError(err.message, {
+      extensions: { ...err.extensions, http: { status: 429, headers: new Map([['retry-after', String(err.retryAfter)]]) } },
+    });
   }
 }
 

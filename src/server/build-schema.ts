@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'type-graphql';
 import { resolvers } from '../resolvers/index.js';
+import { requestBudgetMiddleware } from './request-budget.js';
 
 let cached: Promise<GraphQLSchema> | undefined;
 
@@ -14,6 +15,7 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     validate: false,
     // Every @Subscription brings its own `subscribe`; type-graphql still insists on a pubSub.
     pubSub: createPubSub(),
+    globalMiddlewares: [requestBudgetMiddleware],
   });
   return cached;
 }

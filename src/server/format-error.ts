@@ -22,7 +22,7 @@ const REQUEST_ERROR_CODES = new Set([
 export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 
 /** One per API process: Apollo (HTTP) and graphql-ws share it. */
-export function createErrorFormatter(opts: { development: boolean; logger: Logger }): ErrorFormatter {
+export function createErrorFormatter(opts: { development: boolean; logger: Logger; maxTokens?: number }): ErrorFormatter {
   return (formatted, error) => {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) {
@@ -30,12 +30,17 @@ export function createErrorFormatter(opts: { development: boolean; logger: Logge
         message: original.message,
         locations: formatted.locations,
         path: formatted.path,
-        extensions: { code: original.code, ...(original.path ? { path: original.path } : {}) },
+        // The error's own extensions: its code, path, and e.g. a rate limit's retryAfter.
+        extensions: { ...original.extensions },
       };
     }
     const code = String(formatted.extensions?.code ?? '');
     if (CONTRACT_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
     if (REQUEST_ERROR_CODES.has(code)) {
+      if (opts.maxTokens !== undefined && /Document contains more tha[nt] \d+ tokens/.test(formatted.message)) {
+        const limit = { name: 'GRAPHQL_MAX_TOKENS', value: opts.maxTokens };
+        return { ...formatted, message: `${formatted.message} (GRAPHQL_MAX_TOKENS=${opts.maxTokens})`, extensions: { ...formatted.extensions, code: ErrorCode.BAD_USER_INPUT, reason: code, limit } };
+      }
       return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.BAD_USER_INPUT, reason: code } };
     }
     opts.logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL request');

@@ -4,18 +4,22 @@
  * onConnect return false, which graphql-ws answers with close code 4403 Forbidden.
  */
 import type { Server as HttpServer } from 'node:http';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { authenticate } from '../auth/api-keys.js';
+import { authenticateKey } from '../auth/api-keys.js';
 import type { TenantDoc as Tenant } from '../db/tenants.repository.js';
 import { ErrorCode } from '../errors/index.js';
 import type { GraphQLContext } from '../resolvers/context.js';
 import type { ErrorFormatter } from './format-error.js';
+import { queryLimitRules } from './query-limits.js';
+import { responseTooLarge } from './response-limit.js';
 import type { Services } from './services.js';
+import { CLOSE_TOO_MANY_CONNECTIONS, WsSocketRegistry } from './ws-socket-registry.js';
 
 type ConnectionExtra = {
   tenant?: Tenant;
+  connectionId?: string;
 };
 
 export interface WsHandle {
@@ -25,20 +29,43 @@ export interface WsHandle {
 }
 
 export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, services: Services, formatError: ErrorFormatter): WsHandle {
-  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const { logger, config } = services;
+  const limits = config.api;
+  // A larger message closes the socket (1009) before it is parsed or executed.
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: limits.wsMaxPayloadBytes });
+  const registry = new WsSocketRegistry({
+    connections: services.wsConnections,
+    tenants: services.tenants,
+    processId: services.processId,
+    maxPerTenant: limits.maxConnectionsPerTenant,
+    recheckMs: limits.keyRecheckMs,
+    logger: logger.child({ part: 'ws-connections' }),
+  });
+  registry.start();
+  const rules = [...specifiedRules, ...queryLimitRules(limits), ...(limits.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
   const cleanup = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       schema,
       onConnect: async (ctx) => {
+        let auth: Awaited<ReturnType<typeof authenticateKey>>;
         try {
-          ctx.extra.tenant = await authenticate(services.tenants, ctx.connectionParams?.authorization);
-          return true;
+          auth = await authenticateKey(services.tenants, ctx.connectionParams?.authorization);
         } catch {
           return false;
         }
+        const admitted = await registry.admit(auth.tenant._id, auth.keyId, ctx.extra.socket);
+        if ('refused' in admitted) {
+          ctx.extra.socket.close(CLOSE_TOO_MANY_CONNECTIONS, `RATE_LIMITED: ${admitted.refused}`);
+          return false;
+        }
+        ctx.extra.tenant = auth.tenant;
+        ctx.extra.connectionId = admitted.id;
+        return true;
       },
-      onSubscribe: (ctx, id) => {
+      onClose: async (ctx) => {
+        if (ctx.extra.connectionId) await registry.release(ctx.extra.connectionId);
+      },
+      onSubscribe: async (ctx, id, payload) => {
         // graphql-ws registers the new subscription's id before calling onSubscribe, so
         // it must not count itself: counting it allowed only MAX - 1 subscriptions.
         const open = Object.keys(ctx.subscriptions).filter((other) => other !== id).length;
@@ -50,11 +77,27 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
             ),
           ];
         }
-        return undefined;
+        try {
+          await services.rateLimiter.take(ctx.extra.tenant!._id, 'request');
+        } catch (err) {
+          return [new GraphQLError((err as Error).message, { originalError: err as Error })];
+        }
+        // The same parse and validation limits as over HTTP.
+        let document;
+        try {
+          document = parse(payload.query, { maxTokens: limits.maxTokens });
+        } catch (err) {
+          return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
+        }
+        const errors = validate(schema, document, rules);
+        if (errors.length > 0) return [...errors];
+        return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
       context: (ctx): GraphQLContext => ({ tenant: ctx.extra.tenant!, services: services.domain }),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        const formatted = result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result;
+        return responseTooLarge(formatted, limits.maxResponseBytes) ?? formatted;
+      },
       // An `error` message: the request's own errors (validation, the subscription limit)
       // or a stream that failed after it started (a subscriber that fell behind, a gap).
       // Formatted like every other error, so each carries the contract's extensions.code
@@ -75,6 +118,7 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
   );
   return {
     dispose: async () => {
+      await registry.stop();
       await cleanup.dispose();
     },
     connectionCount: () => wss.clients.size,

@@ -6,7 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/index.js';
+import { TenantRateLimiter } from '../auth/rate-limits.js';
+import { RateCountersRepository } from '../db/rate-counters.repository.js';
 import { TenantsRepository } from '../db/tenants.repository.js';
+import { WsConnectionsRepository } from '../db/ws-connections.repository.js';
 import { JobService } from '../jobs/job-service.js';
 import { createJobStores, type JobStores } from '../jobs/job-stores.js';
 import type { JobsDomain } from '../jobs/jobs-domain.js';
@@ -26,6 +29,10 @@ export interface Services {
   /** This process in leases and logs: host, pid and a random suffix. */
   processId: string;
   tenants: TenantsRepository;
+  /** Per-tenant request, submission and webhook-send limits (src/auth/rate-limits.ts). */
+  rateLimiter: TenantRateLimiter;
+  /** Open WebSockets of every API process, for MAX_CONNECTIONS_PER_TENANT. */
+  wsConnections: WsConnectionsRepository;
   jobStores: JobStores;
   jobsDomain: JobsDomain;
   queue: JobQueue;
@@ -42,6 +49,15 @@ export async function createServices(config: Readonly<Config>, logger: Logger, d
   const processId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const tenants = new TenantsRepository(db);
   await tenants.ensureIndexes();
+  const rateCounters = new RateCountersRepository(db);
+  await rateCounters.ensureIndexes();
+  const rateLimiter = new TenantRateLimiter(rateCounters, {
+    request: config.api.requestsPerMinute,
+    submit: config.api.submissionsPerMinute,
+    'webhook-send': config.api.webhookSendsPerMinute,
+  });
+  const wsConnections = new WsConnectionsRepository(db);
+  await wsConnections.ensureIndexes();
   const jobStores = await createJobStores(db, {
     eventFeed: { maxDocs: config.events.feedMaxEvents, maxBytes: config.events.feedMaxBytes },
   });
@@ -72,12 +88,14 @@ export async function createServices(config: Readonly<Config>, logger: Logger, d
     db,
     processId,
     tenants,
+    rateLimiter,
+    wsConnections,
     jobStores,
     jobsDomain,
     queue,
     notifier,
     retentionLedger,
     webhooks,
-    domain: { jobs: new JobService(jobsDomain), webhooks },
+    domain: { jobs: new JobService(jobsDomain), webhooks, rateLimits: rateLimiter },
   };
 }

@@ -33,6 +33,7 @@ export async function startWorkerRole(services: Services): Promise<RunningPart[]
       contextTokens: config.ai.contextTokens,
       prices: config.ai.prices,
       drainGraceMs: Math.floor(config.shutdownTimeoutMs / 2),
+      showInternalErrors: config.nodeEnv === 'development',
     },
   );
   const dispatcher = services.webhooks.createDispatcher();

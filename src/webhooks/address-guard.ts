@@ -142,7 +142,8 @@ export async function checkWebhookUrl(url: string, options: CheckWebhookUrlOptio
   if (!resolved.ok) return resolved;
   const forbidden = resolved.addresses.find((a) => isForbiddenAddress(a));
   if (forbidden !== undefined) {
-    return { ok: false, reason: `host ${host} resolves to ${forbidden}, which is not allowed (${REFUSED_RANGES})` };
+    // Which private address it was stays unsaid: it would map the service's network for a tenant.
+    return { ok: false, reason: `host ${host}: address is not public (${REFUSED_RANGES})` };
   }
   return shape;
 }

@@ -106,6 +106,9 @@ export class AttemptRunner {
     // (the dispatcher logs it, without secret material) and the delivery waits for its lease
     // to run out, keeping its attempt number, instead of failing for an operator's mistake.
     const secrets = signingSecrets(endpoint, at).map((stored) => this.deps.secretBox.open(stored, endpoint._id));
+    if (endpoint.previousSecret !== null && endpoint.previousSecretExpiresAt !== null && endpoint.previousSecretExpiresAt.getTime() <= at.getTime()) {
+      await this.deps.endpoints.clearExpiredPreviousSecret(endpoint._id, at);
+    }
     const row: WebhookAttemptDoc = {
       _id: attemptId(delivery._id, number),
       deliveryId: delivery._id,

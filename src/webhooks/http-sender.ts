@@ -66,7 +66,9 @@ export class BlockedAddressError extends Error {
     readonly address: string,
     readonly hostname: string,
   ) {
-    super(`blocked address ${address}${hostname === address ? '' : ` (resolved from ${hostname})`}`);
+    // The address a name resolved to is not shown: it would tell a tenant about the
+    // network the service runs in. `address` stays on the error for the operator's log.
+    super(hostname === address ? `blocked address ${address}: address is not public` : `blocked: ${hostname}: address is not public`);
   }
 }
 

@@ -38,7 +38,7 @@ describe('schema contract', () => {
     expect(missing).toEqual([]);
   });
 
-  test('no breaking or dangerous change from the contract to the emitted schema (added enum values allowed)', () => {
+  test('no breaking or dangerous change from the contract to the emitted schema (added enum values and optional arguments allowed)', () => {
     expect(incompatibleChanges(contract, emitted).map(describeChange)).toEqual([]);
   });
 });
@@ -48,8 +48,9 @@ describe('what counts as an incompatible change', () => {
     type Query { paint(color: Color, coats: Int = 1): Color! }`;
   const changes = (next: string) => incompatibleChanges(buildSchema(base), buildSchema(next)).map((c) => c.type);
 
-  test('an added enum value is allowed', () => {
+  test('an added enum value and an added optional argument are allowed', () => {
     expect(changes(base.replace('GREEN }', 'GREEN BLUE }'))).toEqual([]);
+    expect(changes(base.replace('coats: Int = 1', 'coats: Int = 1, brush: String'))).toEqual([]);
   });
 
   test('a removed enum value, a changed default and a new required argument are all refused', () => {

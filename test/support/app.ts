@@ -43,6 +43,11 @@ export const TEST_ENV: Record<string, string> = {
   JOB_LEASE: '15s',
   WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
   SHUTDOWN_TIMEOUT: '10s',
+  // Suites poll and submit fast; the limits have their own tests (test/hardening).
+  API_RATE_LIMIT: '1000000',
+  SUBMIT_RATE_LIMIT: '1000000',
+  WEBHOOK_SEND_RATE_LIMIT: '1000000',
+  MAX_CONNECTIONS_PER_TENANT: '100000',
 };
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {

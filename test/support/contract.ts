@@ -31,12 +31,12 @@ export interface SchemaChange {
   description: string;
 }
 
-/**
- * graphql-js' dangerous changes from the contract to `schema`, except an added enum value: the
- * contract allows additions ("add freely"), and a client must already tolerate a new value.
- */
+/** Dangerous kinds that are additions the contract allows ("add freely"): a client never sends an argument it does not know, and must tolerate a new value. */
+const ALLOWED_ADDITIONS: ReadonlySet<string> = new Set([DangerousChangeType.VALUE_ADDED_TO_ENUM, DangerousChangeType.OPTIONAL_ARG_ADDED]);
+
+/** graphql-js' dangerous changes from the contract to `schema`, except the allowed additions. */
 export function dangerousChanges(contract: GraphQLSchema, schema: GraphQLSchema): SchemaChange[] {
-  return findDangerousChanges(contract, schema).filter((c) => c.type !== DangerousChangeType.VALUE_ADDED_TO_ENUM);
+  return findDangerousChanges(contract, schema).filter((c) => !ALLOWED_ADDITIONS.has(c.type));
 }
 
 /** Every change from the contract to `schema` that could break a client: breaking and dangerous. */

@@ -119,7 +119,7 @@ describe('checkWebhookUrl', () => {
     const result = await checkWebhookUrl('https://hooks.example.com/in', { allowPrivate: false, lookup });
     expect(result).toEqual({
       ok: false,
-      reason: expect.stringContaining('hooks.example.com resolves to 127.0.0.1'),
+      reason: expect.stringContaining('hooks.example.com: address is not public'),
     });
     expect(lookup.calls).toEqual(['hooks.example.com']);
   });
@@ -128,7 +128,9 @@ describe('checkWebhookUrl', () => {
     const lookup = fakeLookup({ 'mixed.example.com': ['93.184.216.34', '2606:4700::1', 'fd00::5'] });
     const result = await checkWebhookUrl('https://mixed.example.com/', { allowPrivate: false, lookup });
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toContain('fd00::5');
+    // Refused, without telling the tenant which private address the name resolved to.
+    if (!result.ok) expect(result.reason).toContain('mixed.example.com: address is not public');
+    if (!result.ok) expect(result.reason).not.toContain('fd00::5');
   });
 
   it('accepts a host name whose addresses are all public', async () => {

@@ -23,7 +23,7 @@ let receiver: WebhookReceiver;
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
   app = await startTestApp({
-    env: { WEBHOOK_RETRY_SCHEDULE: '0s,100ms', WEBHOOK_POLL_INTERVAL: '50ms', WEBHOOK_ENDPOINT_CONCURRENCY: '1' },
+    env: { GRAPHQL_INTROSPECTION: 'true', WEBHOOK_RETRY_SCHEDULE: '0s,100ms', WEBHOOK_POLL_INTERVAL: '50ms', WEBHOOK_ENDPOINT_CONCURRENCY: '1' },
   });
 });
 afterAll(async () => {

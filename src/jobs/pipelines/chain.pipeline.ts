@@ -6,7 +6,7 @@
 import type { ChatMessage } from '../../ai/index.js';
 import { offlineNotice, type Pipeline, type PipelineLimits, type PipelineStep } from '../pipeline.js';
 import { anyJson, parseOrRepairJson } from './json-output.js';
-import { malformedPlaceholders, renderTemplate, templateRefs } from './template.js';
+import { malformedPlaceholders, renderTemplate, shadowsPrototype, templateRefs } from './template.js';
 
 export interface ChainStepInput {
   name: string;
@@ -54,6 +54,7 @@ function validateChain(input: ChainInput, limits: PipelineLimits): Array<[Array<
   const seen = new Set<string>();
   input.steps.forEach((step, i) => {
     if (seen.has(step.name)) problems.push([['steps', i, 'name'], `"${step.name}" is used by an earlier step`]);
+    if (shadowsPrototype(step.name)) problems.push([['steps', i, 'name'], `"${step.name}" is a reserved name (it shadows a built-in object property)`]);
     for (const field of ['prompt', 'system'] as const) {
       const text = step[field];
       if (text === undefined) continue;

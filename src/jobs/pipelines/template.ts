@@ -6,6 +6,13 @@
 const REF = /\{\{\s*(variables|steps)\.([A-Za-z0-9_-]+)\s*\}\}/g;
 const ANY_BRACES = /\{\{([^}]*)\}\}/g;
 
+/** Names an object inherits (`__proto__`, `constructor`, `toString` …): refused as step names. */
+const INHERITED_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+export function shadowsPrototype(name: string): boolean {
+  return INHERITED_NAMES.has(name);
+}
+
 export interface TemplateRef {
   scope: 'variables' | 'steps';
   name: string;
@@ -26,7 +33,9 @@ export function renderTemplate(
   steps: Readonly<Record<string, unknown>>,
 ): string {
   return template.replace(REF, (_m, scope: string, name: string) => {
-    const value = scope === 'variables' ? variables[name] : steps[name];
+    // Own properties only: `{{steps.constructor}}` must not reach Object.prototype.
+    const source = scope === 'variables' ? variables : steps;
+    const value = Object.hasOwn(source, name) ? source[name] : undefined;
     if (value === undefined) return '';
     return typeof value === 'string' ? value : JSON.stringify(value);
   });

@@ -1,0 +1,67 @@
+/**
+ * Per-tenant rate limits shared by every API process: fixed one-minute windows counted
+ * in MongoDB. Over a limit a call fails with RATE_LIMITED and the seconds to wait.
+ */
+import type { RateCountersRepository } from '../db/rate-counters.repository.js';
+import { AppError, ErrorCode } from '../errors/index.js';
+
+export type RateKind = 'request' | 'submit' | 'webhook-send';
+
+/** The variable that sets each limit, named in refusals so a caller can find it. */
+const LIMIT_NAMES: Readonly<Record<RateKind, string>> = {
+  request: 'API_RATE_LIMIT',
+  submit: 'SUBMIT_RATE_LIMIT',
+  'webhook-send': 'WEBHOOK_SEND_RATE_LIMIT',
+};
+
+const WINDOW_MS = 60_000;
+
+/** RATE_LIMITED with `extensions.retryAfter` (whole seconds); HTTP answers it with 429 and Retry-After. */
+export class RateLimitedError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfter: number,
+  ) {
+    super(ErrorCode.RATE_LIMITED, message);
+  }
+
+  override get extensions(): Record<string, unknown> {
+    return { code: this.code, retryAfter: this.retryAfter };
+  }
+}
+
+export class TenantRateLimiter {
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly counters: RateCountersRepository,
+    private readonly perMinute: Readonly<Record<RateKind, number>>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Counts one call of `kind` for the tenant; throws RateLimitedError once over the limit. */
+  async take(tenantId: string, kind: RateKind): Promise<void> {
+    const t = this.now();
+    const windowStart = t - (t % WINDOW_MS);
+    const windowEnd = windowStart + WINDOW_MS;
+    const count = await this.counters.hit(`${tenantId}:${kind}:${windowStart}`, new Date(windowEnd));
+    const limit = this.perMinute[kind];
+    if (count > limit) {
+      const retryAfter = Math.max(1, Math.ceil((windowEnd - t) / 1000));
+      throw new RateLimitedError(`rate limit of ${limit} ${kind === 'request' ? 'requests' : `${kind} calls`} per minute reached (${LIMIT_NAMES[kind]}=${limit}); retry in ${retryAfter} s`, retryAfter);
+    }
+  }
+
+  /** Deletes ended windows every minute; stop() ends it. */
+  startSweeping(onError: (err: unknown) => void): void {
+    this.sweeper ??= setInterval(() => {
+      this.counters.deleteExpired(new Date(this.now())).catch(onError);
+    }, WINDOW_MS);
+    this.sweeper.unref();
+  }
+
+  stop(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+}

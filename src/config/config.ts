@@ -97,6 +97,16 @@ export interface Config {
     keepAliveMs: number;
   };
 
+  /** Scoped access tokens (createAccessToken). */
+  accessTokens: {
+    /** Lifetime when the request names none. */
+    defaultTtlMs: number;
+    /** The longest lifetime a token may ask for. */
+    maxTtlMs: number;
+    /** How often an open WebSocket authenticated by a token checks that it is still valid. */
+    recheckMs: number;
+  };
+
   webhooks: {
     retrySchedule: number[];
     timeoutMs: number;
@@ -179,6 +189,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxSubscriptionsPerConnection: readInt(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
       subscriberBuffer: readInt(env, 'SUBSCRIBER_BUFFER', 1000, 1, 1_000_000),
       keepAliveMs: readDuration(env, 'WS_KEEPALIVE', '15s'),
+    },
+    accessTokens: {
+      defaultTtlMs: readDuration(env, 'ACCESS_TOKEN_DEFAULT_TTL', '15m'),
+      maxTtlMs: readDuration(env, 'ACCESS_TOKEN_MAX_TTL', '24h'),
+      recheckMs: readDuration(env, 'ACCESS_TOKEN_RECHECK', '30s'),
     },
     webhooks: {
       retrySchedule,

@@ -1,5 +1,6 @@
 /** Batch queries and mutations, and Batch's relational fields (jobs, usage). */
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { assertCanSubmit, canSeeBatch } from '../auth/access-scope.js';
 import type { JobStatusValue } from '../jobs/job-docs.js';
 import { AnalyzeDocumentsInput, Batch, BatchConnection, BatchJobsArgs, JobConnection, PageArgs, Usage } from '../schema/index.js';
 import { docCursor, toConnection } from './connection.js';
@@ -10,6 +11,7 @@ import { toBatch, toJobObject, type BatchObject } from './mappers.js';
 export class BatchResolver {
   @Query(() => Batch, { nullable: true, description: 'The batch, or null when it does not exist or belongs to another tenant.' })
   async batch(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<BatchObject | null> {
+    if (!canSeeBatch(ctx.access, id)) return null;
     const view = await ctx.services.jobs.getBatch(ctx.tenant._id, id);
     return view ? toBatch(view) : null;
   }
@@ -24,7 +26,10 @@ export class BatchResolver {
     description: 'Enqueues one `document.analyze` job per document, grouped in a batch, and returns at once. Idempotent by idempotencyKey like submitJob.',
   })
   async analyzeDocuments(@Arg('input', () => AnalyzeDocumentsInput) input: AnalyzeDocumentsInput, @Ctx() ctx: GraphQLContext): Promise<BatchObject> {
-    return toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, input));
+    assertCanSubmit(ctx.access, 'document.analyze');
+    const batch = toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, input));
+    if (ctx.access?.kind === 'token') await ctx.services.accessTokens.widen(ctx.access, { batchId: batch.id });
+    return batch;
   }
 
   @Mutation(() => Batch, { description: 'Cancels every job of the batch that has not finished.' })

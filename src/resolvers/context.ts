@@ -2,6 +2,8 @@
  * What every resolver gets: the caller's tenant (already authenticated by src/server)
  * and the domain services. Resolvers stay thin: check input shape, call a service.
  */
+import type { Access } from '../auth/access-scope.js';
+import type { AccessTokens } from '../auth/access-tokens.js';
 import type { Tenant } from '../auth/tenant.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { LiveJobs } from '../jobs/live-jobs.js';
@@ -14,9 +16,13 @@ export interface DomainServices {
   live?: LiveJobs;
   /** Webhook endpoints, deliveries and the outbox (sendTest, redeliver). */
   webhooks: WebhookService;
+  /** Scoped access tokens: minting, and widening a token's scope by what it submits. */
+  accessTokens: AccessTokens;
 }
 
 export interface GraphQLContext {
   tenant: Tenant;
+  /** How the caller authenticated; a scoped token reaches only its own jobs and batches. */
+  access?: Access;
   services: DomainServices;
 }

@@ -9,7 +9,6 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { authenticate } from '../auth/api-keys.js';
 import { pingMongo } from '../db/client.js';
 import { AppError, ErrorCode } from '../errors/index.js';
 import { EventFeed } from '../jobs/event-feed.js';
@@ -78,7 +77,7 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     express.json({ limit: MAX_BODY }),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GraphQLContext> => ({
-        tenant: await authenticateRequest(services, req.headers.authorization),
+        ...(await authenticateRequest(services, req.headers.authorization)),
         services: services.domain,
       }),
     }),
@@ -110,7 +109,7 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
 
 async function authenticateRequest(services: Services, header: string | undefined) {
   try {
-    return await authenticate(services.tenants, header);
+    return await services.accessTokens.authenticate(header);
   } catch (err) {
     if (err instanceof AppError) {
       throw new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 401 } } });

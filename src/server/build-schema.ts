@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'type-graphql';
+import { accessGuard } from '../resolvers/access-guard.middleware.js';
 import { resolvers } from '../resolvers/index.js';
 
 let cached: Promise<GraphQLSchema> | undefined;
@@ -14,6 +15,8 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     validate: false,
     // Every @Subscription brings its own `subscribe`; type-graphql still insists on a pubSub.
     pubSub: createPubSub(),
+    // Scoped access tokens reach only the root fields this guard names.
+    globalMiddlewares: [accessGuard],
   });
   return cached;
 }

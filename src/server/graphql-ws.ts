@@ -7,15 +7,17 @@ import type { Server as HttpServer } from 'node:http';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { authenticate } from '../auth/api-keys.js';
+import type { Access } from '../auth/access-scope.js';
 import type { Tenant } from '../auth/tenant.js';
 import { ErrorCode } from '../errors/index.js';
 import type { GraphQLContext } from '../resolvers/context.js';
 import type { ErrorFormatter } from './format-error.js';
 import type { Services } from './services.js';
+import { guardTokenSocket } from './token-socket.js';
 
 type ConnectionExtra = {
   tenant?: Tenant;
+  access?: Access;
 };
 
 export interface WsHandle {
@@ -32,13 +34,16 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
       schema,
       onConnect: async (ctx) => {
         try {
-          ctx.extra.tenant = await authenticate(services.tenants, ctx.connectionParams?.authorization);
+          const caller = await services.accessTokens.authenticate(ctx.connectionParams?.authorization);
+          ctx.extra.tenant = caller.tenant;
+          ctx.extra.access = caller.access;
+          if (caller.access.kind === 'token') guardTokenSocket(ctx.extra.socket, caller.access, services.accessTokens, config.accessTokens.recheckMs);
           return true;
         } catch {
           return false;
         }
       },
-      onSubscribe: (ctx, id) => {
+      onSubscribe: async (ctx, id) => {
         // graphql-ws registers the new subscription's id before calling onSubscribe, so
         // it must not count itself: counting it allowed only MAX - 1 subscriptions.
         const open = Object.keys(ctx.subscriptions).filter((other) => other !== id).length;
@@ -50,9 +55,18 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
             ),
           ];
         }
+        // A token's scope grows with what it submits (over HTTP too): read it afresh.
+        const access = ctx.extra.access;
+        if (access?.kind === 'token') {
+          try {
+            ctx.extra.access = (await services.accessTokens.authenticateToken(access.tokenHash)).access;
+          } catch (err) {
+            return [new GraphQLError(err instanceof Error ? err.message : 'the access token is not valid', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
+          }
+        }
         return undefined;
       },
-      context: (ctx): GraphQLContext => ({ tenant: ctx.extra.tenant!, services: services.domain }),
+      context: (ctx): GraphQLContext => ({ tenant: ctx.extra.tenant!, access: ctx.extra.access, services: services.domain }),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result,
       // An `error` message: the request's own errors (validation, the subscription limit)

@@ -6,6 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/index.js';
+import { AccessTokens } from '../auth/access-tokens.js';
+import { AccessTokensRepository } from '../db/access-tokens.repository.js';
 import { TenantsRepository } from '../db/tenants.repository.js';
 import { JobService } from '../jobs/job-service.js';
 import { createJobStores, type JobStores } from '../jobs/job-stores.js';
@@ -24,6 +26,8 @@ export interface Services {
   /** This process in leases and logs: host, pid and a random suffix. */
   processId: string;
   tenants: TenantsRepository;
+  /** Scoped access tokens (also in `domain`, for the resolvers). */
+  accessTokens: AccessTokens;
   jobStores: JobStores;
   jobsDomain: JobsDomain;
   queue: JobQueue;
@@ -58,17 +62,19 @@ export async function createServices(config: Readonly<Config>, logger: Logger, d
     leaseMs: config.jobs.leaseMs,
     processId,
   };
+  const accessTokens = new AccessTokens(new AccessTokensRepository(db), tenants, config.accessTokens);
   return {
     config,
     logger,
     db,
     processId,
     tenants,
+    accessTokens,
     jobStores,
     jobsDomain,
     queue,
     notifier,
     webhooks,
-    domain: { jobs: new JobService(jobsDomain), webhooks },
+    domain: { jobs: new JobService(jobsDomain), webhooks, accessTokens },
   };
 }

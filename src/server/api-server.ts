@@ -16,11 +16,14 @@ import { LiveJobs } from '../jobs/live-jobs.js';
 import type { GraphQLContext } from '../resolvers/context.js';
 import { buildAppSchema } from './build-schema.js';
 import { createErrorFormatter } from './format-error.js';
+import { consoleRouter } from './console-static.js';
 import { attachGraphQLWs } from './graphql-ws.js';
 import type { Services } from './services.js';
 
 export interface ApiServer {
   url: string;
+  /** The web console's address (`/`), or undefined when it was not built. */
+  consoleUrl?: string;
   port: number;
   httpServer: HttpServer;
   /** Stops taking requests, finishes those in flight, closes sockets. */
@@ -83,6 +86,9 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     }),
   );
   app.use(bodyErrorHandler);
+  // Last, so that /graphql and the probes never fall through to a file.
+  const consoleFiles = consoleRouter();
+  if (consoleFiles) app.use('/', consoleFiles);
 
   await new Promise<void>((ok, fail) => {
     httpServer.once('error', fail);
@@ -93,6 +99,7 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     url: `http://${host}:${port}/graphql`,
+    ...(consoleFiles ? { consoleUrl: `http://${host}:${port}/` } : {}),
     port,
     httpServer,
     // The WebSockets are drained before Apollo's: its HTTP drain (run in parallel with

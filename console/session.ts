@@ -1,0 +1,16 @@
+/**
+ * The signed-in key: kept in sessionStorage (this tab only), never in a URL the server
+ * sees. `#key=…` in the address signs in once and is removed from the address at once.
+ */
+const STORAGE_KEY = 'aijobs.apiKey';
+
+export function takeKeyFromFragment(): void {
+  const m = /^#key=([^&]+)/.exec(location.hash);
+  if (!m) return;
+  sessionStorage.setItem(STORAGE_KEY, decodeURIComponent(m[1]!));
+  history.replaceState(null, '', location.pathname + location.search + '#/jobs');
+}
+
+export const storedKey = (): string | null => sessionStorage.getItem(STORAGE_KEY);
+export const storeKey = (key: string): void => sessionStorage.setItem(STORAGE_KEY, key);
+export const forgetKey = (): void => sessionStorage.removeItem(STORAGE_KEY);

@@ -9,7 +9,7 @@ import { SubmitPage } from './pages/submit-page.js';
 import { UsagePage } from './pages/usage-page.js';
 import { WebhooksPage } from './pages/webhooks-page.js';
 import { href, useRoute, type Route } from './router.js';
-import { forgetKey, storedKey, storeKey } from './session.js';
+import { forgetKey, storedKey, storeKey, takeKeyFromFragment } from './session.js';
 
 const NAV: Array<[string, string]> = [
   ['jobs', 'Jobs'],
@@ -52,6 +52,15 @@ export function App() {
   const client = useMemo(() => (key ? newClient(key) : null), [key]);
   const route = useRoute();
   useEffect(() => () => void client?.dispose(), [client]);
+  // A #key= link opened in a tab that already shows the console changes only the fragment.
+  useEffect(() => {
+    const onHash = () => {
+      const k = takeKeyFromFragment();
+      if (k) setKey(k);
+    };
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
   useEffect(() => {
     document.title = `${route.page[0]!.toUpperCase()}${route.page.slice(1)} · AI jobs console`;
   }, [route.page]);

@@ -8,6 +8,8 @@ export interface Route {
 }
 
 export function parseRoute(hash: string): Route {
+  // A sign-in link (#key=…) lands on the jobs; session.ts takes the key out of the address.
+  if (hash.startsWith('#key=')) return { page: 'jobs', query: new URLSearchParams() };
   const [path = '', search = ''] = hash.replace(/^#\/?/, '').split('?');
   const [page = 'jobs', id] = path.split('/').filter(Boolean).map(decodeURIComponent);
   return { page, id, query: new URLSearchParams(search) };

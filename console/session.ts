@@ -4,11 +4,14 @@
  */
 const STORAGE_KEY = 'aijobs.apiKey';
 
-export function takeKeyFromFragment(): void {
+/** The key from a `#key=…` address, stored, with the address set to #/jobs; else null. */
+export function takeKeyFromFragment(): string | null {
   const m = /^#key=([^&]+)/.exec(location.hash);
-  if (!m) return;
-  sessionStorage.setItem(STORAGE_KEY, decodeURIComponent(m[1]!));
+  if (!m) return null;
+  const key = decodeURIComponent(m[1]!);
+  sessionStorage.setItem(STORAGE_KEY, key);
   history.replaceState(null, '', location.pathname + location.search + '#/jobs');
+  return key;
 }
 
 export const storedKey = (): string | null => sessionStorage.getItem(STORAGE_KEY);

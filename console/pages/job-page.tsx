@@ -101,7 +101,9 @@ export function JobPage({ id }: { id: string }) {
         Job <span class="mono">{now.id}</span>
       </h1>
       <div class="row">
-        <Status value={now.status} />
+        <span data-testid="job-status">
+          <Status value={now.status} />
+        </span>
         <span>{now.kind}</span>
         <span class="muted">
           attempt {now.attempt} of {now.maxAttempts}

@@ -4,4 +4,7 @@ import { App } from './app.js';
 import { takeKeyFromFragment } from './session.js';
 
 takeKeyFromFragment();
-render(<App />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+// The "Loading…" placeholder is static HTML that Preact would otherwise leave in place.
+root.textContent = '';
+render(<App />, root);

@@ -70,7 +70,8 @@ function EventTypes({ value, onChange, idPrefix }: { value: string[]; onChange: 
 function EndpointCard({ ep, reload, showSecret }: { ep: Endpoint; reload: () => void; showSecret: (s: string) => void }) {
   const client = useClient();
   const [types, setTypes] = useState(ep.eventTypes.length === EVENT_TYPES.length ? [] : ep.eventTypes);
-  const [since, setSince] = useState(() => new Date(Date.now() - 3_600_000).toISOString().slice(0, 16));
+  // datetime-local speaks local time: an hour ago, shifted so that toISOString gives local digits.
+  const [since, setSince] = useState(() => new Date(Date.now() - 3_600_000 - new Date().getTimezoneOffset() * 60_000).toISOString().slice(0, 16));
   const [note, setNote] = useState<string | null>(null);
   const [error, setError] = useState<ClientError | null>(null);
   const run = async (fn: () => Promise<string | void>) => {
@@ -88,7 +89,7 @@ function EndpointCard({ ep, reload, showSecret }: { ep: Endpoint; reload: () => 
     <article class="card" style={{ marginBottom: '12px' }} data-endpoint-id={ep.id} aria-label={`Endpoint ${ep.url}`}>
       <div class="row">
         <strong class="mono">{ep.url}</strong>
-        <Status value={ep.enabled ? 'SUCCEEDED' : 'FAILED'} />
+        <span class={`status ${ep.enabled ? 'SUCCEEDED' : 'FAILED'}`}>{ep.enabled ? 'ENABLED' : 'DISABLED'}</span>
         <span class="muted">{ep.enabled ? 'enabled' : `disabled${ep.disabledReason ? `: ${ep.disabledReason}` : ''}`}</span>
         <span class="muted">
           created <Time iso={ep.createdAt} />

@@ -31,4 +31,5 @@ for (const file of ['app.js', 'styles.css', 'index.html']) {
 }
 await writeFile(join(out, 'sizes.json'), JSON.stringify(sizes, null, 2) + '\n');
 const kb = (n) => (n / 1024).toFixed(1) + ' KiB';
-console.log(`console: app.js ${kb(sizes['app.js'].bytes)} (${kb(sizes['app.js'].gzip)} gzip), styles.css ${kb(sizes['styles.css'].bytes)}`);
+// stderr: `npm run --silent cli` keeps its stdout for the command's own output.
+console.error(`console: app.js ${kb(sizes['app.js'].bytes)} (${kb(sizes['app.js'].gzip)} gzip), styles.css ${kb(sizes['styles.css'].bytes)}`);

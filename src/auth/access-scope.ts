@@ -46,6 +46,15 @@ export function assertCanSubmit(access: Access | undefined, kind: string): void 
   }
 }
 
+/**
+ * The idempotency key as stored: a token's keys are its own, so that a token cannot
+ * reach another caller's job (and its result) by sending the same key and input.
+ */
+export function scopedIdempotencyKey(access: Access | undefined, key: string | null | undefined): string | null | undefined {
+  if (access?.kind !== 'token' || key == null) return key;
+  return `token:${access.tokenHash.slice(0, 16)}:${key}`;
+}
+
 /** Throws FORBIDDEN for a token: what only an API key may do (lists, webhooks, control, minting). */
 export function assertApiKey(access: Access | undefined, what: string): void {
   if (access?.kind === 'token') throw new AppError(ErrorCode.FORBIDDEN, `an access token cannot use ${what}; it reads its own jobs and batches only`);

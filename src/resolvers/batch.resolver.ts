@@ -1,6 +1,6 @@
 /** Batch queries and mutations, and Batch's relational fields (jobs, usage). */
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { assertCanSubmit, canSeeBatch } from '../auth/access-scope.js';
+import { assertCanSubmit, canSeeBatch, scopedIdempotencyKey } from '../auth/access-scope.js';
 import type { JobStatusValue } from '../jobs/job-docs.js';
 import { AnalyzeDocumentsInput, Batch, BatchConnection, BatchJobsArgs, JobConnection, PageArgs, Usage } from '../schema/index.js';
 import { docCursor, toConnection } from './connection.js';
@@ -27,7 +27,8 @@ export class BatchResolver {
   })
   async analyzeDocuments(@Arg('input', () => AnalyzeDocumentsInput) input: AnalyzeDocumentsInput, @Ctx() ctx: GraphQLContext): Promise<BatchObject> {
     assertCanSubmit(ctx.access, 'document.analyze');
-    const batch = toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, input));
+    const idempotencyKey = scopedIdempotencyKey(ctx.access, input.idempotencyKey);
+    const batch = toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, { ...input, idempotencyKey }));
     if (ctx.access?.kind === 'token') await ctx.services.accessTokens.widen(ctx.access, { batchId: batch.id });
     return batch;
   }

@@ -1,6 +1,6 @@
 /** Job queries and mutations, and Job's relational fields (batch, events). */
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { assertCanSubmit, canSeeBatch, canSeeJob } from '../auth/access-scope.js';
+import { assertCanSubmit, canSeeBatch, canSeeJob, scopedIdempotencyKey } from '../auth/access-scope.js';
 import type { JobStatusValue } from '../jobs/job-docs.js';
 import { Batch, Job, JobConnection, JobEvent, JobEventsArgs, JobFilter, PageArgs, SubmitJobInput } from '../schema/index.js';
 import { docCursor, toConnection } from './connection.js';
@@ -43,7 +43,8 @@ export class JobResolver {
   })
   async submitJob(@Arg('input', () => SubmitJobInput) input: SubmitJobInput, @Ctx() ctx: GraphQLContext): Promise<JobObject> {
     assertCanSubmit(ctx.access, input.kind);
-    const job = toJobObject(await ctx.services.jobs.submit(ctx.tenant._id, input));
+    const idempotencyKey = scopedIdempotencyKey(ctx.access, input.idempotencyKey);
+    const job = toJobObject(await ctx.services.jobs.submit(ctx.tenant._id, { ...input, idempotencyKey }));
     if (ctx.access?.kind === 'token') await ctx.services.accessTokens.widen(ctx.access, { jobId: job.id });
     return job;
   }

@@ -89,6 +89,14 @@ describe('createAccessToken', () => {
     expect((await gqlData(b.url, token, 'query($id: ID!) { batch(id: $id) { id total } }', { id: batch.id })).batch).toEqual({ id: batch.id, total: 2 });
     expect((await gqlData(b.url, token, JOB, { id: batchJob })).job).toMatchObject({ id: batchJob, batch: { id: batch.id } });
 
+    // A token's idempotency keys are its own: the same key and input do not reach the key's job.
+    const input = { kind: 'chain', input: { steps: [{ name: 'one', prompt: 'Same input.' }] }, idempotencyKey: 'same-key' };
+    const byKey = (await gqlData(a.url, a.key, SUBMIT, { input })).submitJob.id;
+    const byToken = (await gqlData(a.url, token, SUBMIT, { input })).submitJob.id;
+    expect(byToken).not.toBe(byKey);
+    expect((await gqlData(a.url, token, SUBMIT, { input })).submitJob.id).toBe(byToken);
+    expect((await gqlData(a.url, token, JOB, { id: byKey })).job).toBeNull();
+
     const { token: chainOnly } = await mint({ submitKinds: ['chain'] });
     const res = await gql(a.url, chainOnly, 'mutation { analyzeDocuments(input: { documents: [{ name: "a", text: "A." }] }) { id } }');
     expect(res.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');

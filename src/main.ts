@@ -56,6 +56,10 @@ if (config.role !== 'worker') {
   if (mongo.kind !== 'external') {
     const key = await ensureDevApiKey(services.tenants, config.dataDir);
     lines.push(`Development API key (tenant "${DEV_TENANT}"): ${key}`);
+    // The fragment (#key=…) stays in the browser: it is never sent to the server.
+    if (api.consoleUrl) lines.push(`Console: ${api.consoleUrl}#key=${encodeURIComponent(key)}`);
+  } else if (api.consoleUrl) {
+    lines.push(`Console: ${api.consoleUrl}`);
   }
 }
 if (config.role !== 'api') parts.push(...(await startWorkerRole(services)));

@@ -113,6 +113,16 @@ export interface Config {
     idleCheckMs: number;
   };
 
+  /** Scoped access tokens (createAccessToken). */
+  accessTokens: {
+    /** Lifetime when the request names none. */
+    defaultTtlMs: number;
+    /** The longest lifetime a token may ask for. */
+    maxTtlMs: number;
+    /** How often an open WebSocket authenticated by a token checks that it is still valid. */
+    recheckMs: number;
+  };
+
   webhooks: {
     retrySchedule: number[];
     timeoutMs: number;
@@ -215,6 +225,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       feedMaxEvents: readInt(env, 'EVENT_FEED_MAX_EVENTS', 10_000, 100, 10_000_000),
       feedMaxBytes: readInt(env, 'EVENT_FEED_MAX_BYTES', 33_554_432, 1_048_576, 17_179_869_184),
       idleCheckMs: readDuration(env, 'EVENT_IDLE_CHECK_INTERVAL', '5s'),
+    },
+    accessTokens: {
+      defaultTtlMs: readDuration(env, 'ACCESS_TOKEN_DEFAULT_TTL', '15m'),
+      maxTtlMs: readDuration(env, 'ACCESS_TOKEN_MAX_TTL', '24h'),
+      recheckMs: readDuration(env, 'ACCESS_TOKEN_RECHECK', '30s'),
     },
     webhooks: {
       retrySchedule,

@@ -1,5 +1,7 @@
 /** Batch queries and mutations, and Batch's relational fields (jobs, usage). */
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { assertCanSubmit, canSeeBatch, scopedIdempotencyKey } from '../auth/access-scope.js';
+import type { JobStatusValue } from '../db/job-docs.js';
 import { AnalyzeDocumentsInput, Batch, BatchConnection, BatchJobsArgs, JobConnection, PageArgs, Usage } from '../schema/index.js';
 import { docCursor, toConnection } from './connection.js';
 import type { GraphQLContext } from './context.js';
@@ -9,6 +11,7 @@ import { toBatch, toJobObject, type BatchObject } from './mappers.js';
 export class BatchResolver {
   @Query(() => Batch, { nullable: true, description: 'The batch, or null when it does not exist or belongs to another tenant.' })
   async batch(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<BatchObject | null> {
+    if (!canSeeBatch(ctx.access, id)) return null;
     const view = await ctx.services.jobs.getBatch(ctx.tenant._id, id);
     return view ? toBatch(view) : null;
   }
@@ -24,7 +27,11 @@ export class BatchResolver {
   })
   async analyzeDocuments(@Arg('input', () => AnalyzeDocumentsInput) input: AnalyzeDocumentsInput, @Ctx() ctx: GraphQLContext): Promise<BatchObject> {
     await ctx.services.rateLimits?.take(ctx.tenant._id, 'submit');
-    return toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, input));
+    assertCanSubmit(ctx.access, 'document.analyze');
+    const idempotencyKey = scopedIdempotencyKey(ctx.access, input.idempotencyKey);
+    const batch = toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, { ...input, idempotencyKey }));
+    if (ctx.access?.kind === 'token') await ctx.services.accessTokens.widen(ctx.access, { batchId: batch.id });
+    return batch;
   }
 
   @Mutation(() => Batch, { description: 'Cancels every job of the batch that has not finished.' })

@@ -4,6 +4,8 @@
  */
 import type { RateKind } from '../auth/rate-limits.js';
 import type { TenantDoc as Tenant } from '../db/tenants.repository.js';
+import type { Access } from '../auth/access-scope.js';
+import type { AccessTokens } from '../auth/access-tokens.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { LiveJobs } from '../jobs/live-jobs.js';
 import type { WebhookService } from '../webhooks/index.js';
@@ -17,10 +19,14 @@ export interface DomainServices {
   webhooks: WebhookService;
   /** Per-tenant limits on submissions and webhook sends: throws RATE_LIMITED when over. */
   rateLimits?: { take(tenantId: string, kind: RateKind): Promise<void> };
+  /** Scoped access tokens: minting, and widening a token's scope by what it submits. */
+  accessTokens: AccessTokens;
 }
 
 export interface GraphQLContext {
   tenant: Tenant;
+  /** How the caller authenticated; a scoped token reaches only its own jobs and batches. */
+  access?: Access;
   services: DomainServices;
   /** An HTTP request's deadline and size budget (src/server/request-budget.ts). */
   request?: { readonly signal: AbortSignal };

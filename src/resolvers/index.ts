@@ -1,4 +1,5 @@
 /** Every resolver class, in one list for buildSchema. */
+import { AccessTokenResolver } from './access-token.resolver.js';
 import { BatchResolver } from './batch.resolver.js';
 import { JobEventResolver } from './job-event.resolver.js';
 import { JobKindsResolver } from './job-kinds.resolver.js';
@@ -19,4 +20,5 @@ export const resolvers = [
   WebhookEndpointsResolver,
   WebhookDeliveriesResolver,
   JobWebhooksResolver,
+  AccessTokenResolver,
 ] as const;

@@ -9,6 +9,8 @@ export class JobWebhooksResolver {
   /** Newest first, at most 100 (one per endpoint and time the job finished). */
   @FieldResolver(() => [WebhookDelivery])
   async webhookDeliveries(@Root() job: Job, @Ctx() ctx: GraphQLContext): Promise<WebhookDelivery[]> {
+    // Webhooks are the API key's business: a scoped access token sees none.
+    if (ctx.access?.kind === 'token') return [];
     const docs = await ctx.services.webhooks.deliveries.listForJob(ctx.tenant._id, job.id);
     return docs.map(toWebhookDelivery);
   }

@@ -1,5 +1,7 @@
 /** Job queries and mutations, and Job's relational fields (batch, events). */
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { assertCanSubmit, canSeeBatch, canSeeJob, scopedIdempotencyKey } from '../auth/access-scope.js';
+import type { JobStatusValue } from '../db/job-docs.js';
 import { Batch, Job, JobConnection, JobEvent, JobEventsArgs, JobFilter, PageArgs, SubmitJobInput } from '../schema/index.js';
 import { docCursor, toConnection } from './connection.js';
 import type { GraphQLContext } from './context.js';
@@ -10,7 +12,8 @@ export class JobResolver {
   @Query(() => Job, { nullable: true, description: 'The job, or null when it does not exist or belongs to another tenant.' })
   async job(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<JobObject | null> {
     const doc = await ctx.services.jobs.getJob(ctx.tenant._id, id);
-    return doc ? toJobObject(doc) : null;
+    const job = doc ? toJobObject(doc) : null;
+    return job && canSeeJob(ctx.access, job) ? job : null;
   }
 
   @Query(() => JobConnection, { description: "The tenant's jobs, newest first." })
@@ -40,7 +43,11 @@ export class JobResolver {
   })
   async submitJob(@Arg('input', () => SubmitJobInput) input: SubmitJobInput, @Ctx() ctx: GraphQLContext): Promise<JobObject> {
     await ctx.services.rateLimits?.take(ctx.tenant._id, 'submit');
-    return toJobObject(await ctx.services.jobs.submit(ctx.tenant._id, input));
+    assertCanSubmit(ctx.access, input.kind);
+    const idempotencyKey = scopedIdempotencyKey(ctx.access, input.idempotencyKey);
+    const job = toJobObject(await ctx.services.jobs.submit(ctx.tenant._id, { ...input, idempotencyKey }));
+    if (ctx.access?.kind === 'token') await ctx.services.accessTokens.widen(ctx.access, { jobId: job.id });
+    return job;
   }
 
   @Mutation(() => Job, { description: 'Cancels a queued, running or retrying job; a running job stops within seconds.' })
@@ -55,7 +62,7 @@ export class JobResolver {
 
   @FieldResolver(() => Batch, { nullable: true })
   async batch(@Root() job: JobObject, @Ctx() ctx: GraphQLContext): Promise<BatchObject | null> {
-    if (!job.batchId) return null;
+    if (!job.batchId || !canSeeBatch(ctx.access, job.batchId)) return null;
     const view = await ctx.services.jobs.getBatch(ctx.tenant._id, job.batchId);
     return view ? toBatch(view) : null;
   }

@@ -4,8 +4,11 @@
  */
 import { Arg, ID, Int, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import type { JobEventDoc } from '../db/job-docs.js';
+import { canSeeBatch, canSeeJob } from '../auth/access-scope.js';
+import { notFound } from '../errors/index.js';
 import type { BatchView } from '../jobs/job-service.js';
 import { Batch, JobEvent } from '../schema/index.js';
+import { assertTokenMaySubscribe } from './access-guard.middleware.js';
 import type { GraphQLContext } from './context.js';
 import { toBatch, toJobEvent, type BatchObject } from './mappers.js';
 
@@ -21,8 +24,13 @@ export class SubscriptionsResolver {
   @Subscription(() => JobEvent, {
     description:
       'Every event of one job, in order of sequence, ending after its terminal event. With afterSequence, the events after that sequence number that were already emitted are sent first, so a client that reconnects misses nothing.',
-    subscribe: ({ args, context }: Data<{ jobId: string; afterSequence?: number | null }>) =>
-      live(context).jobEvents(context.tenant._id, args.jobId, args.afterSequence),
+    subscribe: async ({ args, context }: Data<{ jobId: string; afterSequence?: number | null }>) => {
+      if (context.access?.kind === 'token') {
+        const doc = await context.services.jobs.getJob(context.tenant._id, args.jobId);
+        if (!doc || !canSeeJob(context.access, { id: args.jobId, batchId: doc.batchId })) throw notFound('job', args.jobId);
+      }
+      return live(context).jobEvents(context.tenant._id, args.jobId, args.afterSequence);
+    },
   })
   jobEvents(
     @Root() event: JobEventDoc,
@@ -34,7 +42,10 @@ export class SubscriptionsResolver {
 
   @Subscription(() => Batch, {
     description: 'The batch, each time one of its jobs changes status, until the batch completes.',
-    subscribe: ({ args, context }: Data<{ batchId: string }>) => live(context).batchProgress(context.tenant._id, args.batchId),
+    subscribe: ({ args, context }: Data<{ batchId: string }>) => {
+      if (!canSeeBatch(context.access, args.batchId)) throw notFound('batch', args.batchId);
+      return live(context).batchProgress(context.tenant._id, args.batchId);
+    },
   })
   batchProgress(@Root() view: BatchView, @Arg('batchId', () => ID) _batchId: string): BatchObject {
     return toBatch(view);
@@ -42,7 +53,10 @@ export class SubscriptionsResolver {
 
   @Subscription(() => JobEvent, {
     description: 'Every job event of the calling tenant.',
-    subscribe: ({ context }: Data<Record<string, never>>) => live(context).tenantJobEvents(context.tenant._id),
+    subscribe: ({ context }: Data<Record<string, never>>) => {
+      assertTokenMaySubscribe(context, 'tenantJobEvents');
+      return live(context).tenantJobEvents(context.tenant._id);
+    },
   })
   tenantJobEvents(@Root() event: JobEventDoc): JobEvent {
     return toJobEvent(event);

@@ -9,7 +9,6 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError } from 'graphql';
-import { authenticate } from '../auth/api-keys.js';
 import { RateLimitedError } from '../auth/rate-limits.js';
 import { pingMongo } from '../db/client.js';
 import { AppError, ErrorCode } from '../errors/index.js';
@@ -18,6 +17,7 @@ import { LiveJobs } from '../jobs/live-jobs.js';
 import type { GraphQLContext } from '../resolvers/context.js';
 import { buildAppSchema } from './build-schema.js';
 import { createErrorFormatter } from './format-error.js';
+import { consoleRouter } from './console-static.js';
 import { attachGraphQLWs } from './graphql-ws.js';
 import { limitsPlugin } from './limits-plugin.js';
 import { parseOptions, queryLimitRules } from './query-limits.js';
@@ -26,6 +26,8 @@ import type { Services } from './services.js';
 
 export interface ApiServer {
   url: string;
+  /** The web console's address (`/`), or undefined when it was not built. */
+  consoleUrl?: string;
   port: number;
   httpServer: HttpServer;
   /** Stops taking requests, finishes those in flight, closes sockets. */
@@ -87,19 +89,22 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     express.json({ limit: MAX_BODY }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {
-        const tenant = await authenticateRequest(services, req.headers.authorization);
-        await limitRequest(services, tenant._id);
+        const caller = await authenticateRequest(services, req.headers.authorization);
+        await limitRequest(services, caller.tenant._id);
         const request = new RequestBudget(config.api.requestTimeoutMs, config.api.maxResponseBytes);
         // An abandoned request stops at its next field; a finished one drops its timer.
         res.once('close', () => {
           if (!res.writableFinished) request.abandon();
           request.finish();
         });
-        return { tenant, services: services.domain, request };
+        return { ...caller, services: services.domain, request };
       },
     }),
   );
   app.use(bodyErrorHandler);
+  // Last, so that /graphql and the probes never fall through to a file.
+  const consoleFiles = consoleRouter();
+  if (consoleFiles) app.use('/', consoleFiles);
 
   await new Promise<void>((ok, fail) => {
     httpServer.once('error', fail);
@@ -110,6 +115,7 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   return {
     url: `http://${host}:${port}/graphql`,
+    ...(consoleFiles ? { consoleUrl: `http://${host}:${port}/` } : {}),
     port,
     httpServer,
     // The WebSockets are drained before Apollo's: its HTTP drain (run in parallel with
@@ -127,7 +133,7 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
 
 async function authenticateRequest(services: Services, header: string | undefined) {
   try {
-    return await authenticate(services.tenants, header);
+    return await services.accessTokens.authenticate(header);
   } catch (err) {
     if (err instanceof AppError) {
       throw new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 401 } } });

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'type-graphql';
+import { accessGuard } from '../resolvers/access-guard.middleware.js';
 import { resolvers } from '../resolvers/index.js';
 import { requestBudgetMiddleware } from './request-budget.js';
 
@@ -15,7 +16,8 @@ export function buildAppSchema(): Promise<GraphQLSchema> {
     validate: false,
     // Every @Subscription brings its own `subscribe`; type-graphql still insists on a pubSub.
     pubSub: createPubSub(),
-    globalMiddlewares: [requestBudgetMiddleware],
+    // Scoped access tokens reach only the root fields the guard names; then the request budget.
+    globalMiddlewares: [accessGuard, requestBudgetMiddleware],
   });
   return cached;
 }

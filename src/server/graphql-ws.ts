@@ -7,7 +7,8 @@ import type { Server as HttpServer } from 'node:http';
 import { GraphQLError, parse, specifiedRules, validate, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { authenticateKey } from '../auth/api-keys.js';
+import type { Access } from '../auth/access-scope.js';
+import type { Caller } from '../auth/access-tokens.js';
 import type { TenantDoc as Tenant } from '../db/tenants.repository.js';
 import { ErrorCode } from '../errors/index.js';
 import type { GraphQLContext } from '../resolvers/context.js';
@@ -15,10 +16,12 @@ import type { ErrorFormatter } from './format-error.js';
 import { queryLimitRules } from './query-limits.js';
 import { responseTooLarge } from './response-limit.js';
 import type { Services } from './services.js';
+import { guardTokenSocket } from './token-socket.js';
 import { CLOSE_TOO_MANY_CONNECTIONS, WsSocketRegistry } from './ws-socket-registry.js';
 
 type ConnectionExtra = {
   tenant?: Tenant;
+  access?: Access;
   connectionId?: string;
 };
 
@@ -47,19 +50,22 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
     {
       schema,
       onConnect: async (ctx) => {
-        let auth: Awaited<ReturnType<typeof authenticateKey>>;
+        let caller: Caller;
         try {
-          auth = await authenticateKey(services.tenants, ctx.connectionParams?.authorization);
+          caller = await services.accessTokens.authenticate(ctx.connectionParams?.authorization);
         } catch {
           return false;
         }
-        const admitted = await registry.admit(auth.tenant._id, auth.keyId, ctx.extra.socket);
+        // A token's socket counts against its tenant, and closes with its minting key.
+        const admitted = await registry.admit(caller.tenant._id, caller.access.keyHash, ctx.extra.socket);
         if ('refused' in admitted) {
           ctx.extra.socket.close(CLOSE_TOO_MANY_CONNECTIONS, `RATE_LIMITED: ${admitted.refused}`);
           return false;
         }
-        ctx.extra.tenant = auth.tenant;
+        ctx.extra.tenant = caller.tenant;
+        ctx.extra.access = caller.access;
         ctx.extra.connectionId = admitted.id;
+        if (caller.access.kind === 'token') guardTokenSocket(ctx.extra.socket, caller.access, services.accessTokens, config.accessTokens.recheckMs);
         return true;
       },
       onClose: async (ctx) => {
@@ -82,6 +88,15 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
         } catch (err) {
           return [new GraphQLError((err as Error).message, { originalError: err as Error })];
         }
+        // A token's scope grows with what it submits (over HTTP too): read it afresh.
+        const access = ctx.extra.access;
+        if (access?.kind === 'token') {
+          try {
+            ctx.extra.access = (await services.accessTokens.authenticateToken(access.tokenHash)).access;
+          } catch (err) {
+            return [new GraphQLError(err instanceof Error ? err.message : 'the access token is not valid', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
+          }
+        }
         // The same parse and validation limits as over HTTP.
         let document;
         try {
@@ -93,7 +108,7 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
         if (errors.length > 0) return [...errors];
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
-      context: (ctx): GraphQLContext => ({ tenant: ctx.extra.tenant!, services: services.domain }),
+      context: (ctx): GraphQLContext => ({ tenant: ctx.extra.tenant!, access: ctx.extra.access, services: services.domain }),
       onNext: (_ctx, _id, _payload, _args, result) => {
         const formatted = result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result;
         return responseTooLarge(formatted, limits.maxResponseBytes) ?? formatted;

@@ -8,6 +8,8 @@ import type { Db } from 'mongodb';
 import type { Config } from '../config/index.js';
 import { TenantRateLimiter } from '../auth/rate-limits.js';
 import { RateCountersRepository } from '../db/rate-counters.repository.js';
+import { AccessTokens } from '../auth/access-tokens.js';
+import { AccessTokensRepository } from '../db/access-tokens.repository.js';
 import { TenantsRepository } from '../db/tenants.repository.js';
 import { WsConnectionsRepository } from '../db/ws-connections.repository.js';
 import { JobService } from '../jobs/job-service.js';
@@ -33,6 +35,8 @@ export interface Services {
   rateLimiter: TenantRateLimiter;
   /** Open WebSockets of every API process, for MAX_CONNECTIONS_PER_TENANT. */
   wsConnections: WsConnectionsRepository;
+  /** Scoped access tokens (also in `domain`, for the resolvers). */
+  accessTokens: AccessTokens;
   jobStores: JobStores;
   jobsDomain: JobsDomain;
   queue: JobQueue;
@@ -82,6 +86,7 @@ export async function createServices(config: Readonly<Config>, logger: Logger, d
     leaseMs: config.jobs.leaseMs,
     processId,
   };
+  const accessTokens = new AccessTokens(new AccessTokensRepository(db), tenants, config.accessTokens);
   return {
     config,
     logger,
@@ -90,12 +95,13 @@ export async function createServices(config: Readonly<Config>, logger: Logger, d
     tenants,
     rateLimiter,
     wsConnections,
+    accessTokens,
     jobStores,
     jobsDomain,
     queue,
     notifier,
     retentionLedger,
     webhooks,
-    domain: { jobs: new JobService(jobsDomain), webhooks, rateLimits: rateLimiter },
+    domain: { jobs: new JobService(jobsDomain), webhooks, rateLimits: rateLimiter, accessTokens },
   };
 }

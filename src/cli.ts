@@ -1,12 +1,18 @@
 /**
  * Operator commands. `create-api-key --tenant NAME` creates the tenant if new and prints
- * a new key as the only line on stdout (logs and errors go to stderr). Uses MONGODB_URI.
+ * a new key as the only line on stdout (logs and errors go to stderr);
+ * `set-tenant-budget --tenant NAME --usd N` sets its monthly AI budget. Uses MONGODB_URI.
  */
 import { createApiKey } from './auth/api-keys.js';
 import { connectMongo } from './db/client.js';
+import { TenantBudgetsRepository } from './db/tenant-budgets.repository.js';
 import { TenantsRepository } from './db/tenants.repository.js';
 
-const USAGE = 'usage: npm run --silent cli -- create-api-key --tenant NAME';
+const USAGE = [
+  'usage: npm run --silent cli -- create-api-key --tenant NAME',
+  '       npm run --silent cli -- set-tenant-budget --tenant NAME --usd N   (N in US dollars per month; "none" removes it)',
+].join('\n');
+const COMMANDS = ['create-api-key', 'set-tenant-budget'];
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -17,7 +23,7 @@ function flag(args: string[], name: string): string | undefined {
 
 async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
-  if (command !== 'create-api-key') {
+  if (!command || !COMMANDS.includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
@@ -25,6 +31,15 @@ async function main(args: string[]): Promise<number> {
   if (!tenant) {
     process.stderr.write(`--tenant is required\n${USAGE}\n`);
     return 2;
+  }
+  const usdFlag = flag(rest, '--usd');
+  let usd: number | null = null;
+  if (command === 'set-tenant-budget') {
+    usd = usdFlag === 'none' ? null : Number(usdFlag);
+    if (usdFlag === undefined || (usd !== null && !(Number.isFinite(usd) && usd >= 0))) {
+      process.stderr.write(`--usd must be a number of US dollars (0 or more) or "none"\n${USAGE}\n`);
+      return 2;
+    }
   }
   const uri = process.env.MONGODB_URI;
   if (!uri) {
@@ -35,6 +50,12 @@ async function main(args: string[]): Promise<number> {
   try {
     const repo = new TenantsRepository(conn.db);
     await repo.ensureIndexes();
+    if (command === 'set-tenant-budget') {
+      const doc = await repo.findOrCreateByName(tenant);
+      await new TenantBudgetsRepository(conn.db).setMonthlyUsd(doc._id, usd);
+      process.stderr.write(usd === null ? `tenant ${tenant}: monthly budget removed\n` : `tenant ${tenant}: monthly budget $${usd}\n`);
+      return 0;
+    }
     const { key } = await createApiKey(repo, tenant);
     process.stdout.write(`${key}\n`);
     return 0;

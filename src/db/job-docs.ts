@@ -16,6 +16,7 @@ export type JobErrorCodeValue =
   | 'INVALID_INPUT'
   | 'PROVIDER_ERROR'
   | 'CANCELLED'
+  | 'BUDGET_EXCEEDED'
   | 'INTERNAL';
 export type JobEventTypeValue =
   | 'QUEUED'
@@ -79,6 +80,8 @@ export interface StepDoc {
   output: string | null;
   error: JobErrorDoc | null;
   usage: UsageDoc;
+  /** The model that answered this step's last AI call (absent before any call). */
+  model?: string | null;
 }
 
 /** Who runs the job now. `generation` grows by one per claim (see job-claims). */
@@ -122,6 +125,10 @@ export interface JobDoc {
   leaseGeneration: number;
   /** Outbox flag: the terminal state is written, its webhook deliveries may not be yet. */
   webhooksPending: boolean;
+  /** AI parameters asked for on submission (absent or null: the deployment's defaults). */
+  ai?: { model: string | null; temperature: number | null; maxOutputTokens: number | null } | null;
+  /** Spending limits of this job, checked before every AI call. */
+  budget?: { maxCostUsd: number | null; maxTokens: number | null } | null;
 }
 
 export interface BatchDoc {

@@ -1,12 +1,16 @@
 /** Turns whatever stopped a step into the stored JobError (code, message, retryable). */
 import { isAiError } from '../ai/index.js';
 import type { JobErrorDoc } from '../db/job-docs.js';
+import { BudgetExceededError } from './budget-exceeded-error.js';
 import { InvalidJobInputError } from './pipeline.js';
 
 export function toJobError(err: unknown, step: string | null): JobErrorDoc {
   const at = new Date();
   if (isAiError(err)) {
     return { code: err.code, message: err.message, retryable: err.retryable, step, at };
+  }
+  if (err instanceof BudgetExceededError) {
+    return { code: 'BUDGET_EXCEEDED', message: err.message, retryable: false, step, at };
   }
   if (err instanceof InvalidJobInputError) {
     return { code: 'INVALID_INPUT', message: err.message, retryable: false, step, at };

@@ -5,6 +5,8 @@
  * another worker (drain, lost lease). A step that succeeded is never run again.
  */
 import { isAiError, type AiProvider } from '../ai/index.js';
+import type { AiControl } from './ai-control.js';
+import { BudgetExceededError } from './budget-exceeded-error.js';
 import type { PriceTable } from '../config/index.js';
 import type { JobErrorDoc, StepDoc } from '../db/job-docs.js';
 import { isTerminalStatus } from '../db/job-docs.js';
@@ -36,6 +38,8 @@ export interface RunnerDeps {
   ai: AiProvider;
   notifier: JobNotifier;
   logger: Logger;
+  /** Per-job models, budgets and live output (see ai-control.ts); absent: none of them. */
+  aiControl?: AiControl;
   /** Schedules another run of the job (a retry, or a resume after release). */
   enqueue(jobId: string, priority: number, runAt: Date): Promise<void>;
 }
@@ -147,6 +151,7 @@ export class JobRunner {
         contextTokens: this.opts.contextTokens,
         prices: this.opts.prices,
         isDraining: () => this.draining,
+        control: this.deps.aiControl,
       });
       const output = await step.run(ctx);
       outputs[step.name] = output;
@@ -163,7 +168,7 @@ export class JobRunner {
       await job.saveStep(done);
       await job.emit('STEP_SUCCEEDED', { step: done });
     }
-    const meta = { model: this.deps.ai.model, offline: this.deps.ai.name === 'offline' };
+    const meta = { model: job.doc.ai?.model ?? this.deps.ai.model, offline: this.deps.ai.name === 'offline' };
     const result = (pipeline as Pipeline<unknown>).result(outputs, input, meta);
     // Every step is saved as SUCCEEDED, so a resumed run would call nothing: the answers
     // kept for resuming can go before the job is marked finished.
@@ -199,7 +204,7 @@ export class JobRunner {
           await this.failOrRetry(job, running, jobTimeoutError(this.opts.jobTimeoutMs, running?.name ?? null));
           return;
         case undefined:
-          if (!isAiError(err)) log.error({ err }, 'step failed unexpectedly');
+          if (!isAiError(err) && !(err instanceof BudgetExceededError)) log.error({ err }, 'step failed unexpectedly');
           await this.failOrRetry(job, running, toJobError(err, running?.name ?? null));
           return;
       }

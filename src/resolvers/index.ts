@@ -5,6 +5,7 @@ import { JobKindsResolver } from './job-kinds.resolver.js';
 import { JobResolver } from './job.resolver.js';
 import { SubscriptionsResolver } from './subscriptions.resolver.js';
 import { JobWebhooksResolver } from './job-webhooks.resolver.js';
+import { TenantBudgetResolver } from './tenant-budget.resolver.js';
 import { ViewerResolver } from './viewer.resolver.js';
 import { WebhookDeliveriesResolver } from './webhook-deliveries.resolver.js';
 import { WebhookEndpointsResolver } from './webhook-endpoints.resolver.js';
@@ -19,4 +20,5 @@ export const resolvers = [
   WebhookEndpointsResolver,
   WebhookDeliveriesResolver,
   JobWebhooksResolver,
+  TenantBudgetResolver,
 ] as const;

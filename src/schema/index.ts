@@ -24,3 +24,4 @@ export * from './webhook-recovery.type.js';
 export * from './recover-webhook-deliveries.args.js';
 export * from './inputs/index.js';
 export * from './args.js';
+export * from './tenant-budget.type.js';

@@ -6,7 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/index.js';
+import { TenantBudgetsRepository } from '../db/tenant-budgets.repository.js';
 import { TenantsRepository } from '../db/tenants.repository.js';
+import { TenantBudgets } from '../jobs/budget-guard.js';
+import { modelPolicyFrom } from '../jobs/model-policy.js';
 import { JobService } from '../jobs/job-service.js';
 import { createJobStores, type JobStores } from '../jobs/job-stores.js';
 import type { JobsDomain } from '../jobs/jobs-domain.js';
@@ -57,6 +60,8 @@ export async function createServices(config: Readonly<Config>, logger: Logger, d
     defaultMaxAttempts: config.jobs.defaultMaxAttempts,
     leaseMs: config.jobs.leaseMs,
     processId,
+    models: modelPolicyFrom(config),
+    tenantBudgets: new TenantBudgets(new TenantBudgetsRepository(db)),
   };
   return {
     config,

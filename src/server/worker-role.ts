@@ -3,6 +3,9 @@
  * starts taking work at once and, on stop, takes no more and drains what it holds.
  */
 import { createAiProvider } from '../ai/index.js';
+import { JobOutputRepository } from '../db/job-output.repository.js';
+import type { AiControl } from '../jobs/ai-control.js';
+import { OutputStreamWriter } from '../jobs/output-stream-writer.js';
 import { startJobWorker } from '../jobs/worker.js';
 import type { Services } from './services.js';
 
@@ -14,6 +17,7 @@ export interface RunningPart {
 export async function startWorkerRole(services: Services): Promise<RunningPart[]> {
   const { config } = services;
   const ai = createAiProvider(config.ai);
+  const aiControl = workerAiControl(services);
   const jobs = await startJobWorker(
     {
       stores: services.jobStores,
@@ -22,6 +26,7 @@ export async function startWorkerRole(services: Services): Promise<RunningPart[]
       notifier: services.notifier,
       logger: services.logger.child({ part: 'jobs' }),
       queue: services.queue,
+      aiControl,
     },
     {
       workerId: services.processId,
@@ -39,4 +44,18 @@ export async function startWorkerRole(services: Services): Promise<RunningPart[]
     { name: 'jobs', stop: () => jobs.stop() },
     { name: 'webhooks', stop: () => dispatcher.stop() },
   ];
+}
+
+/** Models, budgets and live output for the runner's AI calls. */
+function workerAiControl(services: Services): AiControl | undefined {
+  const { models, tenantBudgets } = services.jobsDomain;
+  if (!models || !tenantBudgets) return undefined;
+  const { streamFlushMs, streamPollMs } = services.config.aiControl;
+  const output = new OutputStreamWriter(
+    new JobOutputRepository(services.db),
+    // The finished text stays a few reader ticks, so every subscriber sees the end.
+    { flushMs: streamFlushMs, lingerMs: Math.max(1_000, 5 * streamPollMs) },
+    services.logger.child({ part: 'output-stream' }),
+  );
+  return { models, budgets: tenantBudgets, output };
 }

@@ -3,6 +3,7 @@
  * and the domain services. Resolvers stay thin: check input shape, call a service.
  */
 import type { Tenant } from '../auth/tenant.js';
+import type { JobOutputFeed } from '../jobs/job-output-feed.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { LiveJobs } from '../jobs/live-jobs.js';
 import type { WebhookService } from '../webhooks/index.js';
@@ -12,6 +13,8 @@ export interface DomainServices {
   jobs: JobService;
   /** Live job events (API processes only; undefined in a worker-only process). */
   live?: LiveJobs;
+  /** Live AI output of running jobs (API processes only). */
+  output?: JobOutputFeed;
   /** Webhook endpoints, deliveries and the outbox (sendTest, redeliver). */
   webhooks: WebhookService;
 }

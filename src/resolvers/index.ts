@@ -2,6 +2,7 @@
 import { BatchResolver } from './batch.resolver.js';
 import { JobEventResolver } from './job-event.resolver.js';
 import { JobKindsResolver } from './job-kinds.resolver.js';
+import { JobOutputResolver } from './job-output.resolver.js';
 import { JobResolver } from './job.resolver.js';
 import { SubscriptionsResolver } from './subscriptions.resolver.js';
 import { JobWebhooksResolver } from './job-webhooks.resolver.js';
@@ -21,4 +22,5 @@ export const resolvers = [
   WebhookDeliveriesResolver,
   JobWebhooksResolver,
   TenantBudgetResolver,
+  JobOutputResolver,
 ] as const;

@@ -25,3 +25,4 @@ export * from './recover-webhook-deliveries.args.js';
 export * from './inputs/index.js';
 export * from './args.js';
 export * from './tenant-budget.type.js';
+export * from './job-output.type.js';

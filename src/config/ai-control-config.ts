@@ -11,6 +11,8 @@ export interface AiControlConfig {
   rpm: Readonly<Record<string, number>>;
   /** AI_TPM: tokens per minute per model (prompt plus the answer's cap), like AI_RPM. */
   tpm: Readonly<Record<string, number>>;
+  /** AI_RATE_WINDOW: the window AI_RPM/AI_TPM are counted in (scaled from per minute). */
+  rateWindowMs: number;
   /** TENANT_MAX_RUNNING: jobs of one tenant running at once across all workers. */
   tenantMaxRunning: number;
   /** True when AI_CONTEXT_TOKENS is set: then it applies to every model. */
@@ -29,6 +31,7 @@ export function readAiControl(
     models: readModels(env, defaults),
     rpm: readPerModel(env, 'AI_RPM'),
     tpm: readPerModel(env, 'AI_TPM'),
+    rateWindowMs: readDuration(env, 'AI_RATE_WINDOW', '60s'),
     tenantMaxRunning: readInt(env, 'TENANT_MAX_RUNNING', Math.max(1, Math.floor(defaults.concurrency / 2)), 1, 100_000),
     contextTokensFixed: readOptional(env, 'AI_CONTEXT_TOKENS') !== undefined,
     streamFlushMs: readDuration(env, 'STREAM_FLUSH_INTERVAL', '250ms'),

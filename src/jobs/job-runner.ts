@@ -22,6 +22,7 @@ import type { JobNotifier } from './notifier.js';
 import type { Pipeline } from './pipeline.js';
 import { interruptionOf, RunInterrupted, type StopReason } from './run-interrupted.js';
 import { createStepContext } from './step-context.js';
+import type { TenantFairness } from './tenant-fairness.js';
 
 export interface RunnerOptions {
   workerId: string;
@@ -40,6 +41,8 @@ export interface RunnerDeps {
   logger: Logger;
   /** Per-job models, budgets and live output (see ai-control.ts); absent: none of them. */
   aiControl?: AiControl;
+  /** Caps each tenant's running jobs (see tenant-fairness.ts); absent: no cap. */
+  fairness?: TenantFairness;
   /** Schedules another run of the job (a retry, or a resume after release). */
   enqueue(jobId: string, priority: number, runAt: Date): Promise<void>;
 }
@@ -83,6 +86,8 @@ export class JobRunner {
     const found = await this.deps.stores.jobs.findById(jobId);
     if (!found || isTerminalStatus(found.status)) return;
     if (found.runAt && found.runAt.getTime() > Date.now() && found.status !== 'RUNNING') return; // early duplicate
+    // Tenant fairness: a job whose tenant already runs its share goes back to the queue.
+    if (this.deps.fairness && !(await this.deps.fairness.admit(found))) return;
     const claimed = await acquireLease(this.deps.stores, found, this.opts.workerId, this.opts.leaseMs);
     if (!claimed) return;
     const controller = new AbortController();

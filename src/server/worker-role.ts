@@ -4,8 +4,12 @@
  */
 import { createAiProvider } from '../ai/index.js';
 import { JobOutputRepository } from '../db/job-output.repository.js';
+import { RateLimitRepository } from '../db/rate-limit.repository.js';
+import { TenantSeatsRepository } from '../db/tenant-seats.repository.js';
 import type { AiControl } from '../jobs/ai-control.js';
 import { OutputStreamWriter } from '../jobs/output-stream-writer.js';
+import { SharedRateLimit } from '../jobs/shared-rate-limit.js';
+import { TenantFairness } from '../jobs/tenant-fairness.js';
 import { startJobWorker } from '../jobs/worker.js';
 import type { Services } from './services.js';
 
@@ -16,7 +20,22 @@ export interface RunningPart {
 
 export async function startWorkerRole(services: Services): Promise<RunningPart[]> {
   const { config } = services;
-  const ai = createAiProvider(config.ai);
+  // One rate limit shared by every worker through the database (AI_RPM, AI_TPM, 429s).
+  const gate = new SharedRateLimit(new RateLimitRepository(services.db), {
+    rpm: config.aiControl.rpm,
+    tpm: config.aiControl.tpm,
+    windowMs: config.aiControl.rateWindowMs,
+    defaultBlockMs: 1_000,
+  });
+  const ai = createAiProvider({ ...config.ai, gate });
+  const fairness = new TenantFairness(
+    {
+      seats: new TenantSeatsRepository(services.db),
+      findJob: (id) => services.jobStores.jobs.findById(id),
+      enqueue: (id, priority, runAt) => services.queue.enqueue(id, priority, runAt),
+    },
+    { maxRunning: config.aiControl.tenantMaxRunning, deferMs: 1_000, claimGraceMs: config.jobs.leaseMs },
+  );
   const aiControl = workerAiControl(services);
   const jobs = await startJobWorker(
     {
@@ -27,6 +46,7 @@ export async function startWorkerRole(services: Services): Promise<RunningPart[]
       logger: services.logger.child({ part: 'jobs' }),
       queue: services.queue,
       aiControl,
+      fairness,
     },
     {
       workerId: services.processId,

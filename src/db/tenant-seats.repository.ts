@@ -10,6 +10,8 @@ export interface TenantSeatDoc {
   _id: string;
   jobId: string;
   at: Date;
+  /** The succession claim that gave this holder the seat (see handOver). */
+  via?: string;
 }
 
 export class TenantSeatsRepository {
@@ -34,8 +36,17 @@ export class TenantSeatsRepository {
     return this.collection.findOne({ _id: id });
   }
 
-  /** Gives a seat whose holder no longer runs to another job. */
-  async handOver(id: string, jobId: string): Promise<void> {
-    await this.collection.replaceOne({ _id: id }, { jobId, at: new Date() });
+  /**
+   * Gives a seat whose holder no longer runs to `jobId`, if no one else got it first: the
+   * successor of one holder is decided by inserting `${seat}>${holder}` (a unique key),
+   * so two workers that both saw the seat vacant cannot both take it.
+   */
+  async handOver(seat: TenantSeatDoc, jobId: string): Promise<boolean> {
+    const claim = `${seat._id}>${seat.jobId}`;
+    if (!(await this.take(claim, jobId))) return false;
+    await this.collection.replaceOne({ _id: seat._id }, { jobId, at: new Date(), via: claim });
+    // The claim before this one can no longer be raced for: the seat names a newer holder.
+    if (seat.via) await this.collection.deleteOne({ _id: seat.via });
+    return true;
   }
 }

@@ -47,10 +47,7 @@ export class TenantFairness {
         continue;
       }
       if (seat.jobId === job._id) return true;
-      if (await this.vacant(seat.jobId, seat.at)) {
-        await this.deps.seats.handOver(id, job._id);
-        return true;
-      }
+      if ((await this.vacant(seat.jobId, seat.at)) && (await this.deps.seats.handOver(seat, job._id))) return true;
     }
     const later = this.opts.deferMs + Math.floor(Math.random() * this.opts.deferMs);
     await this.deps.enqueue(job._id, job.priority, new Date(Date.now() + later));

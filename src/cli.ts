@@ -2,19 +2,22 @@
  * Operator commands. `create-api-key --tenant NAME [--expires-in 30d]` creates the tenant
  * if new and prints a new key as the only line on stdout (logs and errors go to stderr);
  * `list-api-keys --tenant NAME` prints one JSON line per key; `revoke-api-key --key KEY`
- * (or `--id ID`) revokes one. Uses MONGODB_URI.
+ * (or `--id ID`) revokes one; `set-tenant-budget --tenant NAME --usd N` sets its monthly
+ * AI budget. Uses MONGODB_URI.
  */
 import { createApiKey, hashApiKey } from './auth/api-keys.js';
 import { listApiKeys, parseExpiresIn, revokeApiKey } from './auth/key-revocation.js';
 import { connectMongo } from './db/client.js';
+import { TenantBudgetsRepository } from './db/tenant-budgets.repository.js';
 import { TenantsRepository } from './db/tenants.repository.js';
 
 const USAGE = [
   'usage: npm run --silent cli -- create-api-key --tenant NAME [--expires-in 30d]',
   '       npm run --silent cli -- list-api-keys --tenant NAME',
   '       npm run --silent cli -- revoke-api-key --key ak_… | --id ID',
+  '       npm run --silent cli -- set-tenant-budget --tenant NAME --usd N   (N in US dollars per month; "none" removes it)',
 ].join('\n');
-const COMMANDS = ['create-api-key', 'list-api-keys', 'revoke-api-key'];
+const COMMANDS = ['create-api-key', 'list-api-keys', 'revoke-api-key', 'set-tenant-budget'];
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -37,6 +40,15 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   const expiresAt = command === 'create-api-key' ? parseExpiresIn(flag(rest, '--expires-in')) : undefined;
+  const usdFlag = flag(rest, '--usd');
+  let usd: number | null = null;
+  if (command === 'set-tenant-budget') {
+    usd = usdFlag === 'none' ? null : Number(usdFlag);
+    if (usdFlag === undefined || (usd !== null && !(Number.isFinite(usd) && usd >= 0))) {
+      process.stderr.write(`--usd must be a number of US dollars (0 or more) or "none"\n${USAGE}\n`);
+      return 2;
+    }
+  }
   const uri = process.env.MONGODB_URI;
   if (!uri) {
     process.stderr.write('MONGODB_URI must point at the database of the running service (npm start prints it)\n');
@@ -46,6 +58,12 @@ async function main(args: string[]): Promise<number> {
   try {
     const repo = new TenantsRepository(conn.db);
     await repo.ensureIndexes();
+    if (command === 'set-tenant-budget') {
+      const doc = await repo.findOrCreateByName(tenant!);
+      await new TenantBudgetsRepository(conn.db).setMonthlyUsd(doc._id, usd);
+      process.stderr.write(usd === null ? `tenant ${tenant}: monthly budget removed\n` : `tenant ${tenant}: monthly budget $${usd}\n`);
+      return 0;
+    }
     if (command === 'list-api-keys') {
       for (const listed of await listApiKeys(repo, tenant!)) process.stdout.write(`${JSON.stringify(listed)}\n`);
       return 0;

@@ -7,6 +7,7 @@ import { createOpenAiProvider, type OpenAiProviderOptions } from './openai-provi
 import type { AiProvider } from './provider.js';
 
 export type { AiProvider, ChatMessage, CompletionRequest, CompletionResult, CompletionUsage } from './provider.js';
+export type { CallGate } from './call-gate.js';
 export {
   AiError,
   AiErrorCode,

@@ -30,11 +30,14 @@ export function createOfflineProvider(opts: OfflineProviderOptions = {}): AiProv
     }
     const source = subjectOf(req.messages);
     const text = req.json ? JSON.stringify(jsonAnswer(req.messages, source)) : textAnswer(source, req.maxTokens);
+    // Streams as a model would, word by word (the whitespace rides with the word before it).
+    if (req.onText) for (const word of text.match(/\S+\s*|\s+/g) ?? []) req.onText(word);
     const promptTokens = req.messages.reduce((sum, m) => sum + countTokens(m.content), 0);
     const completionTokens = countTokens(text);
     return {
       text,
-      model,
+      // The offline stand-in answers every allowed model alike, and names the one asked for.
+      model: req.model ?? model,
       usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens },
       offline: true,
       attempts: 1,

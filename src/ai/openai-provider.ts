@@ -7,10 +7,13 @@ import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/ch
 import { abortableSleep, type Sleep } from './abortable-sleep.js';
 import { AiError, AiErrorCode, cancelledError, timeoutError } from './ai-error.js';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
+import type { CallGate } from './call-gate.js';
 import { createCallSignal } from './call-signal.js';
 import { classifyAiError } from './classify-error.js';
 import type { AiProvider, CompletionRequest, CompletionResult } from './provider.js';
 import { readCompletion, type ReadCompletion } from './read-completion.js';
+import { readStream } from './stream-completion.js';
+import { countTokens } from './tokens.js';
 
 export interface OpenAiProviderOptions {
   /** Sent as the bearer token. Absent: 'unset' (a local endpoint may not need one). */
@@ -30,6 +33,8 @@ export interface OpenAiProviderOptions {
    * @defaultValue 'max_tokens'
    */
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+  /** Asked before every try (a shared rate limit); told of every 429. Absent: no limit. */
+  gate?: CallGate;
   /** Injectable for tests. */
   sleep?: Sleep;
   random?: () => number;
@@ -55,16 +60,33 @@ export function createOpenAiProvider(opts: OpenAiProviderOptions): AiProvider {
   const maxTokensField = opts.maxTokensField ?? 'max_tokens';
 
   async function tryOnce(req: CompletionRequest): Promise<ReadCompletion> {
+    const model = req.model ?? opts.model;
+    // The gate's wait is not part of the call's time limit; the caller's signal still ends it.
+    if (opts.gate) {
+      try {
+        await opts.gate.acquire(model, estimateTokens(req), req.signal);
+      } catch (err) {
+        throw cancelledError(err);
+      }
+    }
     const call = createCallSignal(opts.timeoutMs, req.signal);
     try {
       const params: ChatCompletionCreateParamsNonStreaming = {
-        model: opts.model,
+        model,
         messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
         ...(req.json ? { response_format: { type: 'json_object' as const } } : {}),
         ...(req.maxTokens !== undefined ? { [maxTokensField]: req.maxTokens } : {}),
+        ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
       };
+      if (req.onText) {
+        const stream = await client.chat.completions.create(
+          { ...params, stream: true, stream_options: { include_usage: true } },
+          { signal: call.signal },
+        );
+        return await readStream(stream, model, req.onText);
+      }
       const res = await client.chat.completions.create(params, { signal: call.signal });
-      return readCompletion(res, opts.model);
+      return readCompletion(res, model);
     } catch (err) {
       // The SDK reports our timer and the caller's abort alike; we know which fired.
       if (call.timedOut()) throw timeoutError(opts.timeoutMs, err);
@@ -86,6 +108,9 @@ export function createOpenAiProvider(opts: OpenAiProviderOptions): AiProvider {
         return { ...done, offline: false, attempts: attempt };
       } catch (err) {
         const aiErr = classifyAiError(err, { secrets });
+        if (aiErr.code === AiErrorCode.RATE_LIMITED && opts.gate) {
+          await opts.gate.rateLimited(req.model ?? opts.model, aiErr.retryAfterMs).catch(() => {});
+        }
         if (!aiErr.retryable || attempt >= opts.maxCallAttempts) throw aiErr.withAttempts(attempt);
         try {
           await sleep(backoffDelayMs(attempt, backoff, aiErr.retryAfterMs), req.signal);
@@ -97,6 +122,11 @@ export function createOpenAiProvider(opts: OpenAiProviderOptions): AiProvider {
   }
 
   return { name: 'openai', model: opts.model, complete };
+}
+
+/** What a try may cost in tokens, for a tokens-per-minute limit: the prompt plus the answer's cap. */
+function estimateTokens(req: CompletionRequest): number {
+  return req.messages.reduce((sum, m) => sum + countTokens(m.content), 0) + (req.maxTokens ?? 0);
 }
 
 function checkOptions(opts: OpenAiProviderOptions): void {

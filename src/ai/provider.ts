@@ -13,6 +13,15 @@ export interface CompletionRequest {
   json?: boolean;
   /** Upper bound on generated tokens; the provider's default when absent. */
   maxTokens?: number;
+  /** The model to ask; the provider's configured model when absent. */
+  model?: string;
+  /** Sampling temperature (0–2); the provider's default when absent. */
+  temperature?: number;
+  /**
+   * When given, the answer is streamed and each piece of text is passed here as it
+   * arrives (the result still carries the whole text and the usage).
+   */
+  onText?: (delta: string) => void;
   /** Aborting stops the HTTP request at once and any wait between tries; the call throws CANCELLED. */
   signal?: AbortSignal;
 }

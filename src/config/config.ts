@@ -3,6 +3,7 @@
  * loaded once at start into one frozen, typed object.
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
+import { type AiControlConfig, readAiControl } from './ai-control-config.js';
 import {
   ConfigError,
   type Env,
@@ -73,6 +74,9 @@ export interface Config {
     maxCallAttempts: number;
     prices: PriceTable;
   };
+
+  /** Models jobs may ask for, shared rate limits, tenant fairness, output streaming. */
+  aiControl: AiControlConfig;
 
   jobs: {
     timeoutMs: number;
@@ -179,6 +183,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (provider === 'openai' && !apiKey && !readOptional(env, 'OPENAI_BASE_URL')) {
     throw new ConfigError('AI_PROVIDER', 'openai', 'OPENAI_API_KEY (or OPENAI_BASE_URL) to be set as well');
   }
+  const prices: PriceTable = { ...DEFAULT_PRICES, ...readJson(env, 'AI_PRICES', {}, isPriceTable, 'JSON such as {"my-model":{"input":0.5,"output":1.5}} (USD per million tokens)') };
+  const concurrency = readInt(env, 'WORKER_CONCURRENCY', 4, 1, 1000);
   const retrySchedule = readDurationList(env, 'WEBHOOK_RETRY_SCHEDULE', '0s,5s,5m,30m,2h,5h,10h,10h');
   const nodeEnv = readString(env, 'NODE_ENV', 'production');
   const config: Config = {
@@ -198,11 +204,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       timeoutMs: readInt(env, 'AI_TIMEOUT_MS', 60_000, 1, 3_600_000),
       contextTokens: readInt(env, 'AI_CONTEXT_TOKENS', KNOWN_CONTEXT_WINDOWS[model] ?? 8192, 256, 10_000_000),
       maxCallAttempts: readInt(env, 'AI_MAX_CALL_ATTEMPTS', 4, 1, 20),
-      prices: { ...DEFAULT_PRICES, ...readJson(env, 'AI_PRICES', {}, isPriceTable, 'JSON such as {"my-model":{"input":0.5,"output":1.5}} (USD per million tokens)') },
+      prices,
     },
+    aiControl: readAiControl(env, { model, priced: Object.keys(prices), concurrency }),
     jobs: {
       timeoutMs: readInt(env, 'JOB_TIMEOUT_MS', 1_800_000, 1000, 7 * 86_400_000),
-      concurrency: readInt(env, 'WORKER_CONCURRENCY', 4, 1, 1000),
+      concurrency,
       leaseMs: readDuration(env, 'JOB_LEASE', '30s'),
       pollMs: readDuration(env, 'JOB_POLL_INTERVAL', '500ms'),
       retryDelayMs: readDuration(env, 'JOB_RETRY_DELAY', '10s'),

@@ -59,6 +59,8 @@ export interface StepDoc {
   output: string | null;
   error: JobErrorDoc | null;
   usage: UsageDoc;
+  /** The model that answered this step's last AI call (absent before any call). */
+  model?: string | null;
 }
 
 /** Who runs the job now. `generation` grows by one per claim (see lease.ts). */
@@ -114,6 +116,10 @@ export interface JobDoc {
   startedAt: Date | null;
   finishedAt: Date | null;
   updatedAt: Date;
+  /** AI parameters asked for on submission (absent or null: the deployment's defaults). */
+  ai?: { model: string | null; temperature: number | null; maxOutputTokens: number | null } | null;
+  /** Spending limits of this job, checked before every AI call. */
+  budget?: { maxCostUsd: number | null; maxTokens: number | null } | null;
 }
 
 export interface BatchDoc {

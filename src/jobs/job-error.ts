@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { isAiError } from '../ai/index.js';
 import type { JobErrorDoc } from '../db/job-docs.js';
+import { BudgetExceededError } from './budget-exceeded-error.js';
 import { InvalidJobInputError } from './pipeline.js';
 
 /** A reference that ties a stored INTERNAL error to the log line holding its detail. */
@@ -15,6 +16,9 @@ export function toJobError(err: unknown, step: string | null, internal: { showDe
   const at = new Date();
   if (isAiError(err)) {
     return { code: err.code, message: err.message, retryable: err.retryable, step, at };
+  }
+  if (err instanceof BudgetExceededError) {
+    return { code: 'BUDGET_EXCEEDED', message: err.message, retryable: false, step, at };
   }
   if (err instanceof InvalidJobInputError) {
     return { code: 'INVALID_INPUT', message: err.message, retryable: false, step, at };

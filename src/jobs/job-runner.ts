@@ -6,6 +6,8 @@
  * run again; a database that does not answer delays a step, it never fails one.
  */
 import { isAiError, type AiProvider } from '../ai/index.js';
+import type { AiControl } from './ai-control.js';
+import { BudgetExceededError } from './budget-exceeded-error.js';
 import type { PriceTable } from '../config/index.js';
 import type { JobErrorDoc, StepDoc } from '../db/job-docs.js';
 import { isTerminalStatus } from '../db/job-docs.js';
@@ -21,6 +23,7 @@ import type { JobNotifier } from './notifier.js';
 import type { Pipeline } from './pipeline.js';
 import { interruptionOf, RunInterrupted, type StopReason } from './run-interrupted.js';
 import { createStepContext } from './step-context.js';
+import type { TenantFairness } from './tenant-fairness.js';
 
 export interface RunnerOptions {
   workerId: string;
@@ -41,6 +44,10 @@ export interface RunnerDeps {
   ai: AiProvider;
   notifier: JobNotifier;
   logger: Logger;
+  /** Per-job models, budgets and live output (see ai-control.ts); absent: none of them. */
+  aiControl?: AiControl;
+  /** Caps each tenant's running jobs (see tenant-fairness.ts); absent: no cap. */
+  fairness?: TenantFairness;
   /** Wakes a worker for the job at `runAt` (a retry, or a resume after release). */
   enqueue(jobId: string, priority: number, runAt: Date): Promise<void>;
 }
@@ -92,6 +99,8 @@ export class JobRunner {
       if (Date.now() - live.createdAt.getTime() > 2 * this.opts.leaseMs) await this.deps.stores.live.delete(jobId);
       return;
     }
+    // Tenant fairness: a job whose tenant already runs its share goes back to the queue.
+    if (this.deps.fairness && !(await this.deps.fairness.admit(found))) return;
     const claimed = await acquireLease(this.deps.stores, live, this.opts.workerId, this.opts.leaseMs);
     if (!claimed) return;
     const controller = new AbortController();
@@ -159,6 +168,7 @@ export class JobRunner {
         contextTokens: this.opts.contextTokens,
         prices: this.opts.prices,
         isDraining: () => this.draining,
+        control: this.deps.aiControl,
       });
       const output = await step.run(ctx);
       outputs[step.name] = output;
@@ -175,7 +185,7 @@ export class JobRunner {
       await job.saveStep(done);
       await job.emit('STEP_SUCCEEDED', { step: done });
     }
-    const meta = { model: this.deps.ai.model, offline: this.deps.ai.name === 'offline' };
+    const meta = { model: job.doc.ai?.model ?? this.deps.ai.model, offline: this.deps.ai.name === 'offline' };
     const result = (pipeline as Pipeline<unknown>).result(outputs, input, meta);
     // Every step is saved as SUCCEEDED, so a resumed run would call nothing: the answers
     // kept for resuming can go before the job is marked finished.
@@ -219,7 +229,7 @@ export class JobRunner {
             return;
           }
           const ref = internalErrorRef();
-          if (!isAiError(err)) log.error({ err, ref }, 'step failed unexpectedly');
+          if (!isAiError(err) && !(err instanceof BudgetExceededError)) log.error({ err, ref }, 'step failed unexpectedly');
           await this.failOrRetry(job, running, toJobError(err, running?.name ?? null, { showDetail: this.opts.showInternalErrors ?? false, ref }));
           return;
         }

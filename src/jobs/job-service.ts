@@ -9,6 +9,7 @@ import { badInput, notFound } from '../errors/index.js';
 import { batchCounts, batchStatus, type StatusCounts } from './batch-settlement.js';
 import { cancelBatch, cancelJob, retryJob } from './job-control.js';
 import { analyzeDocuments, submitJob, type AnalyzeDocumentsRequest, type SubmitJobRequest } from './job-submission.js';
+import type { TenantBudgetView } from './budget-guard.js';
 import type { JobsDomain } from './jobs-domain.js';
 import type { Pipeline } from './pipeline.js';
 
@@ -88,6 +89,16 @@ export class JobService {
 
   kinds(): Pipeline<unknown>[] {
     return this.domain.kinds.all();
+  }
+
+  /** The models a job may ask for. */
+  models(): readonly string[] {
+    return this.domain.models?.models ?? [];
+  }
+
+  /** The tenant's monthly budget, spent this month and left (no budget: monthlyUsd null). */
+  tenantBudget(tenantId: string): Promise<TenantBudgetView | null> {
+    return this.domain.tenantBudgets ? this.domain.tenantBudgets.view(tenantId) : Promise.resolve(null);
   }
 
   private async view(doc: BatchDoc): Promise<BatchView> {

@@ -7,6 +7,7 @@ import { isDuplicateKeyError } from '../db/duplicate-key.js';
 import type { BatchDoc, JobDoc, LiveJobDoc } from '../db/job-docs.js';
 import { badInput } from '../errors/index.js';
 import { settleBatchIfDone } from './batch-settlement.js';
+import { checkSubmissionAi, type AiOptionsRequest } from './ai-options.js';
 import { awaitCreated, reserveKey } from './idempotency.js';
 import { validateJobInput } from './input-validation.js';
 import { checkJsonLimits } from './json-limits.js';
@@ -14,7 +15,7 @@ import type { JobsDomain } from './jobs-domain.js';
 import { newId, newJobDoc, requestHash } from './new-job.js';
 import type { DocumentAnalyzeInput } from './pipelines/document-analyze.pipeline.js';
 
-export interface SubmitJobRequest {
+export interface SubmitJobRequest extends AiOptionsRequest {
   kind: string;
   input: unknown;
   idempotencyKey?: string | null;
@@ -23,7 +24,7 @@ export interface SubmitJobRequest {
   metadata?: unknown;
 }
 
-export interface AnalyzeDocumentsRequest {
+export interface AnalyzeDocumentsRequest extends AiOptionsRequest {
   documents: Array<{ name: string; text: string }>;
   instructions?: string | null;
   idempotencyKey?: string | null;
@@ -43,7 +44,9 @@ export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobR
   const input = validateJobInput(pipeline, req.input, ['input', 'input'], d.limits);
   const common = checkCommon(d, req, ['input']);
   const maxAttempts = checkRange(req.maxAttempts, ['input', 'maxAttempts'], 1, MAX_ATTEMPTS_LIMIT) ?? d.defaultMaxAttempts;
-  const job = newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common });
+  const aiFields = checkSubmissionAi(req, d.models, ['input'], pipeline.requestedModels?.(input) ?? []);
+  await d.tenantBudgets?.assertCanSubmit(tenantId);
+  const job = newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields });
   if (!common.idempotencyKey) return enqueueNew(d, [job]).then((jobs) => jobs[0]!);
 
   // The key reserves this job's id; its request hash (kind + input) tells a replay from a conflict.
@@ -73,6 +76,8 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
     ) as DocumentAnalyzeInput,
   );
   const common = checkCommon(d, { ...req, priority: null }, ['input']);
+  const aiFields = checkSubmissionAi(req, d.models, ['input'], []);
+  await d.tenantBudgets?.assertCanSubmit(tenantId);
   const hash = requestHash({ documents: req.documents, instructions: req.instructions ?? null });
   let batchId = newId();
   let replay = false;
@@ -94,6 +99,7 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
       idempotencyKey: null,
       batchId,
       id: `${batchId}-${String(i).padStart(5, '0')}`,
+      ...aiFields,
     }),
   );
   const batch: BatchDoc = {

@@ -1,6 +1,8 @@
 /** Everything the API-side job operations need, built once per process. */
 import type { Config } from '../config/index.js';
 import type { Logger } from '../log/logger.js';
+import type { ModelPolicy } from './ai-options.js';
+import type { TenantBudgets } from './budget-guard.js';
 import type { JobKinds } from './kinds.js';
 import type { JobStores } from './job-stores.js';
 import type { JobNotifier } from './notifier.js';
@@ -20,4 +22,8 @@ export interface JobsDomain {
   leaseMs: number;
   /** Identifies this process in leases it takes (cancel, retry). */
   processId: string;
+  /** Which models jobs may ask for (absent: none may be chosen). */
+  models?: ModelPolicy;
+  /** Monthly tenant budgets: a tenant over its budget may not submit (absent: no budgets). */
+  tenantBudgets?: TenantBudgets;
 }

@@ -15,6 +15,9 @@ export interface NewJobOptions {
   idempotencyKey: string | null;
   batchId: string | null;
   id?: string;
+  /** Per-job AI parameters and budget (see ai-options.ts). */
+  ai?: JobDoc['ai'];
+  budget?: JobDoc['budget'];
 }
 
 export const newId = (): string => new ObjectId().toHexString();
@@ -62,5 +65,7 @@ export function newJobDoc(pipeline: Pipeline<unknown>, opts: NewJobOptions): Job
     startedAt: null,
     finishedAt: null,
     updatedAt: now,
+    ...(opts.ai ? { ai: opts.ai } : {}),
+    ...(opts.budget ? { budget: opts.budget } : {}),
   };
 }

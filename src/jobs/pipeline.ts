@@ -13,9 +13,9 @@ export interface StepContext<TInput> {
   readonly outputs: Readonly<Record<string, unknown>>;
   /** Aborted when the job is cancelled, times out, or this worker loses its claim. */
   readonly signal: AbortSignal;
-  /** The model's context window in tokens (AI_CONTEXT_TOKENS). */
+  /** The context window of the job's model in tokens (AI_CONTEXT_TOKENS when set). */
   readonly contextTokens: number;
-  /** The configured model name, and whether answers come from the offline stand-in. */
+  /** The job's model (its `model` option, else the configured one), and whether answers come from the offline stand-in. */
   readonly model: string;
   readonly offline: boolean;
   /**
@@ -43,6 +43,13 @@ export interface Pipeline<TInput = unknown> {
   inputSchema: Record<string, unknown>;
   /** Checks beyond the schema; returns problems as [path within input, message]. */
   validate?(input: TInput, limits: PipelineLimits): Array<[ReadonlyArray<string | number>, string]>;
+  /**
+   * The AI options this kind accepts, shown by `jobKinds`: job-level ones (`model`, …) and
+   * per-step ones inside the input (`steps[].model`, …).
+   */
+  options: readonly string[];
+  /** Models the input itself asks for (e.g. per chain step), with their path within input. */
+  requestedModels?(input: TInput): Array<[ReadonlyArray<string | number>, string]>;
   /** The steps of one job (a chain has one per entry). */
   steps(input: TInput): PipelineStep<TInput>[];
   /** The job's result from all step outputs. */

@@ -6,6 +6,7 @@
 import type { AiProvider, CompletionRequest, CompletionResult } from '../ai/index.js';
 import type { PriceTable } from '../config/index.js';
 import type { StepDoc } from '../db/job-docs.js';
+import { callParameters, checkBudgets, openOutput, recordSpend, type AiControl } from './ai-control.js';
 import type { LeasedJob } from './leased-job.js';
 import type { StepContext } from './pipeline.js';
 import { makeProgress } from './progress.js';
@@ -30,20 +31,24 @@ export interface StepContextDeps<TInput> {
   prices: PriceTable;
   /** True once the worker is draining: stop before the next call. */
   isDraining: () => boolean;
+  /** Models, budgets and live output (absent: the deployment's model, no budgets, no streaming). */
+  control?: AiControl;
 }
 
 export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepContext<TInput> {
   const { job, stepIndex } = deps;
   const step = (): StepDoc => job.doc.steps[stepIndex]!;
   const stepName = step().name;
+  const { control } = deps;
+  const jobModel = job.doc.ai?.model ?? deps.ai.model;
 
   return {
     jobId: job.id,
     input: deps.input,
     outputs: deps.outputs,
     signal: deps.signal,
-    contextTokens: deps.contextTokens,
-    model: deps.ai.model,
+    contextTokens: control ? control.models.contextTokens(jobModel) : deps.contextTokens,
+    model: jobModel,
     offline: deps.ai.name === 'offline',
 
     async complete(key: string, request: Omit<CompletionRequest, 'signal'>): Promise<CompletionResult> {
@@ -52,12 +57,23 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
       if (stored) return { ...stored, attempts: 0 };
       if (deps.isDraining()) throw new RunInterrupted('drain');
       deps.signal.throwIfAborted();
-      const result = await deps.ai.complete({ ...request, signal: deps.signal });
+      const params = callParameters(job.doc, request, deps.ai.model);
+      if (control) await checkBudgets(control, job.doc, request, params, deps.ai.name === 'offline');
+      const sink = control ? openOutput(control, job.doc, stepName, key) : undefined;
+      let result: CompletionResult;
+      try {
+        result = await deps.ai.complete({ ...request, ...params, signal: deps.signal, ...(sink ? { onText: sink.push } : {}) });
+      } catch (err) {
+        await sink?.abandon();
+        throw err;
+      }
       const answer: StoredAnswer = { text: result.text, model: result.model, offline: result.offline, usage: result.usage };
       // A paid answer is kept until the database takes it: an outage delays the step, it never buys the answer twice.
       await job.durably(() => job.stores.checkpoints.put(job.id, checkpointKey, answer));
       const usage = usageOfCall(result, deps.prices);
-      await job.saveStep({ ...step(), usage: addUsage(step().usage, usage) }, { usage: addUsage(job.doc.usage, usage) });
+      await job.saveStep({ ...step(), model: result.model, usage: addUsage(step().usage, usage) }, { usage: addUsage(job.doc.usage, usage) });
+      if (control) await recordSpend(control, job.doc, usage);
+      await sink?.finish(result.text);
       await job.stores.usage.record(job.doc.tenantId, job.doc.batchId, usage);
       return result;
     },

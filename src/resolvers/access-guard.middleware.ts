@@ -16,6 +16,7 @@ const TOKEN_ROOT_FIELDS = new Set([
   'Mutation.submitJob',
   'Mutation.analyzeDocuments',
   'Subscription.jobEvents',
+  'Subscription.jobOutput',
   'Subscription.batchProgress',
 ]);
 

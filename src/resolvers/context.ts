@@ -6,6 +6,7 @@ import type { RateKind } from '../auth/rate-limits.js';
 import type { TenantDoc as Tenant } from '../db/tenants.repository.js';
 import type { Access } from '../auth/access-scope.js';
 import type { AccessTokens } from '../auth/access-tokens.js';
+import type { JobOutputFeed } from '../jobs/job-output-feed.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { LiveJobs } from '../jobs/live-jobs.js';
 import type { WebhookService } from '../webhooks/index.js';
@@ -15,6 +16,8 @@ export interface DomainServices {
   jobs: JobService;
   /** Live job events (API processes only; undefined in a worker-only process). */
   live?: LiveJobs;
+  /** Live AI output of running jobs (API processes only). */
+  output?: JobOutputFeed;
   /** Webhook endpoints, deliveries and the outbox (sendTest, redeliver). */
   webhooks: WebhookService;
   /** Per-tenant limits on submissions and webhook sends: throws RATE_LIMITED when over. */

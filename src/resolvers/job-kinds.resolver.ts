@@ -12,6 +12,8 @@ export class JobKindsResolver {
       description: p.description,
       steps: [...p.stepNames],
       inputSchema: p.inputSchema,
+      options: [...p.options],
+      models: [...ctx.services.jobs.models()],
     }));
   }
 }

@@ -28,6 +28,7 @@ export function toJobStep(s: StepDoc | StepSnapshotDoc): JobStep {
     output: 'output' in s ? parseJson(s.output) : null,
     error: s.error,
     usage: s.usage,
+    model: s.model ?? null,
   };
 }
 

@@ -54,6 +54,9 @@ registerEnumType(JobErrorCode, {
     CONTENT_POLICY: { description: 'The provider refused the content. Not retried.' },
     INVALID_INPUT: { description: "The job's input is invalid for its kind. Not retried." },
     PROVIDER_ERROR: { description: 'Any other provider error.' },
+    BUDGET_EXCEEDED: {
+      description: "The next AI call would have passed the job's budget or the tenant's monthly budget; it was not made. Not retried.",
+    },
   },
 });
 

@@ -25,3 +25,5 @@ export * from './recover-webhook-deliveries.args.js';
 export * from './inputs/index.js';
 export * from './args.js';
 export * from './access-token.type.js';
+export * from './tenant-budget.type.js';
+export * from './job-output.type.js';

@@ -15,4 +15,13 @@ export class JobKind {
 
   @Field(() => JSONScalar, { description: "JSON Schema of the kind's input." })
   inputSchema!: unknown;
+
+  @Field(() => [String], {
+    description:
+      'The AI options this kind accepts: job-level ones on submission (model, temperature, maxOutputTokens, budget) and per-step ones inside the input, written steps[].model.',
+  })
+  options!: string[];
+
+  @Field(() => [String], { description: 'The models a job may ask for (AI_MODELS).' })
+  models!: string[];
 }

@@ -43,4 +43,7 @@ export class JobStep {
 
   @Field(() => Usage)
   usage!: Usage;
+
+  @Field(() => String, { nullable: true, description: "The model that answered this step's last AI call, as the provider named it; null before any call." })
+  model?: string | null;
 }

@@ -12,6 +12,9 @@ import { AccessTokens } from '../auth/access-tokens.js';
 import { AccessTokensRepository } from '../db/access-tokens.repository.js';
 import { TenantsRepository } from '../db/tenants.repository.js';
 import { WsConnectionsRepository } from '../db/ws-connections.repository.js';
+import { TenantBudgetsRepository } from '../db/tenant-budgets.repository.js';
+import { TenantBudgets } from '../jobs/budget-guard.js';
+import { modelPolicyFrom } from '../jobs/model-policy.js';
 import { JobService } from '../jobs/job-service.js';
 import { createJobStores, type JobStores } from '../jobs/job-stores.js';
 import type { JobsDomain } from '../jobs/jobs-domain.js';
@@ -85,6 +88,8 @@ export async function createServices(config: Readonly<Config>, logger: Logger, d
     defaultMaxAttempts: config.jobs.defaultMaxAttempts,
     leaseMs: config.jobs.leaseMs,
     processId,
+    models: modelPolicyFrom(config),
+    tenantBudgets: new TenantBudgets(new TenantBudgetsRepository(db)),
   };
   const accessTokens = new AccessTokens(new AccessTokensRepository(db), tenants, config.accessTokens);
   return {

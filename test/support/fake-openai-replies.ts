@@ -28,6 +28,8 @@ export interface FakeReply {
   destroySocket?: boolean;
   /** Wait this long before doing the rest (cut short if the client goes away). */
   delayMs?: number;
+  /** For a streamed answer (`stream: true`): the pause between two pieces, in ms. @defaultValue 0 */
+  chunkDelayMs?: number;
 }
 
 /** The parts of a Chat Completions request body tests usually look at. */
@@ -147,4 +149,37 @@ export function parseBody(text: string): FakeChatBody | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** One piece of a streamed answer per word (whitespace rides with the word before it). */
+export function streamPieces(text: string): string[] {
+  return text.match(/\S+\s*|\s+/g) ?? [];
+}
+
+/**
+ * The server-sent events of a streamed answer, built from the plain answer: a role piece,
+ * one piece per word (or the refusal), the finish reason, and the usage when asked for.
+ */
+export function streamEvents(reply: FakeReply, record: RecordedRequest, n: number): unknown[] {
+  const full = completionBody(reply, record, n) as {
+    id: string;
+    created: number;
+    model: string;
+    choices: Array<{ message: { content: string | null; refusal: string | null }; finish_reason: string }>;
+    usage?: unknown;
+  };
+  const choice = full.choices[0]!;
+  const base = { id: full.id, object: 'chat.completion.chunk', created: full.created, model: full.model };
+  const piece = (delta: Record<string, unknown>, finish: string | null = null) => ({
+    ...base,
+    choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+  });
+  const events: unknown[] = [piece({ role: 'assistant', content: '' })];
+  if (choice.message.refusal) events.push(piece({ refusal: choice.message.refusal }));
+  for (const word of streamPieces(choice.message.content ?? '')) events.push(piece({ content: word }));
+  events.push(piece({}, choice.finish_reason));
+  const body = record.body ?? {};
+  const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+  if (includeUsage && full.usage) events.push({ ...base, choices: [], usage: full.usage });
+  return events;
 }

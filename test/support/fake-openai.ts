@@ -10,7 +10,7 @@
 import { EventEmitter, once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { completionBody, type FakeReply, fakeErrors, parseBody, type RecordedRequest } from './fake-openai-replies.js';
+import { completionBody, type FakeReply, fakeErrors, parseBody, type RecordedRequest, streamEvents } from './fake-openai-replies.js';
 
 export { fakeErrors, type FakeChatBody, type FakeReply, type RecordedRequest } from './fake-openai-replies.js';
 
@@ -36,6 +36,11 @@ export interface FakeOpenAi {
   script(replies: FakeReply[]): void;
   /** Decide replies for requests the script does not cover; `undefined` → default answer. */
   onRequest(handler: FakeHandler | null): void;
+  /**
+   * The reply for requests naming `model` that neither the script nor the handler decide
+   * (null forgets it): per-model answers, prices and speeds.
+   */
+  byModel(model: string, reply: FakeReply | null): void;
   /** Resolves when `pred()` holds (re-checked on every request event); rejects after `timeoutMs`. */
   waitFor(pred: () => boolean, timeoutMs?: number): Promise<void>;
   /** Forgets requests, script and handler; requests still unanswered (hanging) are dropped. */
@@ -48,6 +53,7 @@ export async function startFakeOpenAi(opts: FakeOpenAiOptions = {}): Promise<Fak
   const requests: RecordedRequest[] = [];
   const queue: FakeReply[] = [];
   let handler: FakeHandler | null = null;
+  const perModel = new Map<string, FakeReply>();
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const changed = (): void => void events.emit('change');
@@ -96,7 +102,8 @@ export async function startFakeOpenAi(opts: FakeOpenAiOptions = {}): Promise<Fak
       send(res, fakeErrors.unauthorized(), record, 0);
       return;
     }
-    const reply = queue.shift() ?? (handler ? await handler(record) : undefined) ?? {};
+    const model = typeof record.body?.model === 'string' ? record.body.model : '';
+    const reply = queue.shift() ?? (handler ? await handler(record) : undefined) ?? perModel.get(model) ?? {};
     if (reply.delayMs && reply.delayMs > 0) await waitOrClose(res, reply.delayMs);
     if (res.destroyed || res.writableEnded) return;
     if (reply.destroySocket) {
@@ -105,7 +112,9 @@ export async function startFakeOpenAi(opts: FakeOpenAiOptions = {}): Promise<Fak
       return;
     }
     if (reply.hang) return; // left open; close() or the client ends it
-    send(res, reply, record, completionCount++);
+    const streamed = record.body?.stream === true && (reply.status ?? 200) < 400 && reply.body === undefined;
+    if (streamed) await sendStream(res, reply, record, completionCount++);
+    else send(res, reply, record, completionCount++);
   }
 
   server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
@@ -119,11 +128,13 @@ export async function startFakeOpenAi(opts: FakeOpenAiOptions = {}): Promise<Fak
     requestsMatching: (pred) => requests.filter(pred),
     script: (replies) => void queue.push(...replies),
     onRequest: (h) => void (handler = h),
+    byModel: (model, reply) => void (reply ? perModel.set(model, reply) : perModel.delete(model)),
     waitFor: (pred, timeoutMs = 5_000) => waitFor(events, pred, timeoutMs),
     reset: () => {
       requests.length = 0;
       queue.length = 0;
       handler = null;
+      perModel.clear();
       completionCount = 0;
       // Idle keep-alive sockets stay: destroying them would race the client's next request
       // onto a dead socket and turn it into a spurious connection error.
@@ -145,6 +156,18 @@ function send(res: http.ServerResponse, reply: FakeReply, record: RecordedReques
   if (reply.body !== undefined) return sendJson(res, status, reply.body);
   if (status >= 400) return sendJson(res, status, { error: { message: `fake error ${status}`, type: 'fake_error', code: null } });
   sendJson(res, status, completionBody(reply, record, n));
+}
+
+/** A streamed answer as server-sent events, one piece per word, `chunkDelayMs` apart. */
+async function sendStream(res: http.ServerResponse, reply: FakeReply, record: RecordedRequest, n: number): Promise<void> {
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  res.writeHead(reply.status ?? 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  for (const event of streamEvents(reply, record, n)) {
+    if (res.destroyed) return;
+    res.write(`data: ${JSON.stringify(event)}\n\n`);
+    if (reply.chunkDelayMs && reply.chunkDelayMs > 0) await waitOrClose(res, reply.chunkDelayMs);
+  }
+  if (!res.destroyed) res.end('data: [DONE]\n\n');
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {

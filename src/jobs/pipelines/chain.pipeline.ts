@@ -13,6 +13,9 @@ export interface ChainStepInput {
   prompt: string;
   system?: string;
   json?: boolean;
+  model?: string;
+  temperature?: number;
+  maxOutputTokens?: number;
 }
 
 export interface ChainInput {
@@ -39,6 +42,9 @@ export const chainInputSchema = {
           prompt: { type: 'string', minLength: 1, description: 'May use {{variables.x}} and {{steps.NAME}}.' },
           system: { type: 'string' },
           json: { type: 'boolean', description: 'Ask for and parse a JSON object.' },
+          model: { type: 'string', minLength: 1, description: "This step's model (one of the deployment's AI_MODELS); default: the job's." },
+          temperature: { type: 'number', minimum: 0, maximum: 2, description: "This step's sampling temperature; default: the job's." },
+          maxOutputTokens: { type: 'integer', minimum: 1, maximum: 1000000, description: "Cap on this step's answer in tokens; default: the job's." },
         },
       },
     },
@@ -86,7 +92,13 @@ function chainStep(def: ChainStepInput): PipelineStep<ChainInput> {
       // JSON mode requires the word "JSON" in the messages (OpenAI rejects it otherwise).
       const content = def.json && !/json/i.test(prompt) ? `${prompt}\n\nAnswer with a JSON object.` : prompt;
       messages.push({ role: 'user', content });
-      const answer = await ctx.complete('call', { messages, json: def.json === true });
+      const answer = await ctx.complete('call', {
+        messages,
+        json: def.json === true,
+        ...(def.model !== undefined ? { model: def.model } : {}),
+        ...(def.temperature !== undefined ? { temperature: def.temperature } : {}),
+        ...(def.maxOutputTokens !== undefined ? { maxTokens: def.maxOutputTokens } : {}),
+      });
       if (!def.json) return answer.text;
       return parseOrRepairJson(ctx as never, 'call', answer.text, anyJson, 'a JSON object');
     },
@@ -99,6 +111,9 @@ export const chainPipeline: Pipeline<ChainInput> = {
   stepNames: ['one step per entry of input.steps'],
   inputSchema: chainInputSchema as unknown as Record<string, unknown>,
   validate: validateChain,
+  options: ['model', 'temperature', 'maxOutputTokens', 'budget', 'steps[].model', 'steps[].temperature', 'steps[].maxOutputTokens'],
+  requestedModels: (input) =>
+    input.steps.flatMap((s, i): Array<[Array<string | number>, string]> => (s.model === undefined ? [] : [[['steps', i, 'model'], s.model]])),
   steps: (input) => input.steps.map(chainStep),
   result(outputs, input, meta) {
     const last = input.steps[input.steps.length - 1]!;

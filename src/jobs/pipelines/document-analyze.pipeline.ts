@@ -149,6 +149,7 @@ export const documentAnalyzePipeline: Pipeline<DocumentAnalyzeInput> = {
   kind: 'document.analyze',
   description: 'Summarises a document of any length (chunked to fit the model) and extracts key points, topics, sentiment and entities.',
   stepNames: ['prepare', 'summarize', 'combine', 'extract'],
+  options: ['model', 'temperature', 'maxOutputTokens', 'budget'],
   inputSchema: documentAnalyzeInputSchema as unknown as Record<string, unknown>,
   validate(input, limits) {
     const bytes = Buffer.byteLength(input.text);

@@ -5,3 +5,4 @@ export * from './document.input.js';
 export * from './analyze-documents.input.js';
 export * from './create-webhook-endpoint.input.js';
 export * from './update-webhook-endpoint.input.js';
+export * from './job-budget.input.js';

@@ -1,6 +1,7 @@
 /** `SubmitJobInput`: the argument of `Mutation.submitJob`. */
-import { Field, InputType, Int } from 'type-graphql';
+import { Field, Float, InputType, Int } from 'type-graphql';
 import { JSONScalar } from '../scalars.js';
+import { JobBudgetInput } from './job-budget.input.js';
 
 @InputType('SubmitJobInput')
 export class SubmitJobInput {
@@ -21,4 +22,19 @@ export class SubmitJobInput {
 
   @Field(() => JSONScalar, { nullable: true })
   metadata?: unknown;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The model for every AI call of the job (a chain step may name its own). One of the deployment's AI_MODELS; default OPENAI_MODEL. Documents are chunked to fit this model's context window.",
+  })
+  model?: string | null;
+
+  @Field(() => Float, { nullable: true, description: 'Sampling temperature, 0 to 2; default: the provider\'s.' })
+  temperature?: number | null;
+
+  @Field(() => Int, { nullable: true, description: "Cap on each AI answer in tokens; default: the provider's." })
+  maxOutputTokens?: number | null;
+
+  @Field(() => JobBudgetInput, { nullable: true, description: "This job's spending limits." })
+  budget?: JobBudgetInput | null;
 }

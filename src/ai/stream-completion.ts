@@ -1,0 +1,51 @@
+/**
+ * Reads a streamed Chat Completion (`stream: true` with `stream_options.include_usage`)
+ * into the same result as a plain one, passing each piece of text on as it arrives.
+ */
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import { AiError, AiErrorCode } from './ai-error.js';
+import type { ReadCompletion } from './read-completion.js';
+
+export async function readStream(
+  chunks: AsyncIterable<ChatCompletionChunk>,
+  requestedModel: string,
+  onText: (delta: string) => void,
+): Promise<ReadCompletion> {
+  let text = '';
+  let refusal = '';
+  let model = '';
+  let finish: string | null = null;
+  let sawChoice = false;
+  let usage: ChatCompletionChunk['usage'] | undefined;
+  for await (const chunk of chunks) {
+    if (typeof chunk.model === 'string' && chunk.model.length > 0) model = chunk.model;
+    if (chunk.usage) usage = chunk.usage;
+    const choice = chunk.choices?.[0];
+    if (!choice) continue;
+    sawChoice = true;
+    const delta = choice.delta?.content;
+    if (typeof delta === 'string' && delta.length > 0) {
+      text += delta;
+      onText(delta);
+    }
+    if (typeof choice.delta?.refusal === 'string') refusal += choice.delta.refusal;
+    if (choice.finish_reason) finish = choice.finish_reason;
+  }
+  if (!sawChoice) throw new AiError(AiErrorCode.PROVIDER_ERROR, 'the AI provider streamed no choices', { retryable: false });
+  if (refusal.length > 0) {
+    throw new AiError(AiErrorCode.CONTENT_POLICY, `the model refused: ${refusal.slice(0, 500)}`, { retryable: false });
+  }
+  if (finish === 'content_filter') {
+    throw new AiError(AiErrorCode.CONTENT_POLICY, 'the answer was withheld by the content filter', { retryable: false });
+  }
+  const promptTokens = count(usage?.prompt_tokens);
+  const completionTokens = count(usage?.completion_tokens);
+  const total = count(usage?.total_tokens);
+  return {
+    text,
+    model: model.length > 0 ? model : requestedModel,
+    usage: { promptTokens, completionTokens, totalTokens: total > 0 ? total : promptTokens + completionTokens },
+  };
+}
+
+const count = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.round(n) : 0);

@@ -1,0 +1,69 @@
+/**
+ * Tenant fairness: a tenant holds at most TENANT_MAX_RUNNING running jobs across all
+ * workers, so a tenant's large backlog cannot take every worker while another tenant's
+ * job waits. A job must take one of its tenant's seats before it is leased; a job that
+ * finds them all held by running jobs is put back in the queue a moment later, behind
+ * other tenants' work. A seat is never released explicitly: it is free again as soon as
+ * its holder is not running (finished, waiting for a retry, or its lease expired).
+ */
+import type { JobDoc, LiveJobDoc } from '../db/job-docs.js';
+import { isTerminalStatus } from '../db/job-docs.js';
+import type { TenantSeatsRepository } from '../db/tenant-seats.repository.js';
+
+export interface TenantFairnessOptions {
+  maxRunning: number;
+  /** A deferred job runs again after this long (plus up to as much again, at random). */
+  deferMs: number;
+  /** A seat taken this recently by a job not yet running is not handed over (it is being leased). */
+  claimGraceMs: number;
+}
+
+export interface FairnessDeps {
+  seats: TenantSeatsRepository;
+  findJob(jobId: string): Promise<JobDoc | null>;
+  /** The job's live record (scheduling facts, its lease); null once it is finished with. */
+  findLive(jobId: string): Promise<LiveJobDoc | null>;
+  enqueue(jobId: string, priority: number, runAt: Date): Promise<void>;
+}
+
+export class TenantFairness {
+  constructor(private readonly deps: FairnessDeps, private readonly opts: TenantFairnessOptions) {}
+
+  /**
+   * True when the job may run now (it holds a seat of its tenant). False when every seat
+   * is held by a running job: the job is re-enqueued for later and must not run now.
+   */
+  async admit(job: JobDoc): Promise<boolean> {
+    const seatIds = Array.from({ length: this.opts.maxRunning }, (_, i) => `${job.tenantId}:${i}`);
+    const free: string[] = [];
+    for (const id of seatIds) {
+      const seat = await this.deps.seats.find(id);
+      if (seat?.jobId === job._id) return true; // a resumed run keeps its seat
+      if (!seat) free.push(id);
+      else if (await this.vacant(seat.jobId, seat.at)) free.push(id);
+    }
+    for (const id of free) {
+      const seat = await this.deps.seats.find(id);
+      if (!seat) {
+        if (await this.deps.seats.take(id, job._id)) return true;
+        continue;
+      }
+      if (seat.jobId === job._id) return true;
+      if ((await this.vacant(seat.jobId, seat.at)) && (await this.deps.seats.handOver(seat, job._id))) return true;
+    }
+    const later = this.opts.deferMs + Math.floor(Math.random() * this.opts.deferMs);
+    await this.deps.enqueue(job._id, job.priority, new Date(Date.now() + later));
+    return false;
+  }
+
+  /** Whether the seat's holder is no longer running. */
+  private async vacant(holderId: string, takenAt: Date): Promise<boolean> {
+    const live = await this.deps.findLive(holderId);
+    if (!live) return true;
+    const holder = await this.deps.findJob(holderId);
+    if (!holder || isTerminalStatus(holder.status)) return true;
+    // Running with no live lease: released (a drain) or its worker died.
+    if (holder.status === 'RUNNING') return live.lease === null || live.lease.expiresAt.getTime() < Date.now();
+    return Date.now() - takenAt.getTime() > this.opts.claimGraceMs;
+  }
+}

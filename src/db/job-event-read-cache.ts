@@ -22,6 +22,12 @@ export class EventReadCache {
     if (!Number.isInteger(capacity) || capacity < 0) throw new Error(`cache capacity must be an integer >= 0, got ${capacity}`);
   }
 
+  /** Drops a deleted event (retention), so later reads see it gone. */
+  forget(id: string): void {
+    this.found.delete(id);
+    this.recentMisses.delete(id);
+  }
+
   /** A point in the order of lookups (see get). */
   mark(): number {
     return ++this.ticks;

@@ -159,7 +159,10 @@ export class JobEventsRepository {
 
   /** Retention: removes events 1..last of a job, by `_id` (sequences have no gaps). */
   async deleteForJob(jobId: string, last: number): Promise<void> {
-    for (let n = 1; n <= last; n += 1) await this.collection.deleteOne({ _id: eventId(jobId, n) });
+    for (let n = 1; n <= last; n += 1) {
+      await this.collection.deleteOne({ _id: eventId(jobId, n) });
+      this.reads.forget(eventId(jobId, n));
+    }
   }
 
   /** Events written at or after `since`, oldest first (reads the whole collection on FerretDB; no hot path uses it). */

@@ -37,11 +37,10 @@ describe('countTokens', () => {
     for (const text of samples) expect(encodeTokens(text)).toEqual(reference.encode(text, [], []));
   });
 
-  it('stays fast on pathological runs (one pre-token of 100,000 characters)', () => {
-    const started = Date.now();
+  // How fast these run is measured by bench/, not asserted here.
+  it('counts pathological runs (one pre-token of 100,000 characters)', () => {
     expect(countTokens('='.repeat(100_000))).toBeGreaterThan(100);
     expect(countTokens('東京は日本の首都であり多くの人々が住んでいます'.repeat(2_000))).toBeGreaterThan(10_000);
-    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it('counts special-token text as plain text instead of throwing', () => {
@@ -93,11 +92,9 @@ describe('splitIntoChunks', () => {
     expectLossless(text, splitIntoChunks(text, 60), 60);
   });
 
-  it('handles a large document quickly', () => {
+  it('splits a large document without losing anything', () => {
     const text = Array.from({ length: 2_000 }, (_, p) => paragraph(p)).join('\n\n');
-    const started = Date.now();
     const chunks = splitIntoChunks(text, 4_000);
-    expect(Date.now() - started).toBeLessThan(10_000);
     expectLossless(text, chunks, 4_000);
   });
 

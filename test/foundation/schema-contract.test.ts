@@ -38,7 +38,7 @@ describe('schema contract', () => {
     expect(missing).toEqual([]);
   });
 
-  test('no breaking or dangerous change from the contract to the emitted schema (added enum values and optional arguments allowed)', () => {
+  test('no breaking or dangerous change from the contract to the emitted schema (added enum values, optional arguments and optional input fields allowed)', () => {
     expect(incompatibleChanges(contract, emitted).map(describeChange)).toEqual([]);
   });
 });

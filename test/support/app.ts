@@ -48,6 +48,8 @@ export const TEST_ENV: Record<string, string> = {
   SUBMIT_RATE_LIMIT: '1000000',
   WEBHOOK_SEND_RATE_LIMIT: '1000000',
   MAX_CONNECTIONS_PER_TENANT: '100000',
+  // One tenant per suite: fairness between tenants has its own test (test/ai-control).
+  TENANT_MAX_RUNNING: '1000',
 };
 
 export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> {

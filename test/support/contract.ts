@@ -31,8 +31,15 @@ export interface SchemaChange {
   description: string;
 }
 
-/** Dangerous kinds that are additions the contract allows ("add freely"): a client never sends an argument it does not know, and must tolerate a new value. */
-const ALLOWED_ADDITIONS: ReadonlySet<string> = new Set([DangerousChangeType.VALUE_ADDED_TO_ENUM, DangerousChangeType.OPTIONAL_ARG_ADDED]);
+/**
+ * Dangerous kinds that are additions the contract allows ("add freely"): a client never sends
+ * an argument or input field it does not know, and must tolerate a new enum value.
+ */
+const ALLOWED_ADDITIONS: ReadonlySet<string> = new Set([
+  DangerousChangeType.VALUE_ADDED_TO_ENUM,
+  DangerousChangeType.OPTIONAL_ARG_ADDED,
+  DangerousChangeType.OPTIONAL_INPUT_FIELD_ADDED,
+]);
 
 /** graphql-js' dangerous changes from the contract to `schema`, except the allowed additions. */
 export function dangerousChanges(contract: GraphQLSchema, schema: GraphQLSchema): SchemaChange[] {

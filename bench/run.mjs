@@ -79,10 +79,26 @@ async function main() {
   const fresh = await measureJobs(api.url, key, watch, { jobs: JOBS, inFlight: IN_FLIGHT, waitMs: 90_000, log });
   results.push(...renamed(fresh, 'fresh: '));
 
-  // Seeded with the service stopped: its pollers would otherwise compete with the inserts
-  // (on FerretDB each poll reads its whole collection). Restarted, and warmed up, after.
+  // The fresh processes stop here: the scale probes run alone, and the history is seeded
+  // with the service stopped (its pollers would compete with the inserts: on FerretDB each
+  // poll reads its whole collection). Both are restarted, and warmed up, after.
   await watch.close();
   await Promise.all([worker.stop(), api.stop()]);
+
+  // The scale probes measure the live path, on a database of their own without history
+  // (the history's cost is what the rows after them show), while the other processes are stopped.
+  const scaleDb = await openBenchDatabase(dbh.serverUri, 'bench_scale', cleanup);
+  const scaleEnv = { MONGODB_URI: scaleDb.uri };
+  const scaleApi = await startService('api (scale)', { ...scaleEnv, ROLE: 'api' }, cleanup);
+  const scaleKey = (await createApiKey(new TenantsRepository(scaleDb.db), 'bench')).key;
+  const ctx = { api: scaleApi, key: scaleKey, dbEnv: scaleEnv, cleanup, log };
+  log(`${SUB_CONNECTIONS * SUBS_PER_CONNECTION} jobEvents subscriptions on one API process`);
+  results.push(await measureSubscriptions(ctx, { connections: SUB_CONNECTIONS, perConnection: SUBS_PER_CONNECTION, waitMs: 90_000 }));
+  log(`${AI_CALLS} AI calls in flight in one worker`);
+  results.push(await measureAiInFlight(ctx, { calls: AI_CALLS }));
+
+  await scaleApi.stop();
+
   log(`seeding ${HISTORY_JOBS} finished jobs with their events, deliveries and attempts`);
   const seeded = await seedHistory(dbh.db, tenant._id, { jobs: HISTORY_JOBS, log });
   const historyNote = `history: ${seeded.events} events, ${seeded.jobs} finished jobs, ${seeded.deliveries} webhook deliveries and ${seeded.attempts} attempts (seeded in ${seeded.seconds.toFixed(0)} s)`;
@@ -108,20 +124,6 @@ async function main() {
     results.push(...(await measureWebhooks({ api, key, dbEnv, db: dbh.db, cleanup, log })));
   }
   // ---- end of webhook rows
-
-  // The scale probes measure the live path, on a database of their own without history
-  // (the history's own cost is what the rows above show); the processes above are stopped.
-  await watch.close();
-  await Promise.all([worker.stop(), api.stop()]);
-  const scaleDb = await openBenchDatabase(dbh.serverUri, 'bench_scale', cleanup);
-  const scaleEnv = { MONGODB_URI: scaleDb.uri };
-  const scaleApi = await startService('api (scale)', { ...scaleEnv, ROLE: 'api' }, cleanup);
-  const scaleKey = (await createApiKey(new TenantsRepository(scaleDb.db), 'bench')).key;
-  const ctx = { api: scaleApi, key: scaleKey, dbEnv: scaleEnv, cleanup, log };
-  log(`${SUB_CONNECTIONS * SUBS_PER_CONNECTION} jobEvents subscriptions on one API process`);
-  results.push(await measureSubscriptions(ctx, { connections: SUB_CONNECTIONS, perConnection: SUBS_PER_CONNECTION }));
-  log(`${AI_CALLS} AI calls in flight in one worker`);
-  results.push(await measureAiInFlight(ctx, { calls: AI_CALLS }));
 
   writePartial = null;
   const report = await writeReport(dbh, started, loadBefore, null);

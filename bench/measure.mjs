@@ -25,9 +25,9 @@ export async function measureJobs(url, key, watch, { jobs = 300, inFlight = 16, 
   const ids = submitted.map((s) => s.id);
   log(`${jobs} submitted in ${submitSeconds.toFixed(1)} s; waiting up to ${waitMs / 1000} s for them to finish`);
 
-  // Completion is seen over the WebSocket (no extra load). If the subscription ends, or
-  // every 5 s while waiting, the stored state of the jobs not yet seen finished is read by
-  // id (the one lookup every server answers from its primary key), and is what counts.
+  // Completion is seen over the WebSocket, which adds no load; only if the subscription
+  // ends are the jobs read while waiting. At the end the stored state of every job is read
+  // by id (the one lookup every server answers from its primary key), and is what counts.
   const stored = new Map();
   const readJobs = async (wantedIds) => {
     await pool(wantedIds.length, 8, async (i) => {
@@ -37,13 +37,13 @@ export async function measureJobs(url, key, watch, { jobs = 300, inFlight = 16, 
   };
   const isDone = (id) => watch.finished.has(id) || TERMINAL.has(stored.get(id)?.status);
   let lastCheck = Date.now();
-  const complete = await until(
+  await until(
     async () => {
       if (ids.every(isDone)) return true;
-      if (!watch.ended && Date.now() - lastCheck < 5_000) return false;
+      if (Date.now() - lastCheck < 5_000) return false;
       lastCheck = Date.now();
-      await readJobs(ids.filter((id) => !isDone(id)));
-      log(`… ${ids.filter(isDone).length} of ${jobs} finished`);
+      if (watch.ended) await readJobs(ids.filter((id) => !isDone(id)));
+      log(`… ${ids.filter(isDone).length} of ${jobs} seen finished`);
       return ids.every(isDone);
     },
     { everyMs: 100, timeoutMs: waitMs },
@@ -52,6 +52,7 @@ export async function measureJobs(url, key, watch, { jobs = 300, inFlight = 16, 
 
   await readJobs(ids);
   const nodes = ids.map((id) => stored.get(id)).filter(Boolean);
+  const complete = nodes.length === jobs && nodes.every((n) => TERMINAL.has(n.status));
   const succeeded = nodes.filter((n) => n.status === 'SUCCEEDED');
   const failed = nodes.filter((n) => n.status === 'FAILED' || n.status === 'CANCELLED').length;
   const unfinished = jobs - succeeded.length;

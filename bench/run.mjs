@@ -30,6 +30,8 @@ const HISTORY_JOBS = Number(process.env.BENCH_HISTORY_JOBS ?? 20_000);
 const AI_CALLS = Number(process.env.BENCH_AI_CALLS ?? 500);
 const SUB_CONNECTIONS = Number(process.env.BENCH_SUB_CONNECTIONS ?? 50);
 const SUBS_PER_CONNECTION = Number(process.env.BENCH_SUBS_PER_CONNECTION ?? 100);
+/** BENCH_SCALE=0 leaves the two scale probes out (e.g. to rerun only the other rows). */
+const SCALE = process.env.BENCH_SCALE !== '0';
 const RESULTS_FILE = fileURLToPath(new URL('./results.json', import.meta.url));
 
 const log = (line) => process.stderr.write(`[bench] ${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -87,17 +89,18 @@ async function main() {
 
   // The scale probes measure the live path, on a database of their own without history
   // (the history's cost is what the rows after them show), while the other processes are stopped.
-  const scaleDb = await openBenchDatabase(dbh.serverUri, 'bench_scale', cleanup);
-  const scaleEnv = { MONGODB_URI: scaleDb.uri };
-  const scaleApi = await startService('api (scale)', { ...scaleEnv, ROLE: 'api' }, cleanup);
-  const scaleKey = (await createApiKey(new TenantsRepository(scaleDb.db), 'bench')).key;
-  const ctx = { api: scaleApi, key: scaleKey, dbEnv: scaleEnv, cleanup, log };
-  log(`${SUB_CONNECTIONS * SUBS_PER_CONNECTION} jobEvents subscriptions on one API process`);
-  results.push(await measureSubscriptions(ctx, { connections: SUB_CONNECTIONS, perConnection: SUBS_PER_CONNECTION, waitMs: 90_000 }));
-  log(`${AI_CALLS} AI calls in flight in one worker`);
-  results.push(await measureAiInFlight(ctx, { calls: AI_CALLS }));
-
-  await scaleApi.stop();
+  if (SCALE) {
+    const scaleDb = await openBenchDatabase(dbh.serverUri, 'bench_scale', cleanup);
+    const scaleEnv = { MONGODB_URI: scaleDb.uri };
+    const scaleApi = await startService('api (scale)', { ...scaleEnv, ROLE: 'api' }, cleanup);
+    const scaleKey = (await createApiKey(new TenantsRepository(scaleDb.db), 'bench')).key;
+    const ctx = { api: scaleApi, key: scaleKey, dbEnv: scaleEnv, cleanup, log };
+    log(`${SUB_CONNECTIONS * SUBS_PER_CONNECTION} jobEvents subscriptions on one API process`);
+    results.push(await measureSubscriptions(ctx, { connections: SUB_CONNECTIONS, perConnection: SUBS_PER_CONNECTION, waitMs: 90_000 }));
+    log(`${AI_CALLS} AI calls in flight in one worker`);
+    results.push(await measureAiInFlight(ctx, { calls: AI_CALLS }));
+    await scaleApi.stop();
+  }
 
   log(`seeding ${HISTORY_JOBS} finished jobs with their events, deliveries and attempts`);
   const seeded = await seedHistory(dbh.db, tenant._id, { jobs: HISTORY_JOBS, log });

@@ -15,9 +15,14 @@ const parseMs = (s) => {
 };
 
 /** Returns a result row: `jobs` no-op jobs, `inFlight` saves at once, until every one succeeded. */
-export async function measureBareAgenda(serverUri, { jobs = 150, inFlight = 16, pollInterval = '100ms', concurrency = 8, waitMs = 90_000 } = {}) {
+export async function measureBareAgenda(serverUri, cleanup, { jobs = 150, inFlight = 16, pollInterval = '100ms', concurrency = 8, waitMs = 90_000 } = {}) {
   const client = await MongoClient.connect(serverUri);
   const db = client.db(`bench_agenda_${Date.now().toString(36)}`);
+  // Closed at the very end: Agenda's loop may still have a query in flight after stop().
+  cleanup.add('bare Agenda database', async () => {
+    await db.dropDatabase().catch(() => {});
+    await client.close();
+  });
   const agenda = new Agenda({
     backend: new MongoBackend({ mongo: db, collection: 'agendaJobs' }),
     processEvery: parseMs(pollInterval),
@@ -61,7 +66,5 @@ export async function measureBareAgenda(serverUri, { jobs = 150, inFlight = 16, 
     };
   } finally {
     await agenda.stop().catch(() => {});
-    await db.dropDatabase().catch(() => {});
-    await client.close();
   }
 }

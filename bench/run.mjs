@@ -66,7 +66,7 @@ async function main() {
   const concurrency = Number(SERVICE_ENV.WORKER_CONCURRENCY);
 
   log(`bare Agenda: ${JOBS} no-op jobs`);
-  const agendaRow = await measureBareAgenda(dbh.serverUri, { jobs: JOBS, inFlight: IN_FLIGHT, pollInterval: pollMs, concurrency });
+  const agendaRow = await measureBareAgenda(dbh.serverUri, cleanup, { jobs: JOBS, inFlight: IN_FLIGHT, pollInterval: pollMs, concurrency });
   results.push(agendaRow);
 
   let api = await startService('api', { ...dbEnv, ROLE: 'api' }, cleanup);

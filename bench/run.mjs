@@ -106,14 +106,18 @@ async function main() {
   const seeded = await seedHistory(dbh.db, tenant._id, { jobs: HISTORY_JOBS, log });
   const historyNote = `history: ${seeded.events} events, ${seeded.jobs} finished jobs, ${seeded.deliveries} webhook deliveries and ${seeded.attempts} attempts (seeded in ${seeded.seconds.toFixed(0)} s)`;
   log(historyNote);
-  api = await startService('api (after history)', { ...dbEnv, ROLE: 'api' }, cleanup);
-  worker = await startService('worker (after history)', { ...dbEnv, ROLE: 'worker' }, cleanup);
+  // Starting over a large history takes a while on FerretDB (index builds, first sweeps).
+  const t0 = Date.now();
+  api = await startService('api (after history)', { ...dbEnv, ROLE: 'api' }, cleanup, { readyTimeoutMs: 240_000 });
+  worker = await startService('worker (after history)', { ...dbEnv, ROLE: 'worker' }, cleanup, { readyTimeoutMs: 240_000 });
+  const restartNote = `API and worker ready ${((Date.now() - t0) / 1000).toFixed(0)} s after restarting over the history`;
+  log(restartNote);
   watch = watchTenantEvents(api.url, key, cleanup);
   await warmUp(api.url, key, watch, { timeoutMs: 90_000 });
 
   log(`after history: ${JOBS} chain jobs`);
   const after = await measureJobs(api.url, key, watch, { jobs: JOBS, inFlight: IN_FLIGHT, waitMs: 120_000, log });
-  results.push(...renamed(after, 'after history: ').map((r) => ({ ...r, notes: `${r.notes}; ${historyNote}` })));
+  results.push(...renamed(after, 'after history: ').map((r) => ({ ...r, notes: `${r.notes}; ${historyNote}; ${restartNote}` })));
 
   log('reads with history stored');
   const ids = Array.from({ length: seeded.jobs }, (_, j) => `seed${String(j).padStart(8, '0')}`);

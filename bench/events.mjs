@@ -33,7 +33,7 @@ export function watchTenantEvents(url, key, cleanup) {
   const errors = [];
   /** jobId → its terminal event type, as seen over the WebSocket. */
   const finished = new Map();
-  const watch = { events, errors, finished, ended: false };
+  const watch = { events, errors, finished, ended: false, close: () => client.dispose() };
   client.subscribe(
     { query: 'subscription { tenantJobEvents { jobId type sequence at } }' },
     {

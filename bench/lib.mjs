@@ -78,26 +78,6 @@ export async function waitFor(what, probe, opts = {}) {
   return value;
 }
 
-/** Every node of a paginated `jobs` connection that matches `filter`. */
-export async function allJobs(url, key, filter, fields) {
-  const nodes = [];
-  let after = null;
-  for (let page = 0; page < 1000; page++) {
-    const data = await gql(
-      url,
-      key,
-      `query($filter: JobFilter, $after: String) {
-        jobs(filter: $filter, first: 100, after: $after) { edges { node { ${fields} } } pageInfo { hasNextPage endCursor } }
-      }`,
-      { filter, after },
-    );
-    nodes.push(...data.jobs.edges.map((e) => e.node));
-    if (!data.jobs.pageInfo.hasNextPage) break;
-    after = data.jobs.pageInfo.endCursor;
-  }
-  return nodes;
-}
-
 const fmt = (x, digits = 1) => (x === null || x === undefined ? '–' : Number(x).toFixed(digits));
 
 /** A fixed-width table of the results, one row per measurement. */

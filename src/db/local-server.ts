@@ -8,7 +8,7 @@
  * watches its stdin; mongod gets SIGTERM from `stop()` and the exit hook).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,7 +93,9 @@ export function ensureFerretDbBuilt(log: (line: string) => void): void {
 
 function ferretDbSourcesChanged(): boolean {
   const built = statSync(FERRETDB_BINARY).mtimeMs;
-  return ['main.go', 'go.mod', 'go.sum'].some((f) => statSync(join(PROJECT_ROOT, 'tools', 'ferretdb', f)).mtimeMs > built);
+  const dir = join(PROJECT_ROOT, 'tools', 'ferretdb');
+  const sources = readdirSync(dir).filter((f) => (f.endsWith('.go') && !f.endsWith('_test.go')) || f === 'go.mod' || f === 'go.sum');
+  return sources.some((f) => statSync(join(dir, f)).mtimeMs > built);
 }
 
 function started(uri: string, kind: 'mongod' | 'ferretdb', child: ChildProcess): LocalMongo {

@@ -2,10 +2,14 @@
 // for machines without mongod. Usage: ferretdb -listen 127.0.0.1:27017 -dir /data/dir
 // It prints "ready <mongodb-uri>" on stdout once it accepts connections and exits on
 // SIGINT/SIGTERM, or when its parent process goes away (stdin closes) so it never orphans.
+// It keeps an index that FerretDB's own writes by _id can use on every collection table
+// (idindex.go). `ferretdb -inspect -dir D` prints, one JSON line per table, whether it has
+// that index and SQLite's plans for FerretDB's UPDATE/DELETE/SELECT by _id, then exits.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -26,6 +30,8 @@ func main() {
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
 	durable := flag.Bool("fsync-every-commit", false, "fsync on every commit (SQLite synchronous=FULL) instead of at checkpoints")
 	watchStdin := flag.Bool("exit-on-stdin-close", false, "exit when stdin reaches EOF (parent died)")
+	idIndexEvery := flag.Duration("id-index-every", time.Second, "how often to add the _id path index to new collection tables (0 = never; only for measuring without it)")
+	inspect := flag.Bool("inspect", false, "print each table's _id index and query plans as JSON lines, then exit")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "ferretdb: -dir is required")
@@ -39,6 +45,20 @@ func main() {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb:", err)
 		os.Exit(2)
+	}
+
+	if *inspect {
+		reps, err := inspectTables(context.Background(), abs)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ferretdb: inspect:", err)
+			os.Exit(1)
+		}
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetEscapeHTML(false)
+		for _, r := range reps {
+			_ = enc.Encode(r)
+		}
+		return
 	}
 
 	var level slog.Level
@@ -92,6 +112,11 @@ func main() {
 			os.Exit(1)
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+	if *idIndexEvery > 0 {
+		// Existing tables first, so clients never see the slow plan after "ready".
+		ensureAllIDIndexes(ctx, abs, logger)
+		go keepIDIndexes(ctx, abs, *idIndexEvery, logger)
 	}
 	fmt.Println("ready", f.MongoDBURI())
 	<-done

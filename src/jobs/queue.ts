@@ -6,7 +6,7 @@
  * by the lost-work sweep through `ensureWakeUps`.
  */
 import { Agenda } from 'agenda';
-import { MongoBackend } from '@agendajs/mongo-backend';
+import { MongoBackend, MongoChangeStreamNotificationChannel } from '@agendajs/mongo-backend';
 import type { Db } from 'mongodb';
 
 const RUN_JOB = 'ai-job.run';
@@ -28,6 +28,11 @@ export interface QueueOptions {
   lockLifetimeMs: number;
   /** A name for this process in Agenda's records. */
   name: string;
+  /**
+   * Pick new wake-ups up at once from a change stream on Agenda's collection (replica sets
+   * only); polling every `pollMs` still runs beside it. @defaultValue false
+   */
+  changeStream?: boolean;
 }
 
 export class JobQueue {
@@ -50,6 +55,7 @@ export class JobQueue {
       defaultLockLifetime: opts.lockLifetimeMs,
       // Keeps Agenda's collection to pending wake-ups only.
       removeOnComplete: true,
+      ...(opts.changeStream ? { notificationChannel: new MongoChangeStreamNotificationChannel({ db, collection: AGENDA_COLLECTION }) } : {}),
     });
   }
 

@@ -34,13 +34,18 @@ export class TenantFairness {
    * is held by a running job: the job is re-enqueued for later and must not run now.
    */
   async admit(job: JobDoc): Promise<boolean> {
-    const seatIds = Array.from({ length: this.opts.maxRunning }, (_, i) => `${job.tenantId}:${i}`);
     const free: string[] = [];
-    for (const id of seatIds) {
+    for (let i = 0; i < this.opts.maxRunning; i++) {
+      const id = `${job.tenantId}:${i}`;
       const seat = await this.deps.seats.find(id);
-      if (seat?.jobId === job._id) return true; // a resumed run keeps its seat
-      if (!seat) free.push(id);
-      else if (await this.vacant(seat.jobId, seat.at)) free.push(id);
+      if (!seat) {
+        // Seats are taken in index order and never removed: none after this one exists, so
+        // a start costs one lookup per seat in use, not one per seat allowed.
+        free.push(id);
+        break;
+      }
+      if (seat.jobId === job._id) return true; // a resumed run keeps its seat
+      if (await this.vacant(seat.jobId, seat.at)) free.push(id);
     }
     for (const id of free) {
       const seat = await this.deps.seats.find(id);

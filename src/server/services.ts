@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Db } from 'mongodb';
+import { supportsChangeStreams } from '../db/client.js';
 import type { Config } from '../config/index.js';
 import { TenantRateLimiter } from '../auth/rate-limits.js';
 import { RateCountersRepository } from '../db/rate-counters.repository.js';
@@ -73,6 +74,8 @@ export async function createServices(config: Readonly<Config>, logger: Logger, d
     concurrency: config.jobs.concurrency,
     lockLifetimeMs: config.jobs.leaseMs,
     name: processId,
+    // On a replica set a submitted job is picked up at once, not at the next poll.
+    changeStream: config.role !== 'api' && (await supportsChangeStreams(db)),
   });
   const webhooks = await createWebhooks({ db, config, logger: logger.child({ part: 'webhooks' }) });
   const retentionLedger = new RetentionLedgerRepository(db);

@@ -53,10 +53,6 @@ function jobDoc(tenantId, id, createdAt) {
     startedAt,
     finishedAt,
     updatedAt: finishedAt,
-    runAt: null,
-    lease: null,
-    leaseGeneration: 1,
-    webhooksPending: false,
   };
 }
 
@@ -95,8 +91,6 @@ function deliveryDocs(job, endpointId) {
     attemptCount: 1,
     scheduleStart: 0,
     nextAttemptAt: null,
-    dueAt: null,
-    leaseOwner: null,
     manualNext: false,
     failureReason: null,
     createdAt: at,

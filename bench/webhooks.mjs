@@ -155,6 +155,28 @@ export async function benchWebhooks(opts = {}) {
   }
 }
 
+/**
+ * The rows for `bench/run.mjs`: both runs on databases beside the bench's own, in its
+ * result shape; the healthy rate with a dead endpoint beside it is compared in the notes.
+ */
+export async function measureWebhooks({ db, log }) {
+  const count = Number(process.env.BENCH_WEBHOOKS ?? 300);
+  const rows = await benchWebhooks({ db, log, count });
+  const alone = rows[0]?.rate;
+  return rows.map((r, i) => ({
+    name: r.name,
+    count: count - (r.unfinished ?? 0),
+    seconds: r.rate > 0 ? Math.round(((count - (r.unfinished ?? 0)) / r.rate) * 100) / 100 : null,
+    rate: r.rate,
+    unit: 'deliveries/s',
+    latency: { p50Ms: r.p50 ?? null, p95Ms: r.p95 ?? null, p99Ms: null, meanMs: null, maxMs: null },
+    complete: r.unfinished === undefined,
+    notes:
+      r.conditions +
+      (i === 1 && alone ? `; the dead endpoint took ${Math.round((1 - r.rate / alone) * 1000) / 10} % off the rate alone` : ''),
+  }));
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const log = (line) => process.stderr.write(`[bench] ${line}\n`);
   const count = Number(process.env.BENCH_WEBHOOKS ?? 1000);

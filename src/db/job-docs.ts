@@ -114,6 +114,8 @@ export interface JobDoc {
   startedAt: Date | null;
   finishedAt: Date | null;
   updatedAt: Date;
+  /** The id of the HTTP request that submitted it (x-request-id), for following it in logs. */
+  requestId?: string | null;
 }
 
 export interface BatchDoc {

@@ -10,6 +10,7 @@
  * tenantId. `stop()` completes every open iterator (after what it has buffered).
  */
 import type { Db } from 'mongodb';
+import { eventFeedLagSeconds } from '../metrics/metrics.js';
 import { supportsChangeStreams } from '../db/client.js';
 import type { JobEventDoc } from '../db/job-docs.js';
 import { JobEventsRepository } from '../db/job-events.repository.js';
@@ -140,6 +141,7 @@ export class EventFeed {
   /** Hands one event to every matching subscription. */
   private dispatch(event: JobEventDoc): void {
     this.dispatched++;
+    eventFeedLagSeconds.observe(Math.max(0, Date.now() - event.at.getTime()) / 1000);
     let delivered = 0;
     const deliver = (set: Set<EventSubscription> | undefined): void => {
       if (!set) return;

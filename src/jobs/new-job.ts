@@ -15,6 +15,7 @@ export interface NewJobOptions {
   idempotencyKey: string | null;
   batchId: string | null;
   id?: string;
+  requestId?: string | null;
 }
 
 export const newId = (): string => new ObjectId().toHexString();
@@ -62,5 +63,6 @@ export function newJobDoc(pipeline: Pipeline<unknown>, opts: NewJobOptions): Job
     startedAt: null,
     finishedAt: null,
     updatedAt: now,
+    requestId: opts.requestId ?? null,
   };
 }

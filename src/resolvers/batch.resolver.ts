@@ -23,7 +23,7 @@ export class BatchResolver {
     description: 'Enqueues one `document.analyze` job per document, grouped in a batch, and returns at once. Idempotent by idempotencyKey like submitJob.',
   })
   async analyzeDocuments(@Arg('input', () => AnalyzeDocumentsInput) input: AnalyzeDocumentsInput, @Ctx() ctx: GraphQLContext): Promise<BatchObject> {
-    return toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, input));
+    return toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, { ...input, requestId: ctx.requestId ?? null }));
   }
 
   @Mutation(() => Batch, { description: 'Cancels every job of the batch that has not finished.' })

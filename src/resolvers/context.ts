@@ -19,4 +19,6 @@ export interface DomainServices {
 export interface GraphQLContext {
   tenant: Tenant;
   services: DomainServices;
+  /** The HTTP request's id (x-request-id); absent over WebSocket. */
+  requestId?: string;
 }

@@ -39,7 +39,7 @@ export class JobResolver {
       'Enqueues one job and returns at once. With an idempotencyKey that this tenant used before, returns the job made then and enqueues nothing; the same key with a different kind or input is a CONFLICT error.',
   })
   async submitJob(@Arg('input', () => SubmitJobInput) input: SubmitJobInput, @Ctx() ctx: GraphQLContext): Promise<JobObject> {
-    return toJobObject(await ctx.services.jobs.submit(ctx.tenant._id, input));
+    return toJobObject(await ctx.services.jobs.submit(ctx.tenant._id, { ...input, requestId: ctx.requestId ?? null }));
   }
 
   @Mutation(() => Job, { description: 'Cancels a queued, running or retrying job; a running job stops within seconds.' })

@@ -18,6 +18,10 @@ import type { GraphQLContext } from '../resolvers/context.js';
 import { buildAppSchema } from './build-schema.js';
 import { createErrorFormatter } from './format-error.js';
 import { attachGraphQLWs } from './graphql-ws.js';
+import { registerMetricSources } from './metric-sources.js';
+import { requestIdOf } from './request-id.js';
+import { serveMetrics } from '../metrics/scrape.js';
+import { sources } from '../metrics/metrics.js';
 import type { Services } from './services.js';
 
 export interface ApiServer {
@@ -43,6 +47,9 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   const httpServer = createServer(app);
   const formatError = createErrorFormatter({ development, logger });
   const ws = attachGraphQLWs(httpServer, schema, services, formatError);
+  registerMetricSources(services);
+  sources.wsConnections = () => ws.connectionCount();
+  sources.subscriptions = () => feed.subscriberCount;
   // Closes every WebSocket with 1001 Going Away (which ends its subscriptions), then stops
   // the feed; once. In this order a client never gets `complete` for a job that has not
   // finished (jobEvents completes only after the terminal event): it gets 1001, the
@@ -66,6 +73,15 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   });
   await apollo.start();
 
+  // Every request gets an id: the caller's x-request-id when it sends a sane one, else a new one.
+  app.use((req, res, next) => {
+    res.locals.requestId = requestIdOf(req.headers['x-request-id']);
+    res.setHeader('x-request-id', res.locals.requestId as string);
+    next();
+  });
+  app.get('/metrics', (req, res) => {
+    void serveMetrics(req, res, config.metrics.token);
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -77,9 +93,10 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     '/graphql',
     express.json({ limit: MAX_BODY }),
     expressMiddleware(apollo, {
-      context: async ({ req }): Promise<GraphQLContext> => ({
+      context: async ({ req, res }): Promise<GraphQLContext> => ({
         tenant: await authenticateRequest(services, req.headers.authorization),
         services: services.domain,
+        requestId: res.locals.requestId as string,
       }),
     }),
   );

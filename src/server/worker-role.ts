@@ -5,6 +5,7 @@
 import { createAiProvider } from '../ai/index.js';
 import { startJobWorker } from '../jobs/worker.js';
 import type { Services } from './services.js';
+import { startWorkerHttp } from './worker-http.js';
 
 export interface RunningPart {
   name: string;
@@ -36,8 +37,18 @@ export async function startWorkerRole(services: Services): Promise<RunningPart[]
   );
   const dispatcher = services.webhooks.createDispatcher();
   dispatcher.start();
-  return [
+  const parts: RunningPart[] = [
     { name: 'jobs', stop: () => jobs.stop() },
     { name: 'webhooks', stop: () => dispatcher.stop() },
   ];
+  if (config.metrics.port !== undefined) {
+    const http = await startWorkerHttp(
+      services,
+      { lastPollAt: () => services.queue.lastPollAt(), atCapacity: () => jobs.runner.runningJobIds().length >= config.jobs.concurrency },
+      config.metrics.port,
+    );
+    services.logger.info({ port: http.port }, 'worker metrics and probes listening');
+    parts.push({ name: 'metrics', stop: () => http.close() });
+  }
+  return parts;
 }

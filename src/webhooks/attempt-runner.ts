@@ -22,6 +22,7 @@ import type { WebhookSender } from './http-sender.js';
 import type { SecretBox } from './secret-box.js';
 import { settleAttempt, type SettlementPolicy } from './settlement.js';
 import { webhookHeaders } from './signing.js';
+import { webhookAttempts, webhookAttemptSeconds, webhookDeliveriesFailed, webhookOutcomeOf } from '../metrics/metrics.js';
 
 export interface AttemptRunnerDeps {
   endpoints: WebhookEndpointsRepository;
@@ -83,6 +84,7 @@ export class AttemptRunner {
     const blocked = whyNotDeliverable(endpoint);
     if (blocked !== null || endpoint === null) {
       await deliveries.failIfPending(delivery._id, blocked ?? 'endpoint not found');
+      webhookDeliveriesFailed.inc();
       return;
     }
     if (!mayStart()) {
@@ -123,6 +125,9 @@ export class AttemptRunner {
       body: delivery.payload,
       signal,
     });
+    const measured = webhookOutcomeOf(outcome.statusCode, outcome.error);
+    webhookAttempts.inc({ outcome: measured });
+    webhookAttemptSeconds.observe({ outcome: measured }, outcome.durationMs / 1000);
     const { gone: _gone, ...recorded } = outcome;
     const finished = await attempts.finish(row._id, this.now(), recorded);
     if (finished) await this.settle(delivery._id, finished);
@@ -157,7 +162,9 @@ export class AttemptRunner {
   private async settle(deliveryId: string, attempt: WebhookAttemptDoc): Promise<void> {
     const current = await this.deps.deliveries.findById(deliveryId);
     if (current === null || current.attemptCount >= attempt.number) return;
-    await this.deps.deliveries.settle(deliveryId, attempt.number, settleAttempt(current, attempt, this.deps.policy));
+    const settled = settleAttempt(current, attempt, this.deps.policy);
+    await this.deps.deliveries.settle(deliveryId, attempt.number, settled);
+    if (settled.status === 'FAILED') webhookDeliveriesFailed.inc();
   }
 }
 

@@ -5,6 +5,7 @@
  * (a disabled endpoint receives nothing, so leaving those PENDING would be a lie).
  */
 import type { Logger } from '../log/logger.js';
+import { webhookDeliveriesFailed, webhookEndpointsDisabled } from '../metrics/metrics.js';
 import type { WebhookDeliveriesRepository } from '../db/webhook-deliveries.repository.js';
 import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
 
@@ -43,7 +44,9 @@ export class EndpointHealth {
   async disable(endpoint: WebhookEndpointDoc, reason: string): Promise<void> {
     const changed = await this.deps.endpoints.disable(endpoint._id, reason);
     const failed = await this.deps.deliveries.failPendingForEndpoint(endpoint._id, `endpoint disabled: ${reason}`);
+    webhookDeliveriesFailed.inc(failed);
     if (changed) {
+      webhookEndpointsDisabled.inc();
       this.deps.logger.warn({ endpointId: endpoint._id, tenantId: endpoint.tenantId, reason, failed }, 'webhook endpoint disabled');
     }
   }

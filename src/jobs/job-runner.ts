@@ -235,8 +235,8 @@ export class JobRunner {
             log.warn({ err }, 'the database did not answer in time; the job will be resumed');
             return;
           }
-          if (!isAiError(err)) log.error({ err }, 'step failed unexpectedly');
-          await this.failOrRetry(job, running, toJobError(err, running?.name ?? null), log);
+          // An AI error is expected and told by its code; anything else is a bug worth its stack.
+          await this.failOrRetry(job, running, toJobError(err, running?.name ?? null), log, isAiError(err) ? undefined : err);
           return;
       }
     } catch (writeErr) {
@@ -246,7 +246,10 @@ export class JobRunner {
     }
   }
 
-  private async failOrRetry(job: LeasedJob, running: StepDoc | undefined, error: JobErrorDoc, log: Logger): Promise<void> {
+  /** Logs the outcome once, with the error's code; `unexpected` (not an AI error) at error level, with its stack. */
+  private async failOrRetry(job: LeasedJob, running: StepDoc | undefined, error: JobErrorDoc, log: Logger, unexpected?: unknown): Promise<void> {
+    const say = (fields: Record<string, unknown>, msg: string) =>
+      unexpected === undefined ? log.warn({ code: error.code, ...fields }, msg) : log.error({ code: error.code, err: unexpected, ...fields }, msg);
     if (running) {
       const now = new Date();
       const failed: StepDoc = {
@@ -267,10 +270,10 @@ export class JobRunner {
       await job.emit('RETRY_SCHEDULED', { message: `${error.code}: attempt ${next} of ${job.doc.maxAttempts} at ${runAt.toISOString()}` });
       await job.durably(() => releaseLease(this.deps.stores, job.lease, runAt));
       await this.deps.enqueue(job.id, job.doc.priority, runAt);
-      log.warn({ code: error.code, retryAt: runAt.toISOString() }, 'attempt failed; retry scheduled');
+      say({ retryAt: runAt.toISOString() }, `attempt failed (${error.code}); retry scheduled`);
       return;
     }
     await finishJob(job, this.deps.notifier, 'FAILED', { error }, `Failed: ${error.message}`);
-    log.warn({ code: error.code, status: 'FAILED' }, 'job finished');
+    say({ status: 'FAILED' }, `job failed (${error.code})`);
   }
 }

@@ -20,6 +20,7 @@ import { createErrorFormatter } from './format-error.js';
 import { attachGraphQLWs } from './graphql-ws.js';
 import { registerMetricSources } from './metric-sources.js';
 import { requestIdOf } from './request-id.js';
+import { withRequestId } from '../log/request-scope.js';
 import { serveMetrics } from '../metrics/scrape.js';
 import { sources } from '../metrics/metrics.js';
 import type { Services } from './services.js';
@@ -77,7 +78,7 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   app.use((req, res, next) => {
     res.locals.requestId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('x-request-id', res.locals.requestId as string);
-    next();
+    withRequestId(res.locals.requestId as string, next);
   });
   app.get('/metrics', (req, res) => {
     void serveMetrics(req, res, config.metrics.token);

@@ -132,7 +132,7 @@ export class JobRunner {
       }
       await job.emit('STARTED', { message: `Attempt ${job.doc.attempt} of ${job.doc.maxAttempts}` });
       this.logFor(job).info('attempt started');
-    }
+    } else this.logFor(job).info('attempt resumed');
     const steps = (pipeline as Pipeline<unknown>).steps(input);
     const outputs: Record<string, unknown> = {};
     for (const [index, step] of steps.entries()) {

@@ -46,6 +46,15 @@ export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
 export const webhookAttempts = new Counter({ name: `${P}webhook_attempts_total`, help: 'Delivery attempts by outcome', labelNames: ['outcome'], registers });
 export const webhookAttemptSeconds = new Histogram({ name: `${P}webhook_attempt_seconds`, help: 'Delivery attempt latency', labelNames: ['outcome'], buckets: SHORT_BUCKETS, registers });
 export const webhookDeliveriesFailed = new Counter({ name: `${P}webhook_deliveries_failed_total`, help: 'Deliveries that failed for good', registers });
+export const webhookDeliveriesPending = new Gauge({
+  name: `${P}webhook_deliveries_pending`,
+  help: 'Deliveries waiting for an attempt (reported only where a cheap source is registered)',
+  registers,
+  async collect() {
+    const n = await sources.webhookDeliveriesPending?.();
+    if (n !== undefined && n !== null) this.set(n);
+  },
+});
 export const webhookEndpointsDisabled = new Counter({ name: `${P}webhook_endpoints_disabled_total`, help: 'Endpoints disabled (410 Gone or failing too long)', registers });
 
 // Live
@@ -83,6 +92,11 @@ export interface MetricSources {
   queueDepth?: () => Promise<Record<string, number> | null>;
   wsConnections?: () => number;
   subscriptions?: () => number;
+  /**
+   * Pending webhook deliveries. Unset until deliveries have a collection of live work only:
+   * counting PENDING in the delivery history would read all of it on FerretDB.
+   */
+  webhookDeliveriesPending?: () => Promise<number | null>;
   /** Seconds, or -1 when the database did not answer. */
   dbPing?: () => Promise<number>;
 }

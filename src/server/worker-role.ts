@@ -37,9 +37,14 @@ export async function startWorkerRole(services: Services): Promise<RunningPart[]
   );
   const dispatcher = services.webhooks.createDispatcher();
   dispatcher.start();
+  // Each stops once, however often it is asked; the probe server waits for both.
+  let jobsStopped: Promise<void> | null = null;
+  let webhooksStopped: Promise<void> | null = null;
+  const stopJobs = () => (jobsStopped ??= jobs.stop());
+  const stopWebhooks = () => (webhooksStopped ??= dispatcher.stop());
   const parts: RunningPart[] = [
-    { name: 'jobs', stop: () => jobs.stop() },
-    { name: 'webhooks', stop: () => dispatcher.stop() },
+    { name: 'jobs', stop: stopJobs },
+    { name: 'webhooks', stop: stopWebhooks },
   ];
   if (config.metrics.port !== undefined) {
     const http = await startWorkerHttp(
@@ -48,7 +53,14 @@ export async function startWorkerRole(services: Services): Promise<RunningPart[]
       config.metrics.port,
     );
     services.logger.info({ port: http.port }, 'worker metrics and probes listening');
-    parts.push({ name: 'metrics', stop: () => http.close() });
+    // Probes and metrics keep answering while the worker drains (/healthz: still alive).
+    parts.push({
+      name: 'metrics',
+      stop: async () => {
+        await Promise.allSettled([stopJobs(), stopWebhooks()]);
+        await http.close();
+      },
+    });
   }
   return parts;
 }

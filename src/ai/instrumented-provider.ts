@@ -7,12 +7,15 @@ import { isAiError } from './ai-error.js';
 import type { AiProvider } from './provider.js';
 import { aiCalls, aiCallSeconds, aiCostUsd, aiTokens } from '../metrics/metrics.js';
 
+/**
+ * Everything but `complete` is the provider's own (reached through the prototype), so a
+ * member added to AiProvider later passes through unmeasured rather than lost.
+ */
 export function instrumentProvider(provider: AiProvider, prices: PriceTable = {}): AiProvider {
   const labels = { provider: provider.name, model: provider.model };
-  return {
-    name: provider.name,
-    model: provider.model,
-    async complete(req) {
+  const measured: AiProvider = Object.create(provider) as AiProvider;
+  return Object.assign(measured, {
+    async complete(req: Parameters<AiProvider['complete']>[0]) {
       const stopTimer = aiCallSeconds.startTimer(labels);
       try {
         const result = await provider.complete(req);
@@ -29,5 +32,5 @@ export function instrumentProvider(provider: AiProvider, prices: PriceTable = {}
         stopTimer();
       }
     },
-  };
+  });
 }

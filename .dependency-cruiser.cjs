@@ -22,6 +22,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/errors/' },
     },
     {
+      name: 'metrics-is-a-leaf',
+      comment: 'Metric definitions only: any layer may count, so they may import nothing of ours.',
+      severity: 'error',
+      from: { path: '^src/metrics/' },
+      to: { path: '^src/', pathNot: '^src/metrics/' },
+    },
+    {
       name: 'db-uses-only-config-errors-and-log',
       severity: 'error',
       from: { path: '^src/db/' },
@@ -43,13 +50,13 @@ module.exports = {
       name: 'ai-uses-only-config-errors-and-log',
       severity: 'error',
       from: { path: '^src/ai/' },
-      to: { path: '^src/', pathNot: '^src/(ai|config|errors|log)/' },
+      to: { path: '^src/', pathNot: '^src/(ai|config|errors|log|metrics)/' },
     },
     {
       name: 'jobs-use-only-ai-db-config-errors-log-and-auth-types',
       severity: 'error',
       from: { path: '^src/jobs/' },
-      to: { path: '^src/', pathNot: '^src/(jobs|ai|db|config|errors|log)/|^src/auth/' },
+      to: { path: '^src/', pathNot: '^src/(jobs|ai|db|config|errors|log|metrics)/|^src/auth/' },
     },
     {
       name: 'jobs-use-auth-types-only',
@@ -61,7 +68,7 @@ module.exports = {
     {
       name: 'domain-knows-no-graphql',
       severity: 'error',
-      from: { path: '^src/(ai|jobs|webhooks|db|auth|config|errors|log)/' },
+      from: { path: '^src/(ai|jobs|webhooks|db|auth|config|errors|log|metrics)/' },
       to: { path: [GRAPHQL_LIBS, '^src/(schema|resolvers|server)/'] },
     },
     {
@@ -69,7 +76,7 @@ module.exports = {
       comment: 'The outbox implements the jobs domain\'s JobNotifier port; nothing else of jobs is theirs to use.',
       severity: 'error',
       from: { path: '^src/webhooks/' },
-      to: { path: '^src/', pathNot: '^src/(webhooks|db|config|errors|log)/|^src/jobs/notifier\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/(webhooks|db|config|errors|log|metrics)/|^src/jobs/notifier\\.ts$' },
     },
     {
       name: 'schema-is-types-only',

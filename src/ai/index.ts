@@ -4,6 +4,8 @@
  */
 import { createOfflineProvider } from './offline-provider.js';
 import { createOpenAiProvider, type OpenAiProviderOptions } from './openai-provider.js';
+import { instrumentProvider } from './instrumented-provider.js';
+import type { PriceTable } from './prices.js';
 import type { AiProvider } from './provider.js';
 
 export type { AiProvider, ChatMessage, CompletionRequest, CompletionResult, CompletionUsage } from './provider.js';
@@ -28,9 +30,16 @@ export { costUsd, priceFor, type PriceTable, type TokenPrice } from './prices.js
 /** The openai provider's options (the offline one ignores them and reports model 'offline'). */
 export interface AiProviderOptions extends OpenAiProviderOptions {
   provider: AiProvider['name'];
+  /** For the spend metric; a model without a price adds no cost. */
+  prices?: PriceTable;
 }
 
+/** The configured provider, measured (see instrumented-provider.ts). */
 export function createAiProvider(opts: AiProviderOptions): AiProvider {
+  return instrumentProvider(createBareProvider(opts), opts.prices);
+}
+
+function createBareProvider(opts: AiProviderOptions): AiProvider {
   switch (opts.provider) {
     case 'offline':
       return createOfflineProvider();

@@ -63,6 +63,13 @@ export interface Config {
   /** How long SIGTERM waits for in-flight work before giving up. */
   shutdownTimeoutMs: number;
 
+  metrics: {
+    /** A worker's port for /metrics, /healthz and /readyz; unset: a worker listens on nothing. */
+    port: number | undefined;
+    /** When set, reading /metrics needs `Authorization: Bearer <token>`. */
+    token: string | undefined;
+  };
+
   ai: {
     provider: AiProviderName;
     apiKey: string | undefined;
@@ -196,6 +203,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     mongodbUri: readUrl(env, 'MONGODB_URI'),
     dataDir: readString(env, 'DATA_DIR', './.data'),
     shutdownTimeoutMs: readDuration(env, 'SHUTDOWN_TIMEOUT', '30s'),
+    metrics: {
+      port: readOptional(env, 'METRICS_PORT') === undefined ? undefined : readInt(env, 'METRICS_PORT', 0, 0, 65535),
+      token: readOptional(env, 'METRICS_TOKEN'),
+    },
     ai: {
       provider,
       apiKey,

@@ -120,6 +120,8 @@ export interface JobDoc {
   ai?: { model: string | null; temperature: number | null; maxOutputTokens: number | null } | null;
   /** Spending limits of this job, checked before every AI call. */
   budget?: { maxCostUsd: number | null; maxTokens: number | null } | null;
+  /** The id of the HTTP request that submitted it (x-request-id), for following it in logs. */
+  requestId?: string | null;
 }
 
 export interface BatchDoc {

@@ -10,6 +10,7 @@
  * tenantId. `stop()` completes every open iterator (after what it has buffered).
  */
 import type { Db } from 'mongodb';
+import { eventFeedLagSeconds } from '../metrics/metrics.js';
 import { supportsChangeStreams } from '../db/client.js';
 import type { JobEventDoc } from '../db/job-docs.js';
 import { JobEventsRepository } from '../db/job-events.repository.js';
@@ -144,6 +145,7 @@ export class EventFeed {
     this.dispatched++;
     // Subscribers that open next replay from the store: this event is then read from memory.
     this.events.remember(event);
+    eventFeedLagSeconds.observe(Math.max(0, Date.now() - event.at.getTime()) / 1000);
     let delivered = 0;
     const deliver = (set: Set<EventSubscription> | undefined): void => {
       if (!set) return;

@@ -4,6 +4,7 @@
  * rather than slowing the feed for everyone else.
  */
 import type { JobEventDoc } from '../db/job-docs.js';
+import { slowConsumersDropped } from '../metrics/metrics.js';
 import { AppError, ErrorCode } from '../errors/index.js';
 
 /** Which events a subscription receives: all given fields must match (none: every event). */
@@ -67,7 +68,10 @@ export class EventSubscription implements AsyncIterableIterator<JobEventDoc, und
     if (this.state !== 'open') return;
     const waiter = this.waiters.shift();
     if (waiter) return waiter.resolve({ done: false, value: e });
-    if (this.buffered >= this.capacity) return this.fail(new SubscriberOverflowError(this.capacity));
+    if (this.buffered >= this.capacity) {
+      slowConsumersDropped.inc();
+      return this.fail(new SubscriberOverflowError(this.capacity));
+    }
     this.queue.push(e);
   }
 

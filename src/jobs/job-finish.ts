@@ -11,6 +11,7 @@ import { settleBatchIfDone } from './batch-settlement.js';
 import { retireLiveRecord } from './lease.js';
 import type { LeasedJob } from './leased-job.js';
 import type { JobNotifier } from './notifier.js';
+import { jobRunSeconds, jobsFinished } from '../metrics/metrics.js';
 
 export type TerminalStatus = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
@@ -22,6 +23,8 @@ export async function finishJob(
   message: string,
 ): Promise<void> {
   await job.save({ ...set, status, finishedAt: new Date() }, message);
+  jobsFinished.inc({ kind: job.doc.kind, status });
+  if (job.doc.startedAt) jobRunSeconds.observe({ kind: job.doc.kind, status }, (job.doc.finishedAt!.getTime() - job.doc.startedAt.getTime()) / 1000);
   await job.emit(status, { message });
   await afterFinish(job, notifier);
 }

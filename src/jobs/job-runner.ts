@@ -24,6 +24,7 @@ import type { Pipeline } from './pipeline.js';
 import { interruptionOf, RunInterrupted, type StopReason } from './run-interrupted.js';
 import { createStepContext } from './step-context.js';
 import type { TenantFairness } from './tenant-fairness.js';
+import { jobAttempts, jobRetries, jobsStarted, jobWaitSeconds } from '../metrics/metrics.js';
 
 export interface RunnerOptions {
   workerId: string;
@@ -133,9 +134,16 @@ export class JobRunner {
     if (!pipeline) throw new Error(`unknown job kind ${job.doc.kind}`);
     const input: unknown = JSON.parse(job.doc.input);
     if (job.doc.status !== 'RUNNING') {
+      const firstStart = job.doc.startedAt === null;
       await job.save({ status: 'RUNNING', startedAt: job.doc.startedAt ?? new Date(), error: null });
+      jobAttempts.inc({ kind: job.doc.kind });
+      if (firstStart) {
+        jobsStarted.inc({ kind: job.doc.kind });
+        jobWaitSeconds.observe({ kind: job.doc.kind }, (job.doc.startedAt!.getTime() - job.doc.createdAt.getTime()) / 1000);
+      }
       await job.emit('STARTED', { message: `Attempt ${job.doc.attempt} of ${job.doc.maxAttempts}` });
-    }
+      this.logFor(job).info('attempt started');
+    } else this.logFor(job).info('attempt resumed');
     const steps = (pipeline as Pipeline<unknown>).steps(input);
     // Null prototype: a step's name is a key here and must never reach Object.prototype.
     const outputs: Record<string, unknown> = Object.create(null);
@@ -184,6 +192,7 @@ export class JobRunner {
       };
       await job.saveStep(done);
       await job.emit('STEP_SUCCEEDED', { step: done });
+      this.logFor(job, step.name).debug({ durationMs: done.durationMs }, 'step succeeded');
     }
     const meta = { model: job.doc.ai?.model ?? this.deps.ai.model, offline: this.deps.ai.name === 'offline' };
     const result = (pipeline as Pipeline<unknown>).result(outputs, input, meta);
@@ -191,17 +200,27 @@ export class JobRunner {
     // kept for resuming can go before the job is marked finished.
     await job.durably(() => this.deps.stores.checkpoints.deleteForJob(job.id));
     await finishJob(job, this.deps.notifier, 'SUCCEEDED', { result: JSON.stringify(result ?? null), error: null }, 'Completed');
+    this.logFor(job).info({ status: 'SUCCEEDED' }, 'job finished');
+  }
+
+  /**
+   * A logger for lines about this job: who it is, whose, which attempt, which step, and the
+   * id of the request that submitted it, so one grep follows a job from API to worker.
+   */
+  private logFor(job: LeasedJob, step?: string | null): Logger {
+    const { doc } = job;
+    return this.deps.logger.child({ jobId: doc._id, tenantId: doc.tenantId, kind: doc.kind, attempt: doc.attempt, step: step ?? null, requestId: doc.requestId ?? null });
   }
 
   /** Decides what a stopped run means and records it. */
   private async handleStop(job: LeasedJob, err: unknown, signal: AbortSignal): Promise<void> {
-    const log = this.deps.logger.child({ jobId: job.id });
+    const running = job.doc.steps.find((s) => s.status === 'RUNNING');
+    const log = this.logFor(job, running?.name);
     if (err instanceof LeaseLostError) {
       log.warn('lease lost; leaving the job to its new owner');
       return;
     }
     const interruption = interruptionOf(signal, err);
-    const running = job.doc.steps.find((s) => s.status === 'RUNNING');
     try {
       switch (interruption?.reason) {
         case 'lease-lost':
@@ -210,16 +229,17 @@ export class JobRunner {
         case 'drain':
           await releaseLease(this.deps.stores, job.lease, new Date());
           await this.deps.enqueue(job.id, job.doc.priority, new Date());
-          log.info({ step: running?.name }, 'released for another worker (draining)');
+          log.info('released for another worker (draining)');
           return;
         case 'cancelled': {
           // One write: the running step and the job, cancelled together.
           const steps = job.doc.steps.map((s): StepDoc => (s === running ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
           await finishJob(job, this.deps.notifier, 'CANCELLED', { steps, error: cancelledJobError(running?.name ?? null) }, 'Cancelled');
+          log.info({ status: 'CANCELLED' }, 'job finished');
           return;
         }
         case 'timeout':
-          await this.failOrRetry(job, running, jobTimeoutError(this.opts.jobTimeoutMs, running?.name ?? null));
+          await this.failOrRetry(job, running, jobTimeoutError(this.opts.jobTimeoutMs, running?.name ?? null), log);
           return;
         case undefined: {
           if (isTransientDbError(err)) {
@@ -228,9 +248,12 @@ export class JobRunner {
             log.warn({ err }, 'the database did not answer in time; the job will be resumed');
             return;
           }
+          // An AI error or a budget refusal is expected and told by its code; anything else is
+          // a bug worth its stack, logged under a reference that the stored error carries.
+          const expected = isAiError(err) || err instanceof BudgetExceededError;
           const ref = internalErrorRef();
-          if (!isAiError(err) && !(err instanceof BudgetExceededError)) log.error({ err, ref }, 'step failed unexpectedly');
-          await this.failOrRetry(job, running, toJobError(err, running?.name ?? null, { showDetail: this.opts.showInternalErrors ?? false, ref }));
+          const error = toJobError(err, running?.name ?? null, { showDetail: this.opts.showInternalErrors ?? false, ref });
+          await this.failOrRetry(job, running, error, expected ? log : log.child({ ref }), expected ? undefined : err);
           return;
         }
       }
@@ -241,7 +264,10 @@ export class JobRunner {
     }
   }
 
-  private async failOrRetry(job: LeasedJob, running: StepDoc | undefined, error: JobErrorDoc): Promise<void> {
+  /** Logs the outcome once, with the error's code; `unexpected` (not an AI error) at error level, with its stack. */
+  private async failOrRetry(job: LeasedJob, running: StepDoc | undefined, error: JobErrorDoc, log: Logger, unexpected?: unknown): Promise<void> {
+    const say = (fields: Record<string, unknown>, msg: string) =>
+      unexpected === undefined ? log.warn({ code: error.code, ...fields }, msg) : log.error({ code: error.code, err: unexpected, ...fields }, msg);
     if (running) {
       const now = new Date();
       const failed: StepDoc = {
@@ -258,11 +284,14 @@ export class JobRunner {
       const runAt = new Date(Date.now() + jobRetryDelayMs(job.doc.attempt, this.opts.retryDelayMs));
       const next = job.doc.attempt + 1;
       await job.save({ status: 'RETRYING', error, attempt: next }, `Retrying: attempt ${next} of ${job.doc.maxAttempts} at ${runAt.toISOString()}`);
+      jobRetries.inc({ kind: job.doc.kind });
       await job.emit('RETRY_SCHEDULED', { message: `${error.code}: attempt ${next} of ${job.doc.maxAttempts} at ${runAt.toISOString()}` });
       await job.durably(() => releaseLease(this.deps.stores, job.lease, runAt));
       await this.deps.enqueue(job.id, job.doc.priority, runAt);
+      say({ retryAt: runAt.toISOString() }, `attempt failed (${error.code}); retry scheduled`);
       return;
     }
     await finishJob(job, this.deps.notifier, 'FAILED', { error }, `Failed: ${error.message}`);
+    say({ status: 'FAILED' }, `job failed (${error.code})`);
   }
 }

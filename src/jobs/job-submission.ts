@@ -12,6 +12,7 @@ import { awaitCreated, reserveKey } from './idempotency.js';
 import { validateJobInput } from './input-validation.js';
 import { checkJsonLimits } from './json-limits.js';
 import type { JobsDomain } from './jobs-domain.js';
+import { jobsSubmitted } from '../metrics/metrics.js';
 import { newId, newJobDoc, requestHash } from './new-job.js';
 import type { DocumentAnalyzeInput } from './pipelines/document-analyze.pipeline.js';
 
@@ -22,6 +23,8 @@ export interface SubmitJobRequest extends AiOptionsRequest {
   priority?: number | null;
   maxAttempts?: number | null;
   metadata?: unknown;
+  /** The submitting HTTP request's id, kept on the job so the worker's log lines name it. */
+  requestId?: string | null;
 }
 
 export interface AnalyzeDocumentsRequest extends AiOptionsRequest {
@@ -29,6 +32,7 @@ export interface AnalyzeDocumentsRequest extends AiOptionsRequest {
   instructions?: string | null;
   idempotencyKey?: string | null;
   metadata?: unknown;
+  requestId?: string | null;
 }
 
 const MAX_ATTEMPTS_LIMIT = 20;
@@ -46,7 +50,7 @@ export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobR
   const maxAttempts = checkRange(req.maxAttempts, ['input', 'maxAttempts'], 1, MAX_ATTEMPTS_LIMIT) ?? d.defaultMaxAttempts;
   const aiFields = checkSubmissionAi(req, d.models, ['input'], pipeline.requestedModels?.(input) ?? []);
   await d.tenantBudgets?.assertCanSubmit(tenantId);
-  const job = newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields });
+  const job = newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, requestId: req.requestId ?? null });
   if (!common.idempotencyKey) return enqueueNew(d, [job]).then((jobs) => jobs[0]!);
 
   // The key reserves this job's id; its request hash (kind + input) tells a replay from a conflict.
@@ -100,6 +104,7 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
       batchId,
       id: `${batchId}-${String(i).padStart(5, '0')}`,
       ...aiFields,
+      requestId: req.requestId ?? null,
     }),
   );
   const batch: BatchDoc = {
@@ -191,6 +196,7 @@ const newLiveRecord = (job: JobDoc): LiveJobDoc => ({
 async function store(d: JobsDomain, jobs: JobDoc[]): Promise<void> {
   await d.stores.live.insertMany(jobs.map(newLiveRecord));
   await d.stores.jobs.insertMany(jobs);
+  for (const job of jobs) jobsSubmitted.inc({ kind: job.kind });
   for (const job of jobs) await appendQueued(d, job);
 }
 

@@ -7,6 +7,7 @@
 import type { Logger } from '../log/logger.js';
 import type { JobStores } from './job-stores.js';
 import type { JobQueue } from './queue.js';
+import { jobsStranded } from '../metrics/metrics.js';
 
 export interface LostWorkSweepOptions {
   /** A due job whose wake-up was not taken for this long is woken again. */
@@ -26,6 +27,7 @@ export async function sweepLostWork(
   const stranded = await stores.live.findStranded(now, new Date(now.getTime() - opts.strandedAfterMs), opts.limit ?? 100);
   // A job waiting behind others for a free worker has its wake-up pending: left alone.
   const woken = await queue.ensureWakeUps(stranded.map((r) => ({ jobId: r._id, priority: r.priority })));
+  jobsStranded.inc(woken.length);
   if (woken.length > 0) logger.info({ jobIds: woken }, 'jobs had no wake-up pending; woken again');
   return woken;
 }

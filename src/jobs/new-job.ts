@@ -18,6 +18,7 @@ export interface NewJobOptions {
   /** Per-job AI parameters and budget (see ai-options.ts). */
   ai?: JobDoc['ai'];
   budget?: JobDoc['budget'];
+  requestId?: string | null;
 }
 
 export const newId = (): string => new ObjectId().toHexString();
@@ -67,5 +68,6 @@ export function newJobDoc(pipeline: Pipeline<unknown>, opts: NewJobOptions): Job
     updatedAt: now,
     ...(opts.ai ? { ai: opts.ai } : {}),
     ...(opts.budget ? { budget: opts.budget } : {}),
+    requestId: opts.requestId ?? null,
   };
 }

@@ -38,13 +38,23 @@ export interface QueueOptions {
 export class JobQueue {
   private readonly agenda: Agenda;
   private started = false;
+  private lastPoll: Date | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly opts: QueueOptions,
   ) {
+    const backend = new MongoBackend({ mongo: db, collection: AGENDA_COLLECTION });
+    // Agenda's poll is this lookup: each one that answers is recorded for readiness.
+    const repository = backend.repository;
+    const lookUp = repository.getNextJobToRun.bind(repository);
+    repository.getNextJobToRun = async (...args) => {
+      const found = await lookUp(...args);
+      this.lastPoll = new Date();
+      return found;
+    };
     this.agenda = new Agenda({
-      backend: new MongoBackend({ mongo: db, collection: AGENDA_COLLECTION }),
+      backend,
       name: opts.name,
       processEvery: opts.pollMs,
       maxConcurrency: opts.concurrency,
@@ -57,6 +67,14 @@ export class JobQueue {
       removeOnComplete: true,
       ...(opts.changeStream ? { notificationChannel: new MongoChangeStreamNotificationChannel({ db, collection: AGENDA_COLLECTION }) } : {}),
     });
+  }
+
+  /**
+   * When this process last looked for due wake-ups and the database answered; null before
+   * the first. Agenda does not look while this process runs as many jobs as it may.
+   */
+  lastPollAt(): Date | null {
+    return this.lastPoll;
   }
 
   /** Wakes a worker for the job at `runAt` (now when omitted). */

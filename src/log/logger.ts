@@ -3,6 +3,7 @@
  * never logs keys or secrets on purpose: the redaction is the second line of defence.
  */
 import { pino, type Logger } from 'pino';
+import { currentRequestId } from './request-scope.js';
 
 export type { Logger };
 
@@ -32,6 +33,11 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       base: { pid: process.pid },
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Lines logged while serving a request carry its id (see request-scope.ts).
+      mixin: () => {
+        const requestId = currentRequestId();
+        return requestId === undefined ? {} : { requestId };
+      },
     },
     destination ?? pino.destination({ fd: 2, sync: true }),
   );

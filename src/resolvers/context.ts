@@ -33,4 +33,6 @@ export interface GraphQLContext {
   services: DomainServices;
   /** An HTTP request's deadline and size budget (src/server/request-budget.ts). */
   request?: { readonly signal: AbortSignal };
+  /** The HTTP request's id (x-request-id); absent over WebSocket. */
+  requestId?: string;
 }

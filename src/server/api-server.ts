@@ -24,6 +24,11 @@ import { attachGraphQLWs } from './graphql-ws.js';
 import { limitsPlugin } from './limits-plugin.js';
 import { parseOptions, queryLimitRules } from './query-limits.js';
 import { RequestBudget } from './request-budget.js';
+import { registerMetricSources } from './metric-sources.js';
+import { requestIdOf } from './request-id.js';
+import { withRequestId } from '../log/request-scope.js';
+import { serveMetrics } from '../metrics/scrape.js';
+import { sources } from '../metrics/metrics.js';
 import type { Services } from './services.js';
 
 export interface ApiServer {
@@ -58,6 +63,9 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   const httpServer = createServer(app);
   const formatError = createErrorFormatter({ development, logger, maxTokens: config.api.maxTokens });
   const ws = attachGraphQLWs(httpServer, schema, services, formatError);
+  registerMetricSources(services);
+  sources.wsConnections = () => ws.connectionCount();
+  sources.subscriptions = () => feed.subscriberCount;
   // Closes every WebSocket with 1001 Going Away (which ends its subscriptions), then stops
   // the feed; once. In this order a client never gets `complete` for a job that has not
   // finished (jobEvents completes only after the terminal event): it gets 1001, the
@@ -86,6 +94,15 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   // Ended rate-limit windows are deleted once a minute (no TTL index on FerretDB).
   services.rateLimiter.startSweeping((err) => logger.warn({ err }, 'deleting ended rate-limit windows failed'));
 
+  // Every request gets an id: the caller's x-request-id when it sends a sane one, else a new one.
+  app.use((req, res, next) => {
+    res.locals.requestId = requestIdOf(req.headers['x-request-id']);
+    res.setHeader('x-request-id', res.locals.requestId as string);
+    withRequestId(res.locals.requestId as string, next);
+  });
+  app.get('/metrics', (req, res) => {
+    void serveMetrics(req, res, config.metrics.token);
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -106,7 +123,7 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
           if (!res.writableFinished) request.abandon();
           request.finish();
         });
-        return { ...caller, services: services.domain, request };
+        return { ...caller, services: services.domain, request, requestId: res.locals.requestId as string };
       },
     }),
   );

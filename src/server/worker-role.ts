@@ -13,6 +13,7 @@ import { TenantFairness } from '../jobs/tenant-fairness.js';
 import { startJobWorker } from '../jobs/worker.js';
 import { RetentionSweep } from '../retention/retention-sweep.js';
 import type { Services } from './services.js';
+import { startWorkerHttp } from './worker-http.js';
 
 export interface RunningPart {
   name: string;
@@ -79,11 +80,33 @@ export async function startWorkerRole(services: Services): Promise<RunningPart[]
     logger: services.logger.child({ part: 'retention' }),
   });
   retention.start();
-  return [
-    { name: 'jobs', stop: () => jobs.stop() },
-    { name: 'webhooks', stop: () => dispatcher.stop() },
+  // Each stops once, however often it is asked; the probe server waits for both.
+  let jobsStopped: Promise<void> | null = null;
+  let webhooksStopped: Promise<void> | null = null;
+  const stopJobs = () => (jobsStopped ??= jobs.stop());
+  const stopWebhooks = () => (webhooksStopped ??= dispatcher.stop());
+  const parts: RunningPart[] = [
+    { name: 'jobs', stop: stopJobs },
+    { name: 'webhooks', stop: stopWebhooks },
     { name: 'retention', stop: () => retention.stop() },
   ];
+  if (config.metrics.port !== undefined) {
+    const http = await startWorkerHttp(
+      services,
+      { lastPollAt: () => services.queue.lastPollAt(), atCapacity: () => jobs.runner.runningJobIds().length >= config.jobs.concurrency },
+      config.metrics.port,
+    );
+    services.logger.info({ port: http.port }, 'worker metrics and probes listening');
+    // Probes and metrics keep answering while the worker drains (/healthz: still alive).
+    parts.push({
+      name: 'metrics',
+      stop: async () => {
+        await Promise.allSettled([stopJobs(), stopWebhooks()]);
+        await http.close();
+      },
+    });
+  }
+  return parts;
 }
 
 /** Models, budgets and live output for the runner's AI calls. */

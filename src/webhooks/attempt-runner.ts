@@ -24,6 +24,7 @@ import type { WebhookSender } from './http-sender.js';
 import type { SecretBox } from './secret-box.js';
 import { settleAttempt, type SettlementPolicy } from './settlement.js';
 import { webhookHeaders } from './signing.js';
+import { webhookAttempts, webhookAttemptSeconds, webhookDeliveriesFailed, webhookOutcomeOf } from '../metrics/metrics.js';
 
 export interface AttemptRunnerDeps {
   endpoints: WebhookEndpointsRepository;
@@ -136,6 +137,9 @@ export class AttemptRunner {
       body: delivery.payload,
       signal,
     });
+    const measured = webhookOutcomeOf(outcome.statusCode, outcome.error);
+    webhookAttempts.inc({ outcome: measured });
+    webhookAttemptSeconds.observe({ outcome: measured }, outcome.durationMs / 1000);
     const { gone: _gone, ...recorded } = outcome;
     const finishedAt = this.now();
     await attempts.finish(row._id, finishedAt, recorded);
@@ -177,6 +181,7 @@ export class AttemptRunner {
     if (current === null || current.attemptCount >= attempt.number) return;
     const changes = settleAttempt(current, attempt, this.deps.policy);
     await this.deps.deliveries.settle(deliveryId, attempt.number, changes);
+    if (changes.status === 'FAILED') webhookDeliveriesFailed.inc();
     if (changes.status === 'PENDING' && changes.nextAttemptAt) {
       await this.deps.queue.schedule(deliveryId, current.endpointId, changes.nextAttemptAt);
     } else {

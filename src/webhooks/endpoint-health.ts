@@ -5,6 +5,7 @@
  * (a disabled endpoint receives nothing, so leaving those PENDING would be a lie).
  */
 import type { Logger } from '../log/logger.js';
+import { webhookEndpointsDisabled } from '../metrics/metrics.js';
 import type { WebhookDeliveriesRepository } from '../db/webhook-deliveries.repository.js';
 import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
 import type { WebhookQueueRepository } from '../db/webhook-queue.repository.js';
@@ -47,6 +48,7 @@ export class EndpointHealth {
     const changed = await this.deps.endpoints.disable(endpoint._id, reason);
     const failed = await stopEndpointDeliveries(this.deps, endpoint._id, `endpoint disabled: ${reason}`);
     if (changed) {
+      webhookEndpointsDisabled.inc();
       this.deps.logger.warn({ endpointId: endpoint._id, tenantId: endpoint.tenantId, reason, failed }, 'webhook endpoint disabled');
     }
   }

@@ -6,6 +6,7 @@
  */
 import type { WebhookDeliveriesRepository } from '../db/webhook-deliveries.repository.js';
 import type { WebhookQueueRepository } from '../db/webhook-queue.repository.js';
+import { webhookDeliveriesFailed } from '../metrics/metrics.js';
 
 export interface PendingDeliveriesDeps {
   deliveries: WebhookDeliveriesRepository;
@@ -15,6 +16,7 @@ export interface PendingDeliveriesDeps {
 /** Fails one delivery if it is still pending and unqueues it. */
 export async function stopDelivery(deps: PendingDeliveriesDeps, deliveryId: string, reason: string): Promise<boolean> {
   const failed = await deps.deliveries.failIfPending(deliveryId, reason);
+  if (failed) webhookDeliveriesFailed.inc();
   await deps.queue.delete(deliveryId);
   return failed;
 }

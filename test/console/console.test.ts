@@ -126,6 +126,8 @@ describeInBrowser('web console', () => {
     expect(steps.length).toBeGreaterThan(1);
     expect(steps.every(([, status]) => status === 'SUCCEEDED')).toBe(true);
     await page().getByText('Result JSON').waitFor({ timeout: WAIT });
+    // The event log follows the job live: its last row is the terminal event once it arrived.
+    await page().getByTestId('event-log').locator('tr', { hasText: 'SUCCEEDED' }).filter({ hasNotText: 'STEP_' }).waitFor({ timeout: WAIT });
     await browser!.screenshot('job');
 
     await page().setViewportSize({ width: 390, height: 844 });

@@ -37,7 +37,7 @@ describe('docker-compose.yml', () => {
 
   test('the Dockerfile builds the service and starts dist/main.js', () => {
     const dockerfile = readFileSync(resolve(ROOT, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/^FROM node:20/m);
+    expect(dockerfile).toMatch(/^FROM node:24/m);
     expect(dockerfile).toContain('npm ci');
     expect(dockerfile).toContain('npm run build');
     expect(dockerfile).toMatch(/CMD \["node", "dist\/main.js"\]/);

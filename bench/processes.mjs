@@ -19,6 +19,13 @@ export const SERVICE_ENV = {
   EVENT_POLL_INTERVAL: process.env.EVENT_POLL_INTERVAL ?? '100ms',
   WORKER_CONCURRENCY: process.env.WORKER_CONCURRENCY ?? '8',
   SHUTDOWN_TIMEOUT: '10s',
+  // One tenant drives the whole bench: its per-tenant API limits and the fairness cap
+  // (TENANT_MAX_RUNNING) are lifted so that they measure the engine, not the limits.
+  API_RATE_LIMIT: '100000000',
+  SUBMIT_RATE_LIMIT: '100000000',
+  WEBHOOK_SEND_RATE_LIMIT: '100000000',
+  MAX_CONNECTIONS_PER_TENANT: '100000',
+  TENANT_MAX_RUNNING: '100000',
 };
 
 /**

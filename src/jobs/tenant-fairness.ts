@@ -27,6 +27,9 @@ export interface FairnessDeps {
 }
 
 export class TenantFairness {
+  /** Per tenant, the seat after the last one this process took. */
+  private readonly nextSeat = new Map<string, number>();
+
   constructor(private readonly deps: FairnessDeps, private readonly opts: TenantFairnessOptions) {}
 
   /**
@@ -34,27 +37,22 @@ export class TenantFairness {
    * is held by a running job: the job is re-enqueued for later and must not run now.
    */
   async admit(job: JobDoc): Promise<boolean> {
-    const free: string[] = [];
-    for (let i = 0; i < this.opts.maxRunning; i++) {
+    const max = this.opts.maxRunning;
+    // Start where this process last found a free seat: starts one after another then cost a
+    // lookup or two each, not one per seat in use. A resumed run whose seat lies behind the
+    // hint takes another; its old one is free again once it finishes.
+    const from = (this.nextSeat.get(job.tenantId) ?? 0) % max;
+    for (let k = 0; k < max; k++) {
+      const i = (from + k) % max;
       const id = `${job.tenantId}:${i}`;
       const seat = await this.deps.seats.find(id);
-      if (!seat) {
-        // Seats are taken in index order and never removed: none after this one exists, so
-        // a start costs one lookup per seat in use, not one per seat allowed.
-        free.push(id);
-        break;
+      const won = seat
+        ? seat.jobId === job._id || ((await this.vacant(seat.jobId, seat.at)) && (await this.deps.seats.handOver(seat, job._id)))
+        : await this.deps.seats.take(id, job._id);
+      if (won) {
+        this.nextSeat.set(job.tenantId, i + 1);
+        return true;
       }
-      if (seat.jobId === job._id) return true; // a resumed run keeps its seat
-      if (await this.vacant(seat.jobId, seat.at)) free.push(id);
-    }
-    for (const id of free) {
-      const seat = await this.deps.seats.find(id);
-      if (!seat) {
-        if (await this.deps.seats.take(id, job._id)) return true;
-        continue;
-      }
-      if (seat.jobId === job._id) return true;
-      if ((await this.vacant(seat.jobId, seat.at)) && (await this.deps.seats.handOver(seat, job._id))) return true;
     }
     const later = this.opts.deferMs + Math.floor(Math.random() * this.opts.deferMs);
     await this.deps.enqueue(job._id, job.priority, new Date(Date.now() + later));

@@ -27,7 +27,7 @@ export interface FairnessDeps {
 }
 
 export class TenantFairness {
-  /** Per tenant, the seat after the last one this process took. */
+  /** Per tenant, the seat index this process looks at next. */
   private readonly nextSeat = new Map<string, number>();
 
   constructor(private readonly deps: FairnessDeps, private readonly opts: TenantFairnessOptions) {}
@@ -38,25 +38,28 @@ export class TenantFairness {
    */
   async admit(job: JobDoc): Promise<boolean> {
     const max = this.opts.maxRunning;
-    // Start where this process last found a free seat: starts one after another then cost a
-    // lookup or two each, not one per seat in use. A resumed run whose seat lies behind the
-    // hint takes another; its old one is free again once it finishes.
-    const from = (this.nextSeat.get(job.tenantId) ?? 0) % max;
     for (let k = 0; k < max; k++) {
-      const i = (from + k) % max;
+      // Each look takes the next seat index of this process before it awaits anything, so
+      // starts running side by side look at different seats: a start costs a lookup or two,
+      // not one per seat in use. A resumed run whose seat is elsewhere takes another; its
+      // old one is free again once it finishes.
+      const i = this.nextSeatIndex(job.tenantId, max);
       const id = `${job.tenantId}:${i}`;
       const seat = await this.deps.seats.find(id);
       const won = seat
         ? seat.jobId === job._id || ((await this.vacant(seat.jobId, seat.at)) && (await this.deps.seats.handOver(seat, job._id)))
         : await this.deps.seats.take(id, job._id);
-      if (won) {
-        this.nextSeat.set(job.tenantId, i + 1);
-        return true;
-      }
+      if (won) return true;
     }
     const later = this.opts.deferMs + Math.floor(Math.random() * this.opts.deferMs);
     await this.deps.enqueue(job._id, job.priority, new Date(Date.now() + later));
     return false;
+  }
+
+  private nextSeatIndex(tenantId: string, max: number): number {
+    const i = (this.nextSeat.get(tenantId) ?? 0) % max;
+    this.nextSeat.set(tenantId, i + 1);
+    return i;
   }
 
   /** Whether the seat's holder is no longer running. */

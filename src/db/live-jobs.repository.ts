@@ -4,7 +4,7 @@
  * reads this collection only, so its cost follows the work in flight, not the history.
  */
 import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
-import { isDuplicateKeyError } from './duplicate-key.js';
+import { insertUnlessTaken, isDuplicateKeyError } from './duplicate-key.js';
 import type { LiveJobDoc } from './job-docs.js';
 
 export interface LiveJobsRepositoryOptions {
@@ -38,14 +38,8 @@ export class LiveJobsRepository {
   }
 
   /** True when this caller inserted the record; false when it exists. */
-  async insertIfAbsent(doc: LiveJobDoc): Promise<boolean> {
-    try {
-      await this.collection.insertOne(doc);
-      return true;
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return false;
-      throw err;
-    }
+  insertIfAbsent(doc: LiveJobDoc): Promise<boolean> {
+    return insertUnlessTaken(this.collection, doc);
   }
 
   findById(id: string): Promise<LiveJobDoc | null> {

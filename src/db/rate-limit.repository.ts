@@ -4,7 +4,7 @@
  * server), and one adaptive-state document per model.
  */
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from './duplicate-key.js';
+import { insertUnlessTaken } from './duplicate-key.js';
 
 interface SlotDoc {
   /** `${kind}:${model}:${window}:${index}` */
@@ -32,14 +32,8 @@ export class RateLimitRepository {
   }
 
   /** True when this caller took the slot; false when someone else has it. */
-  async claim(id: string): Promise<boolean> {
-    try {
-      await this.slots.insertOne({ _id: id, at: new Date() });
-      return true;
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return false;
-      throw err;
-    }
+  claim(id: string): Promise<boolean> {
+    return insertUnlessTaken(this.slots, { _id: id, at: new Date() });
   }
 
   /** Removes slots of windows that are over (ids this process claimed). */

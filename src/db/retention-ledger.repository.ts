@@ -5,7 +5,7 @@
  * are still kept) to `all` (only the job, batch and deliveries are left), then goes.
  */
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from './duplicate-key.js';
+import { insertUnlessTaken } from './duplicate-key.js';
 
 export type LedgerKind = 'job' | 'batch';
 export type LedgerStage = 'events' | 'all';
@@ -37,11 +37,7 @@ export class RetentionLedgerRepository {
 
   /** Records an occurrence once; a repeated call is a no-op. */
   async record(doc: RetentionLedgerDoc): Promise<void> {
-    try {
-      await this.collection.insertOne(doc);
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-    }
+    await insertUnlessTaken(this.collection, doc);
   }
 
   /** The oldest rows still in `stage` that finished at or before `cutoff`. */

@@ -4,7 +4,7 @@
  * handed over by `_id` only.
  */
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from './duplicate-key.js';
+import { insertUnlessTaken } from './duplicate-key.js';
 
 export interface TenantSeatDoc {
   _id: string;
@@ -22,14 +22,8 @@ export class TenantSeatsRepository {
   }
 
   /** True when the seat was free and is now the job's. */
-  async take(id: string, jobId: string): Promise<boolean> {
-    try {
-      await this.collection.insertOne({ _id: id, jobId, at: new Date() });
-      return true;
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return false;
-      throw err;
-    }
+  take(id: string, jobId: string): Promise<boolean> {
+    return insertUnlessTaken(this.collection, { _id: id, jobId, at: new Date() });
   }
 
   find(id: string): Promise<TenantSeatDoc | null> {

@@ -10,7 +10,7 @@
  * "queue this delivery" step on FerretDB (unique `_id`), and every write is by `_id`.
  */
 import type { Collection, Db, Filter } from 'mongodb';
-import { isDuplicateKeyError } from './duplicate-key.js';
+import { insertUnlessTaken } from './duplicate-key.js';
 
 export interface WebhookQueueDoc {
   /** The delivery's `_id`. */
@@ -46,14 +46,8 @@ export class WebhookQueueRepository {
   }
 
   /** Queues a delivery unless it is queued already; true when this call queued it. */
-  async insertIfAbsent(doc: WebhookQueueDoc): Promise<boolean> {
-    try {
-      await this.collection.insertOne(doc);
-      return true;
-    } catch (err) {
-      if (isDuplicateKeyError(err)) return false;
-      throw err;
-    }
+  insertIfAbsent(doc: WebhookQueueDoc): Promise<boolean> {
+    return insertUnlessTaken(this.collection, doc);
   }
 
   findById(id: string): Promise<WebhookQueueDoc | null> {

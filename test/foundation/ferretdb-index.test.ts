@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { ensureFerretDbBuilt, FERRETDB_BINARY, freePort, PROJECT_ROOT } from '../../src/db/local-server.js';
+import { eventually } from '../support/eventually.js';
 
 // Only when the suite runs on our own FerretDB build (not MONGODB_URI, not mongod).
 const ours = process.env.TEST_MONGODB_KIND === 'ferretdb';
@@ -61,17 +62,6 @@ function stopFerret(child: ChildProcess): Promise<void> {
   });
 }
 
-/** A bounded poll: resolves with the first truthy probe result, fails after timeoutMs. */
-async function eventually<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const USING_OUR_INDEX = /^SEARCH \S+ USING INDEX _ferretdb_idpath_/;
 
 describeOurs('FerretDB _id path index', () => {
@@ -110,8 +100,10 @@ describeOurs('FerretDB _id path index', () => {
       const items = client.db('app').collection<{ _id: string; n: number; tag: string }>('items');
       await client.db('other').collection('fresh').insertOne({ _id: 'x' } as never);
       const fresh = await eventually(
-        () => inspect(dir).find((r) => r.database === 'other' && r.collection === 'fresh' && r.idIndex),
+        async () => inspect(dir).find((r) => r.database === 'other' && r.collection === 'fresh' && r.idIndex),
         'the new collection to get its index',
+        15_000,
+        100,
       );
       expect(fresh.updatePlan).toMatch(USING_OUR_INDEX);
 

@@ -7,6 +7,7 @@ import { EventFeed } from '../../src/jobs/event-feed.js';
 import { jobEventStream } from '../../src/jobs/job-event-stream.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createTestDb, type TestDb } from '../support/db.js';
+import { within } from '../support/eventually.js';
 
 // The live feed (job_event_feed) and the store's reads by event id, against the real test
 // server. Two writer connections stand for two worker processes; each EventFeed has its own
@@ -61,18 +62,6 @@ function newEvent(jobId: string, tenantId: string, type: JobEventTypeValue = 'ST
     message: null,
     jobStatus: terminal ? (type as JobEventDoc['jobStatus']) : 'RUNNING',
   };
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function take<T>(iter: AsyncIterator<T>, n: number): Promise<T[]> {

@@ -29,6 +29,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/metrics/' },
     },
     {
+      name: 'tracing-is-a-leaf',
+      comment: 'Span adapters over the OpenTelemetry API: any layer may trace, so tracing imports nothing of ours but config.',
+      severity: 'error',
+      from: { path: '^src/tracing/' },
+      to: { path: '^src/', pathNot: '^src/(tracing|config)/' },
+    },
+    {
       name: 'db-uses-only-config-errors-and-log',
       severity: 'error',
       from: { path: '^src/db/' },
@@ -38,7 +45,7 @@ module.exports = {
       name: 'log-uses-only-config',
       severity: 'error',
       from: { path: '^src/log/' },
-      to: { path: '^src/', pathNot: '^src/(log|config)/' },
+      to: { path: '^src/', pathNot: '^src/(log|config|tracing)/' },
     },
     {
       name: 'auth-uses-only-config-db-errors-and-log',
@@ -56,7 +63,7 @@ module.exports = {
       name: 'jobs-use-only-ai-db-config-errors-log-and-auth-types',
       severity: 'error',
       from: { path: '^src/jobs/' },
-      to: { path: '^src/', pathNot: '^src/(jobs|ai|db|config|errors|log|metrics)/|^src/auth/' },
+      to: { path: '^src/', pathNot: '^src/(jobs|ai|db|config|errors|log|metrics|tracing)/|^src/auth/' },
     },
     {
       name: 'jobs-use-auth-types-only',
@@ -68,7 +75,7 @@ module.exports = {
     {
       name: 'domain-knows-no-graphql',
       severity: 'error',
-      from: { path: '^src/(ai|jobs|webhooks|db|auth|config|errors|log|metrics)/' },
+      from: { path: '^src/(ai|jobs|webhooks|db|auth|config|errors|log|metrics|tracing)/' },
       to: { path: [GRAPHQL_LIBS, '^src/(schema|resolvers|server)/'] },
     },
     {
@@ -76,7 +83,7 @@ module.exports = {
       comment: 'The outbox implements the jobs domain\'s JobNotifier port; nothing else of jobs is theirs to use.',
       severity: 'error',
       from: { path: '^src/webhooks/' },
-      to: { path: '^src/', pathNot: '^src/(webhooks|db|config|errors|log|metrics)/|^src/jobs/notifier\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/(webhooks|db|config|errors|log|metrics|tracing)/|^src/jobs/notifier\\.ts$' },
     },
     {
       name: 'schema-is-types-only',
@@ -89,7 +96,7 @@ module.exports = {
       severity: 'error',
       comment: 'Resolvers call the domain; they never touch storage, HTTP or the AI SDK themselves.',
       from: { path: '^src/resolvers/' },
-      to: { path: ['^src/', '^node_modules/(mongodb|undici|openai|@agendajs|agenda)/'], pathNot: '^src/(resolvers|schema|auth|jobs|webhooks|errors|log|db)/' },
+      to: { path: ['^src/', '^node_modules/(mongodb|undici|openai|@agendajs|agenda)/'], pathNot: '^src/(resolvers|schema|auth|jobs|webhooks|errors|log|db|tracing)/' },
     },
     {
       name: 'resolvers-name-stored-shapes-only',

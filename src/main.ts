@@ -11,6 +11,7 @@ import { createLogger, redactUri } from './log/logger.js';
 import { startApiServer } from './server/api-server.js';
 import { createServices } from './server/services.js';
 import { startWorkerRole, type RunningPart } from './server/worker-role.js';
+import { startTracing } from './tracing/index.js';
 
 function loadConfigOrExit(): Readonly<Config> {
   try {
@@ -26,6 +27,8 @@ function loadConfigOrExit(): Readonly<Config> {
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
+// Before anything else starts, so every span has the SDK behind it (a no-op when tracing is off).
+const tracing = startTracing(config.tracing, config.role, (message) => logger.warn(message));
 /** A database that cannot be reached or started is one clear line and exit 1, not a stack trace. */
 async function orExit<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
@@ -94,6 +97,8 @@ async function shutdown(signal: string): Promise<void> {
   });
   await connection.close().catch(() => {});
   await mongo.stop();
+  // Spans still buffered are exported before the exit (the exporter's own timeout bounds it).
+  await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'exporting the last spans failed'));
   logger.info('stopped');
   process.exit(0);
 }

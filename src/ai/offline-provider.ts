@@ -41,6 +41,7 @@ export function createOfflineProvider(opts: OfflineProviderOptions = {}): AiProv
       usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens },
       offline: true,
       attempts: 1,
+      finishReason: 'stop',
     };
   }
 

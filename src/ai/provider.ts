@@ -42,6 +42,8 @@ export interface CompletionResult {
   offline: boolean;
   /** Tries made, the successful one included. */
   attempts: number;
+  /** Why the model stopped ('stop', 'length', …) as the provider says; absent or null when unknown. */
+  finishReason?: string | null;
 }
 
 export interface AiProvider {

@@ -10,6 +10,7 @@ export interface ReadCompletion {
   text: string;
   model: string;
   usage: CompletionUsage;
+  finishReason: string | null;
 }
 
 /**
@@ -33,6 +34,7 @@ export function readCompletion(res: ChatCompletion, requestedModel: string): Rea
     text: choice.message?.content ?? '',
     model: typeof res.model === 'string' && res.model.length > 0 ? res.model : requestedModel,
     usage: readUsage(res.usage),
+    finishReason: choice.finish_reason ?? null,
   };
 }
 

@@ -45,6 +45,7 @@ export async function readStream(
     text,
     model: model.length > 0 ? model : requestedModel,
     usage: { promptTokens, completionTokens, totalTokens: total > 0 ? total : promptTokens + completionTokens },
+    finishReason: finish ?? null,
   };
 }
 

@@ -18,6 +18,7 @@ import {
   readUrl,
 } from './parse.js';
 import { readApiLimits, type ApiLimits } from './api-limits.js';
+import { readTracing, type TracingConfig } from './tracing-config.js';
 
 export const ROLES = ['api', 'worker', 'all'] as const;
 export type Role = (typeof ROLES)[number];
@@ -154,6 +155,9 @@ export interface Config {
     secretKey: KeyObject | undefined;
   };
 
+  /** OpenTelemetry traces (src/config/tracing-config.ts, src/tracing). */
+  tracing: TracingConfig;
+
   /** The retention sweep (worker role): see src/retention. */
   retention: {
     /** EVENT_RETENTION: events and webhook attempts of finished work are kept this long. */
@@ -262,6 +266,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       pollMs: readDuration(env, 'WEBHOOK_POLL_INTERVAL', '500ms'),
       secretKey: readSecretKey(env, 'WEBHOOK_SECRET_KEY'),
     },
+    tracing: readTracing(env),
     retention: {
       eventsMs: readDuration(env, 'EVENT_RETENTION', '7d'),
       jobsMs: readString(env, 'JOB_RETENTION', '30d').trim() === '0' ? 0 : readDuration(env, 'JOB_RETENTION', '30d'),

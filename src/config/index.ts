@@ -4,3 +4,4 @@ export * from './config.js';
 export { ConfigError, parseDuration } from './parse.js';
 export * from './api-limits.js';
 export { perMinuteLimit, type AiControlConfig } from './ai-control-config.js';
+export * from './tracing-config.js';

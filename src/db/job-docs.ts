@@ -89,6 +89,12 @@ export interface LiveJobDoc {
   createdAt: Date;
 }
 
+/** A W3C trace context as stored (see src/tracing/trace-context.ts). */
+export interface TraceContextDoc {
+  traceparent: string;
+  tracestate: string | null;
+}
+
 export interface JobDoc {
   _id: string;
   tenantId: string;
@@ -122,6 +128,11 @@ export interface JobDoc {
   budget?: { maxCostUsd: number | null; maxTokens: number | null } | null;
   /** The id of the HTTP request that submitted it (x-request-id), for following it in logs. */
   requestId?: string | null;
+  /**
+   * The OpenTelemetry context every span of this job continues: the submission's (or the
+   * first traced attempt's), and the last attempt's for links. Absent while tracing is off.
+   */
+  trace?: (TraceContextDoc & { lastAttempt?: TraceContextDoc | null }) | null;
 }
 
 export interface BatchDoc {
@@ -163,4 +174,6 @@ export interface JobEventDoc {
   message: string | null;
   /** The job's status right after this event. */
   jobStatus: JobStatusValue;
+  /** The job's trace id (OpenTelemetry), when it has one. */
+  traceId?: string | null;
 }

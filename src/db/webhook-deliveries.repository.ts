@@ -15,6 +15,7 @@
  */
 import type { Collection, Db, Filter } from 'mongodb';
 import { insertUnlessTaken } from './duplicate-key.js';
+import type { TraceContextDoc } from './job-docs.js';
 import type { WebhookDeliveryStatusValue } from '../errors/index.js';
 import { afterFilter, type Page, type PagePosition } from './page-cursor.js';
 
@@ -48,6 +49,8 @@ export interface WebhookDeliveryDoc {
   createdAt: Date;
   updatedAt: Date;
   deliveredAt: Date | null;
+  /** The trace context its attempts continue (OpenTelemetry); absent while tracing is off. */
+  trace?: TraceContextDoc | null;
 }
 
 /** Fields that settling an attempt or restarting a delivery may change. */

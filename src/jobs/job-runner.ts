@@ -20,7 +20,8 @@ import type { JobStores } from './job-stores.js';
 import { acquireLease, keepLeaseAlive, releaseLease } from './lease.js';
 import { LeasedJob, LeaseLostError } from './leased-job.js';
 import type { JobNotifier } from './notifier.js';
-import type { Pipeline } from './pipeline.js';
+import type { Pipeline, PipelineStep } from './pipeline.js';
+import { attemptTrace, traceAttempt, traceStep } from '../tracing/index.js';
 import { interruptionOf, RunInterrupted, type StopReason } from './run-interrupted.js';
 import { createStepContext } from './step-context.js';
 import type { TenantFairness } from './tenant-fairness.js';
@@ -116,17 +117,21 @@ export class JobRunner {
       (write) => job.exclusive(write),
     );
     const timeout = setTimeout(() => controller.abort(new RunInterrupted('timeout')), this.opts.jobTimeoutMs);
-    try {
-      if (isTerminalStatus(found.status)) await completeFinished(job, this.deps.notifier);
-      else if (claimed.live.cancelRequestedAt) await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(null) }, 'Cancelled');
-      else await this.runSteps(job, controller.signal);
-    } catch (err) {
-      await this.handleStop(job, err, controller.signal);
-    } finally {
-      clearTimeout(timeout);
-      stopHeartbeat();
-      this.active.delete(jobId);
-    }
+    // The attempt's span continues the trace stored with the job, whichever process submitted it.
+    const attempt = { jobId, kind: found.kind, tenantId: found.tenantId, attempt: found.attempt, trace: found.trace };
+    await traceAttempt(attempt, async () => {
+      try {
+        if (isTerminalStatus(found.status)) await completeFinished(job, this.deps.notifier);
+        else if (claimed.live.cancelRequestedAt) await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(null) }, 'Cancelled');
+        else await this.runSteps(job, controller.signal);
+      } catch (err) {
+        await this.handleStop(job, err, controller.signal);
+      } finally {
+        clearTimeout(timeout);
+        stopHeartbeat();
+        this.active.delete(jobId);
+      }
+    });
   }
 
   private async runSteps(job: LeasedJob, signal: AbortSignal): Promise<void> {
@@ -135,7 +140,8 @@ export class JobRunner {
     const input: unknown = JSON.parse(job.doc.input);
     if (job.doc.status !== 'RUNNING') {
       const firstStart = job.doc.startedAt === null;
-      await job.save({ status: 'RUNNING', startedAt: job.doc.startedAt ?? new Date(), error: null });
+      const trace = attemptTrace(job.doc.trace);
+      await job.save({ status: 'RUNNING', startedAt: job.doc.startedAt ?? new Date(), error: null, ...(trace ? { trace } : {}) });
       jobAttempts.inc({ kind: job.doc.kind });
       if (firstStart) {
         jobsStarted.inc({ kind: job.doc.kind });
@@ -155,44 +161,7 @@ export class JobRunner {
       }
       if (this.draining) throw new RunInterrupted('drain');
       signal.throwIfAborted();
-      const started: StepDoc = {
-        ...stored,
-        status: 'RUNNING',
-        attempts: stored.attempts + 1,
-        startedAt: new Date(),
-        finishedAt: null,
-        durationMs: null,
-        error: null,
-      };
-      await job.saveStep(started);
-      await job.emit('STEP_STARTED', { step: started, message: job.doc.progress.message ?? undefined });
-      const ctx = createStepContext({
-        job,
-        stepIndex: index,
-        input,
-        outputs,
-        signal,
-        ai: this.deps.ai,
-        contextTokens: this.opts.contextTokens,
-        prices: this.opts.prices,
-        isDraining: () => this.draining,
-        control: this.deps.aiControl,
-      });
-      const output = await step.run(ctx);
-      outputs[step.name] = output;
-      const now = new Date();
-      const current = job.doc.steps[index]!;
-      const done: StepDoc = {
-        ...current,
-        status: 'SUCCEEDED',
-        finishedAt: now,
-        durationMs: now.getTime() - (current.startedAt ?? now).getTime(),
-        output: JSON.stringify(output ?? null),
-        progress: current.progress ? { ...current.progress, completed: current.progress.total, percent: 100 } : null,
-      };
-      await job.saveStep(done);
-      await job.emit('STEP_SUCCEEDED', { step: done });
-      this.logFor(job, step.name).debug({ durationMs: done.durationMs }, 'step succeeded');
+      outputs[step.name] = await traceStep(job.id, step.name, index, () => this.runStep(job, index, step, { input, outputs, signal }));
     }
     const meta = { model: job.doc.ai?.model ?? this.deps.ai.model, offline: this.deps.ai.name === 'offline' };
     const result = (pipeline as Pipeline<unknown>).result(outputs, input, meta);
@@ -201,6 +170,55 @@ export class JobRunner {
     await job.durably(() => this.deps.stores.checkpoints.deleteForJob(job.id));
     await finishJob(job, this.deps.notifier, 'SUCCEEDED', { result: JSON.stringify(result ?? null), error: null }, 'Completed');
     this.logFor(job).info({ status: 'SUCCEEDED' }, 'job finished');
+  }
+
+  /** Runs one step that has not succeeded yet and saves its outcome; returns its output. */
+  private async runStep(
+    job: LeasedJob,
+    index: number,
+    step: PipelineStep<unknown>,
+    run: { input: unknown; outputs: Readonly<Record<string, unknown>>; signal: AbortSignal },
+  ): Promise<unknown> {
+    const { input, outputs, signal } = run;
+    const stored = job.doc.steps[index]!;
+    const started: StepDoc = {
+      ...stored,
+      status: 'RUNNING',
+      attempts: stored.attempts + 1,
+      startedAt: new Date(),
+      finishedAt: null,
+      durationMs: null,
+      error: null,
+    };
+    await job.saveStep(started);
+    await job.emit('STEP_STARTED', { step: started, message: job.doc.progress.message ?? undefined });
+    const ctx = createStepContext({
+      job,
+      stepIndex: index,
+      input,
+      outputs,
+      signal,
+      ai: this.deps.ai,
+      contextTokens: this.opts.contextTokens,
+      prices: this.opts.prices,
+      isDraining: () => this.draining,
+      control: this.deps.aiControl,
+    });
+    const output = await step.run(ctx);
+    const now = new Date();
+    const current = job.doc.steps[index]!;
+    const done: StepDoc = {
+      ...current,
+      status: 'SUCCEEDED',
+      finishedAt: now,
+      durationMs: now.getTime() - (current.startedAt ?? now).getTime(),
+      output: JSON.stringify(output ?? null),
+      progress: current.progress ? { ...current.progress, completed: current.progress.total, percent: 100 } : null,
+    };
+    await job.saveStep(done);
+    await job.emit('STEP_SUCCEEDED', { step: done });
+    this.logFor(job, step.name).debug({ durationMs: done.durationMs }, 'step succeeded');
+    return output;
   }
 
   /**

@@ -12,6 +12,8 @@ import { analyzeDocuments, submitJob, type AnalyzeDocumentsRequest, type SubmitJ
 import type { TenantBudgetView } from './budget-guard.js';
 import type { JobsDomain } from './jobs-domain.js';
 import type { Pipeline } from './pipeline.js';
+import { noteJob } from './trace-fields.js';
+import { traceSubmission } from '../tracing/index.js';
 
 export interface BatchView {
   doc: BatchDoc;
@@ -27,20 +29,34 @@ export const MAX_EVENTS_PAGE = 1000;
 export class JobService {
   constructor(readonly domain: JobsDomain) {}
 
+  /** Each submission is a span of the request's trace; its context is stored with the job. */
   submit(tenantId: string, req: SubmitJobRequest): Promise<JobDoc> {
-    return submitJob(this.domain, tenantId, req);
+    return traceSubmission('submitJob', tenantId, async (span) => {
+      const job = await submitJob(this.domain, tenantId, req);
+      noteJob(span, job);
+      return job;
+    });
   }
 
-  async analyzeDocuments(tenantId: string, req: AnalyzeDocumentsRequest): Promise<BatchView> {
-    return this.view(await analyzeDocuments(this.domain, tenantId, req));
+  analyzeDocuments(tenantId: string, req: AnalyzeDocumentsRequest): Promise<BatchView> {
+    return traceSubmission('analyzeDocuments', tenantId, async (span) => {
+      const batch = await analyzeDocuments(this.domain, tenantId, req);
+      span.setAttribute('ai_jobs.batch.id', batch._id);
+      return this.view(batch);
+    });
   }
 
   cancel(tenantId: string, jobId: string): Promise<JobDoc> {
     return cancelJob(this.domain, tenantId, jobId);
   }
 
+  /** A retry asked an hour later is a span of its own request, linked to the job's trace (which its run continues). */
   retry(tenantId: string, jobId: string): Promise<JobDoc> {
-    return retryJob(this.domain, tenantId, jobId);
+    return traceSubmission('retryJob', tenantId, async (span) => {
+      const job = await retryJob(this.domain, tenantId, jobId);
+      noteJob(span, job);
+      return job;
+    });
   }
 
   async cancelBatch(tenantId: string, batchId: string): Promise<BatchView> {

@@ -15,6 +15,7 @@ import type { JobsDomain } from './jobs-domain.js';
 import { jobsSubmitted } from '../metrics/metrics.js';
 import { newId, newJobDoc, requestHash } from './new-job.js';
 import type { DocumentAnalyzeInput } from './pipelines/document-analyze.pipeline.js';
+import { submissionTrace, traceIdField } from './trace-fields.js';
 
 export interface SubmitJobRequest extends AiOptionsRequest {
   kind: string;
@@ -50,7 +51,7 @@ export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobR
   const maxAttempts = checkRange(req.maxAttempts, ['input', 'maxAttempts'], 1, MAX_ATTEMPTS_LIMIT) ?? d.defaultMaxAttempts;
   const aiFields = checkSubmissionAi(req, d.models, ['input'], pipeline.requestedModels?.(input) ?? []);
   await d.tenantBudgets?.assertCanSubmit(tenantId);
-  const job = newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, requestId: req.requestId ?? null });
+  const job = newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, requestId: req.requestId ?? null, trace: submissionTrace() });
   if (!common.idempotencyKey) return enqueueNew(d, [job]).then((jobs) => jobs[0]!);
 
   // The key reserves this job's id; its request hash (kind + input) tells a replay from a conflict.
@@ -92,6 +93,7 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
     replay = !r.fresh && (await awaitCreated(() => d.stores.batches.findForTenant(tenantId, batchId))) !== null;
   }
   // Job ids derive from the batch id, so a replay after a crash recreates the same jobs.
+  const trace = submissionTrace();
   const jobs = inputs.map((input, i) =>
     newJobDoc(pipeline, {
       tenantId,
@@ -105,6 +107,7 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
       id: `${batchId}-${String(i).padStart(5, '0')}`,
       ...aiFields,
       requestId: req.requestId ?? null,
+      trace,
     }),
   );
   const batch: BatchDoc = {
@@ -234,6 +237,7 @@ async function appendQueued(d: JobsDomain, job: JobDoc): Promise<void> {
       progress: job.progress,
       message: 'Queued',
       jobStatus: 'QUEUED',
+      ...traceIdField(job),
     },
     0,
   );

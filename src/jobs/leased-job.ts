@@ -11,6 +11,7 @@ import { retryTransient } from '../db/transient-error.js';
 import type { JobStores } from './job-stores.js';
 import { stillHeld, type HeldLease } from './lease.js';
 import { jobProgress } from './progress.js';
+import { traceIdField } from './trace-fields.js';
 
 /** How long a holder retries a write the database does not answer, by default. */
 export const DEFAULT_DB_RETRY_MS = 60_000;
@@ -101,6 +102,7 @@ export class LeasedJob {
         progress: this.doc.progress,
         message,
         jobStatus: this.doc.status,
+        ...traceIdField(this.doc),
       },
       this.lastSequence,
     );

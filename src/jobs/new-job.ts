@@ -19,6 +19,8 @@ export interface NewJobOptions {
   ai?: JobDoc['ai'];
   budget?: JobDoc['budget'];
   requestId?: string | null;
+  /** The submission's trace context (absent while tracing is off). */
+  trace?: JobDoc['trace'];
 }
 
 export const newId = (): string => new ObjectId().toHexString();
@@ -69,5 +71,6 @@ export function newJobDoc(pipeline: Pipeline<unknown>, opts: NewJobOptions): Job
     ...(opts.ai ? { ai: opts.ai } : {}),
     ...(opts.budget ? { budget: opts.budget } : {}),
     requestId: opts.requestId ?? null,
+    ...(opts.trace ? { trace: opts.trace } : {}),
   };
 }

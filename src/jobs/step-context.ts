@@ -12,6 +12,7 @@ import type { StepContext } from './pipeline.js';
 import { makeProgress } from './progress.js';
 import { RunInterrupted } from './run-interrupted.js';
 import { addUsage, usageOfCall } from './usage.js';
+import { traceAiCall, type AiCallSpan } from '../tracing/index.js';
 
 interface StoredAnswer {
   text: string;
@@ -42,7 +43,7 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
   const { control } = deps;
   const jobModel = job.doc.ai?.model ?? deps.ai.model;
 
-  return {
+  const context: StepContext<TInput> = {
     jobId: job.id,
     input: deps.input,
     outputs: deps.outputs,
@@ -51,31 +52,8 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     model: jobModel,
     offline: deps.ai.name === 'offline',
 
-    async complete(key: string, request: Omit<CompletionRequest, 'signal'>): Promise<CompletionResult> {
-      const checkpointKey = `${stepName}/${key}`;
-      const stored = (await job.durably(() => job.stores.checkpoints.get(job.id, checkpointKey))) as StoredAnswer | undefined;
-      if (stored) return { ...stored, attempts: 0 };
-      if (deps.isDraining()) throw new RunInterrupted('drain');
-      deps.signal.throwIfAborted();
-      const params = callParameters(job.doc, request, deps.ai.model);
-      if (control) await checkBudgets(control, job.doc, request, params, deps.ai.name === 'offline');
-      const sink = control ? openOutput(control, job.doc, stepName, key) : undefined;
-      let result: CompletionResult;
-      try {
-        result = await deps.ai.complete({ ...request, ...params, signal: deps.signal, ...(sink ? { onText: sink.push } : {}) });
-      } catch (err) {
-        await sink?.abandon();
-        throw err;
-      }
-      const answer: StoredAnswer = { text: result.text, model: result.model, offline: result.offline, usage: result.usage };
-      // A paid answer is kept until the database takes it: an outage delays the step, it never buys the answer twice.
-      await job.durably(() => job.stores.checkpoints.put(job.id, checkpointKey, answer));
-      const usage = usageOfCall(result, deps.prices);
-      await job.saveStep({ ...step(), model: result.model, usage: addUsage(step().usage, usage) }, { usage: addUsage(job.doc.usage, usage) });
-      if (control) await recordSpend(control, job.doc, usage);
-      await sink?.finish(result.text);
-      await job.stores.usage.record(job.doc.tenantId, job.doc.batchId, usage);
-      return result;
+    complete(key: string, request: Omit<CompletionRequest, 'signal'>): Promise<CompletionResult> {
+      return traceAiCall({ jobId: job.id, step: stepName, call: key, provider: deps.ai.name }, (span) => complete(key, request, span));
     },
 
     async progress(completed: number, total: number, message: string): Promise<void> {
@@ -84,4 +62,46 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
       await job.emit('STEP_PROGRESS', { step: updated, message: job.doc.progress.message ?? message });
     },
   };
+  return context;
+
+  /** One AI call: a checkpointed answer is reused (not paid again); else checked, made, kept, counted. */
+  async function complete(key: string, request: Omit<CompletionRequest, 'signal'>, span: AiCallSpan): Promise<CompletionResult> {
+    const checkpointKey = `${stepName}/${key}`;
+    const stored = (await job.durably(() => job.stores.checkpoints.get(job.id, checkpointKey))) as StoredAnswer | undefined;
+    if (stored) {
+      span.reused(stored.model);
+      return { ...stored, attempts: 0 };
+    }
+    if (deps.isDraining()) throw new RunInterrupted('drain');
+    deps.signal.throwIfAborted();
+    const params = callParameters(job.doc, request, deps.ai.model);
+    span.request({ ...params, messages: request.messages });
+    if (control) await checkBudgets(control, job.doc, request, params, deps.ai.name === 'offline');
+    const sink = control ? openOutput(control, job.doc, stepName, key) : undefined;
+    let result: CompletionResult;
+    try {
+      result = await deps.ai.complete({ ...request, ...params, signal: deps.signal, ...(sink ? { onText: sink.push } : {}) });
+    } catch (err) {
+      await sink?.abandon();
+      throw err;
+    }
+    const answer: StoredAnswer = { text: result.text, model: result.model, offline: result.offline, usage: result.usage };
+    // A paid answer is kept until the database takes it: an outage delays the step, it never buys the answer twice.
+    await job.durably(() => job.stores.checkpoints.put(job.id, checkpointKey, answer));
+    const usage = usageOfCall(result, deps.prices);
+    span.answered({
+      model: result.model,
+      text: result.text,
+      inputTokens: result.usage.promptTokens,
+      outputTokens: result.usage.completionTokens,
+      finishReason: result.finishReason ?? null,
+      costUsd: usage.costUsd,
+      attempts: result.attempts,
+    });
+    await job.saveStep({ ...step(), model: result.model, usage: addUsage(step().usage, usage) }, { usage: addUsage(job.doc.usage, usage) });
+    if (control) await recordSpend(control, job.doc, usage);
+    await sink?.finish(result.text);
+    await job.stores.usage.record(job.doc.tenantId, job.doc.batchId, usage);
+    return result;
+  }
 }

@@ -3,6 +3,7 @@
  * never logs keys or secrets on purpose: the redaction is the second line of defence.
  */
 import { pino, type Logger } from 'pino';
+import { activeSpanIds } from '../tracing/index.js';
 import { currentRequestId } from './request-scope.js';
 
 export type { Logger };
@@ -33,10 +34,12 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       base: { pid: process.pid },
       redact: { paths: REDACT, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      // Lines logged while serving a request carry its id (see request-scope.ts).
+      // Lines logged while serving a request carry its id (see request-scope.ts), and lines
+      // logged inside a recorded span its trace_id and span_id (tracing on only).
       mixin: () => {
         const requestId = currentRequestId();
-        return requestId === undefined ? {} : { requestId };
+        const ids = activeSpanIds();
+        return requestId === undefined ? (ids ?? {}) : { requestId, ...ids };
       },
     },
     destination ?? pino.destination({ fd: 2, sync: true }),

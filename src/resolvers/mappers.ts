@@ -7,6 +7,7 @@ import type { BatchView } from '../jobs/job-service.js';
 import type { JobDoc, JobEventDoc, StepDoc, StepSnapshotDoc } from '../db/job-docs.js';
 import { batchProgressMessage, makeProgress } from '../jobs/progress.js';
 import type { Batch, Job, JobEvent, JobStep } from '../schema/index.js';
+import { traceIdOf } from '../tracing/index.js';
 
 export type JobObject = Job & { batchId: string | null };
 /** A Batch without `usage`, which Batch.usage's field resolver fills in. */
@@ -53,6 +54,7 @@ export function toJobObject(doc: JobDoc): JobObject {
     createdAt: doc.createdAt,
     startedAt: doc.startedAt,
     finishedAt: doc.finishedAt,
+    traceId: traceIdOf(doc.trace),
   };
 }
 
@@ -66,6 +68,7 @@ export function toJobEvent(doc: JobEventDoc): JobEvent {
     step: doc.step ? toJobStep(doc.step) : null,
     progress: doc.progress,
     message: doc.message,
+    traceId: doc.traceId ?? null,
   };
 }
 

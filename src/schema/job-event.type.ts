@@ -33,4 +33,7 @@ export class JobEvent {
 
   @Field(() => String, { nullable: true })
   message?: string | null;
+
+  @Field(() => String, { nullable: true, description: "The job's trace id (OpenTelemetry) when this event was written; null while tracing is off." })
+  traceId?: string | null;
 }

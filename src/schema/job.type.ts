@@ -69,4 +69,10 @@ export class Job {
 
   @Field(() => DateTimeScalar, { nullable: true })
   finishedAt?: Date | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The W3C trace id (32 hex digits) of the job's OpenTelemetry trace: from its submission through every attempt to its webhooks. Null while tracing is off.",
+  })
+  traceId?: string | null;
 }

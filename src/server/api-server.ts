@@ -27,6 +27,7 @@ import { RequestBudget } from './request-budget.js';
 import { registerMetricSources } from './metric-sources.js';
 import { requestIdOf } from './request-id.js';
 import { withRequestId } from '../log/request-scope.js';
+import { httpServerSpans } from '../tracing/index.js';
 import { serveMetrics } from '../metrics/scrape.js';
 import { sources } from '../metrics/metrics.js';
 import type { Services } from './services.js';
@@ -110,6 +111,8 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     const up = await pingMongo(services.db);
     res.status(up ? 200 : 503).json({ status: up ? 'ready' : 'unavailable', database: up ? 'up' : 'down' });
   });
+  // A span per GraphQL request, continuing the caller's traceparent (only when tracing is on).
+  if (config.tracing.enabled) app.use('/graphql', httpServerSpans('/graphql'));
   app.use(
     '/graphql',
     express.json({ limit: MAX_BODY }),

@@ -24,6 +24,7 @@ import type { WebhookSender } from './http-sender.js';
 import type { SecretBox } from './secret-box.js';
 import { settleAttempt, type SettlementPolicy } from './settlement.js';
 import { webhookHeaders } from './signing.js';
+import { traceDelivery } from '../tracing/index.js';
 import { webhookAttempts, webhookAttemptSeconds, webhookDeliveriesFailed, webhookOutcomeOf } from '../metrics/metrics.js';
 
 export interface AttemptRunnerDeps {
@@ -131,12 +132,16 @@ export class AttemptRunner {
       return;
     }
 
-    const outcome = await this.deps.sender.send({
-      url: endpoint.url,
-      headers: { ...webhookHeaders({ msgId: delivery.messageId, timestamp: at, body: delivery.payload, secrets }) },
-      body: delivery.payload,
-      signal,
-    });
+    const traced = { deliveryId: delivery._id, endpointId: endpoint._id, eventType: delivery.eventType, jobId: delivery.jobId, attempt: number, url: endpoint.url, trace: delivery.trace };
+    // The request carries `traceparent` (not signed: Standard Webhooks signs the id, timestamp and body).
+    const outcome = await traceDelivery(traced, (traceHeaders) =>
+      this.deps.sender.send({
+        url: endpoint.url,
+        headers: { ...traceHeaders, ...webhookHeaders({ msgId: delivery.messageId, timestamp: at, body: delivery.payload, secrets }) },
+        body: delivery.payload,
+        signal,
+      }),
+    );
     const measured = webhookOutcomeOf(outcome.statusCode, outcome.error);
     webhookAttempts.inc({ outcome: measured });
     webhookAttemptSeconds.observe({ outcome: measured }, outcome.durationMs / 1000);

@@ -8,6 +8,7 @@
  * occurrence (job id + event type + finishedAt; a job retried later finishes again, and
  * that is a new occurrence), and an insert of an existing id is a no-op.
  */
+import { captureTraceContext } from '../tracing/index.js';
 import { conflict, notFound } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import type { BatchDoc, JobDoc } from '../db/job-docs.js';
@@ -202,6 +203,8 @@ export class WebhookOutbox implements JobNotifier {
   private async record(endpoints: readonly WebhookEndpointDoc[], event: EventToRecord): Promise<WebhookDeliveryDoc[]> {
     const now = this.now();
     const first = this.firstAttemptAt();
+    // The span that finished the job (or served the request) is the delivery's parent.
+    const trace = captureTraceContext();
     const docs = endpoints.map(
       (endpoint): WebhookDeliveryDoc => ({
         _id: deliveryIdFor(endpoint._id, event.eventKey),
@@ -222,6 +225,7 @@ export class WebhookOutbox implements JobNotifier {
         createdAt: now,
         updatedAt: now,
         deliveredAt: null,
+        ...(trace ? { trace } : {}),
       }),
     );
     const queued = await Promise.all(docs.map((doc) => this.insertAndQueue(doc)));

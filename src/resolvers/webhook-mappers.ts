@@ -8,9 +8,7 @@ import {
   WebhookDelivery,
   WebhookEndpoint,
 } from '../schema/index.js';
-import type { WebhookAttemptDoc } from '../db/webhooks/index.js';
-import type { WebhookDeliveryDoc } from '../db/webhooks/index.js';
-import type { WebhookEndpointDoc } from '../db/webhooks/index.js';
+import type { WebhookAttemptDoc, WebhookDeliveryDoc, WebhookEndpointDoc } from '../db/webhooks/index.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/index.js';
 
 export type WebhookDeliveryObject = WebhookDelivery & { endpointId: string; jobId: string | null };

@@ -3,8 +3,7 @@
  * notes each finished job or batch occurrence once, so that the sweep finds aged work in
  * this small collection instead of reading the history collections.
  */
-import type { BatchDoc, JobDoc } from '../db/jobs/index.js';
-import { ledgerId, type RetentionLedgerRepository } from '../db/jobs/index.js';
+import { type BatchDoc, type JobDoc, ledgerId, type RetentionLedgerRepository } from '../db/jobs/index.js';
 import type { JobNotifier } from '../jobs/index.js';
 
 export class RetentionLedger implements JobNotifier {

@@ -10,16 +10,8 @@
  * new occurrence, and its old row is dropped), with no webhook still owed: not
  * `webhooksPending`, no delivery still queued.
  */
-import type { BatchDoc, JobDoc } from '../db/jobs/index.js';
-import type { BatchesRepository } from '../db/jobs/index.js';
-import type { JobEventsRepository } from '../db/jobs/index.js';
-import type { JobsRepository } from '../db/jobs/index.js';
-import type { LiveJobsRepository } from '../db/jobs/index.js';
-import type { RetentionLedgerDoc, RetentionLedgerRepository } from '../db/jobs/index.js';
-import type { WebhookAttemptsRepository } from '../db/webhooks/index.js';
-import type { WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webhooks/index.js';
-import type { WebhookEndpointsRepository } from '../db/webhooks/index.js';
-import type { WebhookQueueRepository } from '../db/webhooks/index.js';
+import type { BatchDoc, JobDoc, BatchesRepository, JobEventsRepository, JobsRepository, LiveJobsRepository, RetentionLedgerDoc, RetentionLedgerRepository } from '../db/jobs/index.js';
+import type { WebhookAttemptsRepository, WebhookDeliveriesRepository, WebhookDeliveryDoc, WebhookEndpointsRepository, WebhookQueueRepository } from '../db/webhooks/index.js';
 import type { Logger } from '../log/logger.js';
 import { jobEventType } from '../webhooks/event-types.js';
 import { batchEventKey, deliveryIdFor, jobEventKey } from '../webhooks/ids.js';

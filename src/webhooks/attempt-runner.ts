@@ -15,9 +15,7 @@ import {
   type WebhookAttemptDoc,
   type WebhookAttemptsRepository,
 } from '../db/webhooks/index.js';
-import type { WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webhooks/index.js';
-import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhooks/index.js';
-import type { WebhookQueueDoc, WebhookQueueRepository } from '../db/webhooks/index.js';
+import type { WebhookDeliveriesRepository, WebhookDeliveryDoc, WebhookEndpointDoc, WebhookEndpointsRepository, WebhookQueueDoc, WebhookQueueRepository } from '../db/webhooks/index.js';
 import type { EndpointHealth } from './endpoint-health.js';
 import { stopDelivery } from './pending-deliveries.js';
 import type { WebhookSender } from './http-sender.js';

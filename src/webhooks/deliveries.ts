@@ -3,8 +3,7 @@
  * simply not there (null), as the contract asks.
  */
 import { badInput, notFound } from '../errors/index.js';
-import type { JobDoc } from '../db/jobs/index.js';
-import type { JobsRepository } from '../db/jobs/index.js';
+import type { JobDoc, JobsRepository } from '../db/jobs/index.js';
 import { decodeCursor, type Page } from '../db/page-cursor.js';
 import type { WebhookAttemptDoc, WebhookAttemptsRepository } from '../db/webhooks/index.js';
 import type {

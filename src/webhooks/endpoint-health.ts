@@ -6,9 +6,7 @@
  */
 import type { Logger } from '../log/logger.js';
 import { webhookEndpointsDisabled } from '../metrics/metrics.js';
-import type { WebhookDeliveriesRepository } from '../db/webhooks/index.js';
-import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhooks/index.js';
-import type { WebhookQueueRepository } from '../db/webhooks/index.js';
+import type { WebhookDeliveriesRepository, WebhookEndpointDoc, WebhookEndpointsRepository, WebhookQueueRepository } from '../db/webhooks/index.js';
 import { stopEndpointDeliveries } from './pending-deliveries.js';
 
 export interface EndpointHealthDeps {

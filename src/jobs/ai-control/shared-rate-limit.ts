@@ -4,10 +4,9 @@
  * of that rate (AIMD): a 429 halves it at once for everyone and blocks every worker until
  * the provider's Retry-After; it then grows back by a tenth of the rate per window.
  */
-import type { CallGate } from '../../ai/index.js';
+import { type CallGate, abortableSleep } from '../../ai/index.js';
 import { perMinuteLimit } from '../../config/index.js';
 import type { RateLimitRepository, RateStateDoc } from '../../db/jobs/index.js';
-import { abortableSleep } from '../../ai/index.js';
 
 export interface SharedRateLimitOptions {
   rpm: Readonly<Record<string, number>>;

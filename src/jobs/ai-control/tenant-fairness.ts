@@ -6,8 +6,7 @@
  * other tenants' work. A seat is never released explicitly: it is free again as soon as
  * its holder is not running (finished, waiting for a retry, or its lease expired).
  */
-import type { JobDoc, LiveJobDoc } from '../../db/jobs/index.js';
-import { isTerminalStatus } from '../../db/jobs/index.js';
+import { type JobDoc, type LiveJobDoc, isTerminalStatus } from '../../db/jobs/index.js';
 import type { TenantSeatsRepository } from '../../db/tenants/index.js';
 
 export interface TenantFairnessOptions {

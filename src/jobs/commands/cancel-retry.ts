@@ -5,15 +5,11 @@
  * cancelled right here, under a lease, so it can't race a worker that starts it. Nothing
  * here waits for a worker: the caller gets the job as it stands.
  */
-import type { BatchDoc, JobDoc, StepDoc } from '../../db/jobs/index.js';
-import { isTerminalStatus } from '../../db/jobs/index.js';
+import { type BatchDoc, type JobDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/index.js';
 import { conflict, notFound } from '../../errors/index.js';
 import { cancelledJobError } from '../run/index.js';
-import { completeFinished, finishJob } from '../lifecycle/index.js';
+import { completeFinished, finishJob, acquireLease, heldLiveRecord, releaseLease, type HeldLease, LeasedJob, reopenBatch, settleBatchIfDone } from '../lifecycle/index.js';
 import type { JobsDomain } from './domain.js';
-import { acquireLease, heldLiveRecord, releaseLease, type HeldLease } from '../lifecycle/index.js';
-import { LeasedJob } from '../lifecycle/index.js';
-import { reopenBatch, settleBatchIfDone } from '../lifecycle/index.js';
 
 export async function cancelJob(d: JobsDomain, tenantId: string, jobId: string): Promise<JobDoc> {
   const job = await d.stores.jobs.findForTenant(tenantId, jobId);

@@ -1,12 +1,9 @@
 /** Everything the API-side job operations need, built once per process. */
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../log/logger.js';
-import type { ModelPolicy } from '../ai-control/index.js';
-import type { TenantBudgets } from '../ai-control/index.js';
+import type { ModelPolicy, TenantBudgets } from '../ai-control/index.js';
 import type { JobKinds } from '../pipelines/index.js';
-import type { JobStores } from '../lifecycle/index.js';
-import type { JobNotifier } from '../lifecycle/index.js';
-import type { JobQueue } from '../lifecycle/index.js';
+import type { JobStores, JobNotifier, JobQueue } from '../lifecycle/index.js';
 
 /** The configured limits on what may be submitted (MAX_DOCUMENT_BYTES and the like). */
 export type SubmissionLimits = Config['jobs']['limits'];

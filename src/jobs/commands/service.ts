@@ -2,9 +2,8 @@
  * The jobs domain as resolvers see it: every call is scoped to a tenant, and another
  * tenant's job or batch behaves exactly like one that does not exist.
  */
-import type { BatchDoc, JobDoc, JobEventDoc, JobStatusValue, UsageDoc } from '../../db/jobs/index.js';
+import type { BatchDoc, JobDoc, JobEventDoc, JobStatusValue, UsageDoc, JobListFilter } from '../../db/jobs/index.js';
 import { decodeCursor, encodeCursor, type Page, type PagePosition } from '../../db/page-cursor.js';
-import type { JobListFilter } from '../../db/jobs/index.js';
 import { badInput, notFound } from '../../errors/index.js';
 import { batchCounts, batchStatus, type BatchView } from '../lifecycle/index.js';
 import { cancelBatch, cancelJob, retryJob } from './cancel-retry.js';

@@ -9,12 +9,11 @@ import { badInput } from '../../errors/index.js';
 import { settleBatchIfDone } from '../lifecycle/index.js';
 import { checkSubmissionAi, type AiOptionsRequest } from '../ai-control/index.js';
 import { awaitCreated, reserveKey } from './idempotency.js';
-import { validateJobInput } from '../pipelines/index.js';
+import { validateJobInput, type DocumentAnalyzeInput } from '../pipelines/index.js';
 import { checkJsonLimits } from './input-limits.js';
 import type { JobsDomain } from './domain.js';
 import { jobsSubmitted } from '../../metrics/metrics.js';
 import { newId, newJobDoc, requestHash } from './new-job.js';
-import type { DocumentAnalyzeInput } from '../pipelines/index.js';
 
 export interface SubmitJobRequest extends AiOptionsRequest {
   kind: string;

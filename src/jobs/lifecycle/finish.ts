@@ -4,9 +4,7 @@
  * its webhooks, its batch's settlement) is owed for as long as its live record exists,
  * so a crash anywhere in between leaves a record the lost-work sweep finds and completes.
  */
-import { eventId } from '../../db/jobs/index.js';
-import type { JobDoc } from '../../db/jobs/index.js';
-import { isTerminalStatus } from '../../db/jobs/index.js';
+import { eventId, type JobDoc, isTerminalStatus } from '../../db/jobs/index.js';
 import { settleBatchIfDone } from './batch-settlement.js';
 import { retireLiveRecord } from './lease.js';
 import type { LeasedJob } from './leased-job.js';

@@ -1,14 +1,7 @@
 /** The repositories the jobs domain works with, built once per process. */
 import type { Db } from 'mongodb';
-import { BatchesRepository } from '../../db/jobs/index.js';
-import { CheckpointsRepository } from '../../db/jobs/index.js';
+import { BatchesRepository, CheckpointsRepository, ClaimsRepository, JobEventFeedRepository, type JobEventFeedOptions, JobEventsRepository, JobsRepository, LiveJobsRepository, UsageTotalsRepository } from '../../db/jobs/index.js';
 import { isFerretDb } from '../../db/client.js';
-import { ClaimsRepository } from '../../db/jobs/index.js';
-import { JobEventFeedRepository, type JobEventFeedOptions } from '../../db/jobs/index.js';
-import { JobEventsRepository } from '../../db/jobs/index.js';
-import { JobsRepository } from '../../db/jobs/index.js';
-import { LiveJobsRepository } from '../../db/jobs/index.js';
-import { UsageTotalsRepository } from '../../db/jobs/index.js';
 
 export interface JobStores {
   jobs: JobsRepository;

@@ -12,8 +12,7 @@
 import type { Db } from 'mongodb';
 import { eventFeedLagSeconds } from '../../metrics/metrics.js';
 import { supportsChangeStreams } from '../../db/client.js';
-import type { JobEventDoc } from '../../db/jobs/index.js';
-import { JobEventsRepository } from '../../db/jobs/index.js';
+import { type JobEventDoc, JobEventsRepository } from '../../db/jobs/index.js';
 import type { Logger } from '../../log/logger.js';
 import { ChangeStreamEventSource } from './event-sources/change-stream.js';
 import type { EventSource, EventSourceKind } from './event-sources/event-source.js';

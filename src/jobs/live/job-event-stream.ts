@@ -13,8 +13,7 @@
  * the stream looks up the event after its last one (one lookup per job per interval in the
  * process, however many streams wait on it).
  */
-import type { JobEventDoc, JobEventTypeValue } from '../../db/jobs/index.js';
-import { eventId, type JobEventsRepository } from '../../db/jobs/index.js';
+import { type JobEventDoc, type JobEventTypeValue, eventId, type JobEventsRepository } from '../../db/jobs/index.js';
 import type { EventFeed } from './event-feed.js';
 
 const TERMINAL_EVENT_TYPES: ReadonlySet<JobEventTypeValue> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);

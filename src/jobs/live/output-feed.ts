@@ -4,8 +4,7 @@
  * subscriber what it has not seen yet; a subscriber that joins late first gets the text so
  * far. A subscription ends once its job has finished and nothing is left to stream.
  */
-import type { JobOutputDoc, JobOutputRepository } from '../../db/jobs/index.js';
-import { isTerminalStatus, type JobDoc } from '../../db/jobs/index.js';
+import { type JobOutputDoc, type JobOutputRepository, isTerminalStatus, type JobDoc } from '../../db/jobs/index.js';
 import { notFound } from '../../errors/index.js';
 import type { Logger } from '../../log/logger.js';
 

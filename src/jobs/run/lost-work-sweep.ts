@@ -5,8 +5,7 @@
  * each back to the queue. It reads `live_jobs` only, so its cost follows the work in flight.
  */
 import type { Logger } from '../../log/logger.js';
-import type { JobStores } from '../lifecycle/index.js';
-import type { JobQueue } from '../lifecycle/index.js';
+import type { JobStores, JobQueue } from '../lifecycle/index.js';
 import { jobsStranded } from '../../metrics/metrics.js';
 
 export interface LostWorkSweepOptions {

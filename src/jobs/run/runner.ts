@@ -6,24 +6,16 @@
  * run again; a database that does not answer delays a step, it never fails one.
  */
 import { isAiError, type AiProvider } from '../../ai/index.js';
-import type { AiControl } from '../ai-control/index.js';
-import { BudgetExceededError } from '../ai-control/index.js';
+import { type AiControl, BudgetExceededError, type TenantFairness } from '../ai-control/index.js';
 import type { PriceTable } from '../../config/index.js';
-import type { JobErrorDoc, StepDoc } from '../../db/jobs/index.js';
-import { isTerminalStatus } from '../../db/jobs/index.js';
+import { type JobErrorDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/index.js';
 import { isTransientDbError } from '../../db/transient-error.js';
 import type { Logger } from '../../log/logger.js';
 import { cancelledJobError, decideAttempt, type AttemptOutcome } from './retrying.js';
-import { completeFinished, finishJob } from '../lifecycle/index.js';
-import type { JobKinds } from '../pipelines/index.js';
-import type { JobStores } from '../lifecycle/index.js';
-import { acquireLease, keepLeaseAlive, releaseLease } from '../lifecycle/index.js';
-import { LeasedJob, LeaseLostError } from '../lifecycle/index.js';
-import type { JobNotifier } from '../lifecycle/index.js';
-import type { Pipeline } from '../pipelines/index.js';
+import { completeFinished, finishJob, type JobStores, acquireLease, keepLeaseAlive, releaseLease, LeasedJob, LeaseLostError, type JobNotifier } from '../lifecycle/index.js';
+import type { JobKinds, Pipeline } from '../pipelines/index.js';
 import { interruptionOf, RunInterrupted, type StopReason } from './interrupted.js';
 import { createStepContext } from './step-context.js';
-import type { TenantFairness } from '../ai-control/index.js';
 import { jobAttempts, jobRetries, jobsStarted, jobWaitSeconds } from '../../metrics/metrics.js';
 
 export interface RunnerOptions {

@@ -6,12 +6,10 @@
 import type { AiProvider, CompletionRequest, CompletionResult } from '../../ai/index.js';
 import type { PriceTable } from '../../config/index.js';
 import type { StepDoc } from '../../db/jobs/index.js';
-import { callParameters, checkBudgets, openOutput, recordSpend, type AiControl } from '../ai-control/index.js';
-import type { LeasedJob } from '../lifecycle/index.js';
+import { callParameters, checkBudgets, openOutput, recordSpend, type AiControl, addUsage, usageOfCall } from '../ai-control/index.js';
+import { type LeasedJob, makeProgress } from '../lifecycle/index.js';
 import type { StepContext } from '../pipelines/index.js';
-import { makeProgress } from '../lifecycle/index.js';
 import { RunInterrupted } from './interrupted.js';
-import { addUsage, usageOfCall } from '../ai-control/index.js';
 
 interface StoredAnswer {
   text: string;

@@ -15,8 +15,7 @@
  * after one more check). Event ids already handed on are remembered (up to `maxSeen`) so that
  * a copy written twice — a writer retrying after an ambiguous failure — reaches nobody twice.
  */
-import type { JobEventDoc } from '../../../db/jobs/index.js';
-import type { JobEventFeedDoc, JobEventFeedRepository } from '../../../db/jobs/index.js';
+import type { JobEventDoc, JobEventFeedDoc, JobEventFeedRepository } from '../../../db/jobs/index.js';
 import type { Logger } from '../../../log/logger.js';
 import type { EventSource, OnJobEvent } from './event-source.js';
 

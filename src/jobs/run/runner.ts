@@ -5,11 +5,10 @@
  * or released for another worker (drain, lost lease). A step that succeeded is never
  * run again; a database that does not answer delays a step, it never fails one.
  */
-import { isAiError, type AiProvider } from '../../ai/index.js';
-import { type AiControl, BudgetExceededError, type TenantFairness } from '../ai-control/index.js';
+import type { AiProvider } from '../../ai/index.js';
+import { type AiControl, type TenantFairness } from '../ai-control/index.js';
 import type { PriceTable } from '../../config/index.js';
 import { type JobErrorDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/index.js';
-import { isTransientDbError } from '../../db/transient-error.js';
 import type { Logger } from '../../log/logger.js';
 import { cancelledJobError, decideAttempt, type AttemptOutcome } from './retrying.js';
 import { completeFinished, finishJob, type JobStores, acquireLease, keepLeaseAlive, releaseLease, LeasedJob, LeaseLostError, type JobNotifier } from '../lifecycle/index.js';
@@ -235,7 +234,7 @@ export class JobRunner {
         }
         case 'retry':
         case 'fail': {
-          await this.failOrRetry(job, running, outcome, outcome.unexpected ? log.child({ ref: outcome.unexpected.ref }) : log);
+          await this.recordFailure(job, running, outcome, outcome.unexpected ? log.child({ ref: outcome.unexpected.ref }) : log);
           return;
         }
         default:
@@ -249,7 +248,7 @@ export class JobRunner {
   }
 
   /** Logs the outcome once, with the error's code; an unexpected error (not an AI error) at error level, with its stack. */
-  private async failOrRetry(job: LeasedJob, running: StepDoc | undefined, outcome: Extract<AttemptOutcome, { action: 'retry' | 'fail' }>, log: Logger): Promise<void> {
+  private async recordFailure(job: LeasedJob, running: StepDoc | undefined, outcome: Extract<AttemptOutcome, { action: 'retry' | 'fail' }>, log: Logger): Promise<void> {
     const { error, unexpected } = outcome;
     const say = (fields: Record<string, unknown>, msg: string) =>
       unexpected === undefined ? log.warn({ code: error.code, ...fields }, msg) : log.error({ code: error.code, err: unexpected.err, ...fields }, msg);

@@ -3,7 +3,7 @@
  * after `npm run build`. Prints the result row as JSON.
  */
 import { createApiKey } from '../dist/auth/api-keys.js';
-import { TenantsRepository } from '../dist/db/tenants.repository.js';
+import { TenantsRepository } from '../dist/db/tenants/tenants.repository.js';
 import { startService } from './processes.mjs';
 import { measureAiInFlight } from './scale.mjs';
 import { createCleanup, openBenchDatabase, startBenchDatabase } from './service.mjs';

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectMongo } from '../dist/db/client.js';
-import { JobEventsRepository, eventId } from '../dist/db/job-events.repository.js';
+import { JobEventsRepository, eventId } from '../dist/db/jobs/events.repository.js';
 import { findOrStartMongo } from '../dist/db/local-server.js';
 import { latencyStats } from './lib.mjs';
 

@@ -11,7 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createApiKey } from '../dist/auth/api-keys.js';
-import { TenantsRepository } from '../dist/db/tenants.repository.js';
+import { TenantsRepository } from '../dist/db/tenants/tenants.repository.js';
 import { measureBareAgenda } from './agenda-bare.mjs';
 import { warmUp, watchTenantEvents } from './events.mjs';
 import { formatTable } from './lib.mjs';

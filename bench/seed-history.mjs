@@ -5,10 +5,10 @@
  * repositories (their collections, their document shapes) in batches of insertMany.
  * All knowledge of stored shapes used for seeding lives in this one file.
  */
-import { JobEventsRepository } from '../dist/db/job-events.repository.js';
-import { JobsRepository } from '../dist/db/jobs.repository.js';
-import { WebhookAttemptsRepository } from '../dist/db/webhook-attempts.repository.js';
-import { WebhookDeliveriesRepository } from '../dist/db/webhook-deliveries.repository.js';
+import { JobEventsRepository } from '../dist/db/jobs/events.repository.js';
+import { JobsRepository } from '../dist/db/jobs/jobs.repository.js';
+import { WebhookAttemptsRepository } from '../dist/db/webhooks/attempts.repository.js';
+import { WebhookDeliveriesRepository } from '../dist/db/webhooks/deliveries.repository.js';
 
 const BATCH = 1000;
 const EVENTS_PER_JOB = ['QUEUED', 'STARTED', 'STEP_STARTED', 'STEP_SUCCEEDED', 'SUCCEEDED'];

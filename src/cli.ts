@@ -8,8 +8,7 @@
 import { createApiKey, hashApiKey } from './auth/api-keys.js';
 import { listApiKeys, parseExpiresIn, revokeApiKey } from './auth/key-revocation.js';
 import { connectMongo } from './db/client.js';
-import { TenantBudgetsRepository } from './db/tenant-budgets.repository.js';
-import { TenantsRepository } from './db/tenants.repository.js';
+import { TenantBudgetsRepository, TenantsRepository } from './db/tenants/index.js';
 
 const USAGE = [
   'usage: npm run --silent cli -- create-api-key --tenant NAME [--expires-in 30d]',

@@ -5,8 +5,7 @@
  * the revocation of the minting key take effect on every API process.
  */
 import { randomBytes } from 'node:crypto';
-import type { AccessTokenDoc, AccessTokensRepository } from '../db/access-tokens.repository.js';
-import type { ApiKeyDoc, TenantDoc, TenantsRepository } from '../db/tenants.repository.js';
+import type { AccessTokenDoc, AccessTokensRepository, ApiKeyDoc, TenantDoc, TenantsRepository } from '../db/tenants/index.js';
 import { badInput, unauthenticated } from '../errors/index.js';
 import type { Access, KeyAccess, TokenAccess } from './access-scope.js';
 import { authenticate, bearerToken, hashApiKey } from './api-keys.js';

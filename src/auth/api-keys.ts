@@ -3,7 +3,7 @@
  * a key is compared by looking up its hash, so no timing-sensitive comparison is needed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { TenantDoc, TenantsRepository } from '../db/tenants.repository.js';
+import type { TenantDoc, TenantsRepository } from '../db/tenants/index.js';
 import { unauthenticated } from '../errors/index.js';
 import { keyRefusal, noteKeyUse } from './key-revocation.js';
 

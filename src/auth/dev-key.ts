@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TenantsRepository } from '../db/tenants.repository.js';
+import type { TenantsRepository } from '../db/tenants/index.js';
 import { createApiKey, hashApiKey } from './api-keys.js';
 
 export const DEV_TENANT = 'development';

@@ -2,7 +2,7 @@
  * The life of an API key after creation: expiry, revocation, last use, and the listing
  * operators see. A revoked or expired key is refused at once and its sockets closed.
  */
-import type { ApiKeyDoc, TenantsRepository } from '../db/tenants.repository.js';
+import type { ApiKeyDoc, TenantsRepository } from '../db/tenants/index.js';
 import { parseDuration } from '../config/index.js';
 
 /** Why a stored key may not be used now, or undefined when it may. */

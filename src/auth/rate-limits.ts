@@ -2,7 +2,7 @@
  * Per-tenant rate limits shared by every API process: fixed one-minute windows counted
  * in MongoDB. Over a limit a call fails with RATE_LIMITED and the seconds to wait.
  */
-import type { RateCountersRepository } from '../db/rate-counters.repository.js';
+import type { RateCountersRepository } from '../db/tenants/index.js';
 import { AppError, ErrorCode } from '../errors/index.js';
 
 export type RateKind = 'request' | 'submit' | 'webhook-send';

@@ -1,7 +1,7 @@
 /** Batch queries and mutations, and Batch's relational fields (jobs, usage). */
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { assertCanSubmit, canSeeBatch, scopedIdempotencyKey } from '../auth/access-scope.js';
-import type { JobStatusValue } from '../db/job-docs.js';
+import type { JobStatusValue } from '../db/jobs/index.js';
 import { AnalyzeDocumentsInput, Batch, BatchConnection, BatchJobsArgs, JobConnection, PageArgs, Usage } from '../schema/index.js';
 import { docCursor, toConnection } from './connection.js';
 import type { GraphQLContext } from './context.js';

@@ -1,5 +1,5 @@
 /** Relay-style connections from a page of items and a cursor function. */
-import { encodeCursor } from '../jobs/job-service.js';
+import { encodeCursor } from '../jobs/index.js';
 
 export interface Connection<T> {
   edges: Array<{ cursor: string; node: T }>;

@@ -3,12 +3,10 @@
  * and the domain services. Resolvers stay thin: check input shape, call a service.
  */
 import type { RateKind } from '../auth/rate-limits.js';
-import type { TenantDoc as Tenant } from '../db/tenants.repository.js';
+import type { TenantDoc as Tenant } from '../db/tenants/index.js';
 import type { Access } from '../auth/access-scope.js';
 import type { AccessTokens } from '../auth/access-tokens.js';
-import type { JobOutputFeed } from '../jobs/job-output-feed.js';
-import type { JobService } from '../jobs/job-service.js';
-import type { LiveJobs } from '../jobs/live-jobs.js';
+import type { JobOutputFeed, JobService, LiveJobs } from '../jobs/index.js';
 import type { WebhookService } from '../webhooks/index.js';
 
 /** The domain services resolvers may call; src/server/services.ts builds them. */

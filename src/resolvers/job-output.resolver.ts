@@ -2,7 +2,7 @@
 import { Arg, ID, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { canSeeJob } from '../auth/access-scope.js';
 import { notFound } from '../errors/index.js';
-import type { JobOutputChunk } from '../jobs/job-output-feed.js';
+import type { JobOutputChunk } from '../jobs/index.js';
 import { JobOutput } from '../schema/index.js';
 import type { GraphQLContext } from './context.js';
 

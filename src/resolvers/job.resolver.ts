@@ -1,7 +1,7 @@
 /** Job queries and mutations, and Job's relational fields (batch, events). */
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { assertCanSubmit, canSeeBatch, canSeeJob, scopedIdempotencyKey } from '../auth/access-scope.js';
-import type { JobStatusValue } from '../db/job-docs.js';
+import type { JobStatusValue } from '../db/jobs/index.js';
 import { Batch, Job, JobConnection, JobEvent, JobEventsArgs, JobFilter, PageArgs, SubmitJobInput } from '../schema/index.js';
 import { docCursor, toConnection } from './connection.js';
 import type { GraphQLContext } from './context.js';

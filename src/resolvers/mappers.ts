@@ -3,9 +3,8 @@
  * ids the field resolvers need (batchId, tenantId) ride along as plain properties that
  * the schema does not expose.
  */
-import type { BatchView } from '../jobs/job-service.js';
-import type { JobDoc, JobEventDoc, StepDoc, StepSnapshotDoc } from '../db/job-docs.js';
-import { batchProgressMessage, makeProgress } from '../jobs/progress.js';
+import { type BatchView, batchProgressMessage, makeProgress } from '../jobs/index.js';
+import type { JobDoc, JobEventDoc, StepDoc, StepSnapshotDoc } from '../db/jobs/index.js';
 import type { Batch, Job, JobEvent, JobStep } from '../schema/index.js';
 import { traceIdOf } from '../tracing/index.js';
 

@@ -3,10 +3,10 @@
  * async iterable from LiveJobs; the handler maps each payload to its GraphQL object.
  */
 import { Arg, ID, Int, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
-import type { JobEventDoc } from '../db/job-docs.js';
+import type { JobEventDoc } from '../db/jobs/index.js';
 import { canSeeBatch, canSeeJob } from '../auth/access-scope.js';
 import { notFound } from '../errors/index.js';
-import type { BatchView } from '../jobs/job-service.js';
+import type { BatchView } from '../jobs/index.js';
 import { Batch, JobEvent } from '../schema/index.js';
 import { assertTokenMaySubscribe } from './access-guard.middleware.js';
 import type { GraphQLContext } from './context.js';

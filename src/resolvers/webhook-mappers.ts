@@ -8,9 +8,7 @@ import {
   WebhookDelivery,
   WebhookEndpoint,
 } from '../schema/index.js';
-import type { WebhookAttemptDoc } from '../db/webhook-attempts.repository.js';
-import type { WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
-import type { WebhookEndpointDoc } from '../db/webhook-endpoints.repository.js';
+import type { WebhookAttemptDoc, WebhookDeliveryDoc, WebhookEndpointDoc } from '../db/webhooks/index.js';
 import { WEBHOOK_EVENT_TYPES } from '../webhooks/index.js';
 
 export type WebhookDeliveryObject = WebhookDelivery & { endpointId: string; jobId: string | null };

@@ -3,9 +3,8 @@
  * notes each finished job or batch occurrence once, so that the sweep finds aged work in
  * this small collection instead of reading the history collections.
  */
-import type { BatchDoc, JobDoc } from '../db/job-docs.js';
-import { ledgerId, type RetentionLedgerRepository } from '../db/retention-ledger.repository.js';
-import type { JobNotifier } from '../jobs/notifier.js';
+import { type BatchDoc, type JobDoc, ledgerId, type RetentionLedgerRepository } from '../db/jobs/index.js';
+import type { JobNotifier } from '../jobs/index.js';
 
 export class RetentionLedger implements JobNotifier {
   constructor(private readonly ledger: RetentionLedgerRepository) {}

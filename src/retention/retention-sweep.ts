@@ -10,16 +10,8 @@
  * new occurrence, and its old row is dropped), with no webhook still owed: not
  * `webhooksPending`, no delivery still queued.
  */
-import type { BatchDoc, JobDoc } from '../db/job-docs.js';
-import type { BatchesRepository } from '../db/batches.repository.js';
-import type { JobEventsRepository } from '../db/job-events.repository.js';
-import type { JobsRepository } from '../db/jobs.repository.js';
-import type { LiveJobsRepository } from '../db/live-jobs.repository.js';
-import type { RetentionLedgerDoc, RetentionLedgerRepository } from '../db/retention-ledger.repository.js';
-import type { WebhookAttemptsRepository } from '../db/webhook-attempts.repository.js';
-import type { WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
-import type { WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
-import type { WebhookQueueRepository } from '../db/webhook-queue.repository.js';
+import type { BatchDoc, JobDoc, BatchesRepository, JobEventsRepository, JobsRepository, LiveJobsRepository, RetentionLedgerDoc, RetentionLedgerRepository } from '../db/jobs/index.js';
+import type { WebhookAttemptsRepository, WebhookDeliveriesRepository, WebhookDeliveryDoc, WebhookEndpointsRepository, WebhookQueueRepository } from '../db/webhooks/index.js';
 import type { Logger } from '../log/logger.js';
 import { jobEventType } from '../webhooks/event-types.js';
 import { batchEventKey, deliveryIdFor, jobEventKey } from '../webhooks/ids.js';

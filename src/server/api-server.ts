@@ -12,10 +12,6 @@ import { GraphQLError } from 'graphql';
 import { RateLimitedError } from '../auth/rate-limits.js';
 import { pingMongo } from '../db/client.js';
 import { AppError, ErrorCode } from '../errors/index.js';
-import { JobOutputRepository } from '../db/job-output.repository.js';
-import { EventFeed } from '../jobs/event-feed.js';
-import { JobOutputFeed } from '../jobs/job-output-feed.js';
-import { LiveJobs } from '../jobs/live-jobs.js';
 import type { GraphQLContext } from '../resolvers/context.js';
 import { buildAppSchema } from './build-schema.js';
 import { createErrorFormatter } from './format-error.js';
@@ -48,16 +44,8 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   const { config, logger } = services;
   const development = config.nodeEnv === 'development';
   const schema = await buildAppSchema();
-  // One event reader per API process feeds every subscription it serves.
-  const feed = new EventFeed({ db: services.db, events: services.jobStores.events, logger: logger.child({ part: 'events' }), pollMs: config.events.pollMs, subscriberBuffer: config.events.subscriberBuffer });
-  await feed.start();
-  services.domain.live = new LiveJobs(services.domain.jobs, feed, logger.child({ part: 'subscriptions' }), { idleCheckMs: config.events.idleCheckMs });
-  const output = new JobOutputFeed({
-    output: new JobOutputRepository(services.db),
-    findJob: (tenantId, jobId) => services.domain.jobs.getJob(tenantId, jobId),
-    pollMs: config.aiControl.streamPollMs,
-    logger: logger.child({ part: 'output' }),
-  });
+  const { feed, live, output, stop: stopLive } = await services.jobs.startLive();
+  services.domain.live = live;
   services.domain.output = output;
   const app = express();
   app.disable('x-powered-by');
@@ -72,7 +60,7 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   // finished (jobEvents completes only after the terminal event): it gets 1001, the
   // signal to resubscribe, with afterSequence, on another API process.
   let liveDrain: Promise<void> | null = null;
-  const drainLive = (): Promise<void> => (liveDrain ??= ws.dispose().then(() => (output.stop(), feed.stop())));
+  const drainLive = (): Promise<void> => (liveDrain ??= ws.dispose().then(stopLive));
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,

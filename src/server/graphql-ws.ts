@@ -9,7 +9,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Access } from '../auth/access-scope.js';
 import type { Caller } from '../auth/access-tokens.js';
-import type { TenantDoc as Tenant } from '../db/tenants.repository.js';
+import type { TenantDoc as Tenant } from '../db/tenants/index.js';
 import { ErrorCode } from '../errors/index.js';
 import type { GraphQLContext } from '../resolvers/context.js';
 import type { ErrorFormatter } from './format-error.js';

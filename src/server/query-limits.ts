@@ -7,7 +7,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
 import type { ApiLimits } from '../config/index.js';
 import { ErrorCode } from '../errors/index.js';
-import { MAX_EVENTS_PAGE, MAX_PAGE_SIZE } from '../jobs/job-service.js';
+import { MAX_EVENTS_PAGE, MAX_PAGE_SIZE } from '../jobs/index.js';
 import { queryCostRule } from './query-cost-rule.js';
 
 /** Assumed length of a list field without paging arguments (e.g. Job.steps, Job.webhookDeliveries). */

@@ -5,8 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { keyRefusal } from '../auth/key-revocation.js';
-import type { TenantsRepository } from '../db/tenants.repository.js';
-import type { WsConnectionsRepository } from '../db/ws-connections.repository.js';
+import type { TenantsRepository, WsConnectionsRepository } from '../db/tenants/index.js';
 import type { Logger } from '../log/logger.js';
 
 /** Close codes: 4403 as graphql-ws uses for a refused key; 4429 for the connection cap. */

@@ -14,10 +14,8 @@ import {
   type AttemptOutcome,
   type WebhookAttemptDoc,
   type WebhookAttemptsRepository,
-} from '../db/webhook-attempts.repository.js';
-import type { WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
-import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
-import type { WebhookQueueDoc, WebhookQueueRepository } from '../db/webhook-queue.repository.js';
+} from '../db/webhooks/index.js';
+import type { WebhookDeliveriesRepository, WebhookDeliveryDoc, WebhookEndpointDoc, WebhookEndpointsRepository, WebhookQueueDoc, WebhookQueueRepository } from '../db/webhooks/index.js';
 import type { EndpointHealth } from './endpoint-health.js';
 import { stopDelivery } from './pending-deliveries.js';
 import type { WebhookSender } from './http-sender.js';

@@ -3,15 +3,14 @@
  * simply not there (null), as the contract asks.
  */
 import { badInput, notFound } from '../errors/index.js';
-import type { JobDoc } from '../db/job-docs.js';
-import type { JobsRepository } from '../db/jobs.repository.js';
+import type { JobDoc, JobsRepository } from '../db/jobs/index.js';
 import { decodeCursor, type Page } from '../db/page-cursor.js';
-import type { WebhookAttemptDoc, WebhookAttemptsRepository } from '../db/webhook-attempts.repository.js';
+import type { WebhookAttemptDoc, WebhookAttemptsRepository } from '../db/webhooks/index.js';
 import type {
   WebhookDeliveriesRepository,
   WebhookDeliveryDoc,
   WebhookDeliveryStatusValue,
-} from '../db/webhook-deliveries.repository.js';
+} from '../db/webhooks/index.js';
 
 /** The most deliveries one page (or one job's list) returns. */
 export const MAX_PAGE_SIZE = 100;

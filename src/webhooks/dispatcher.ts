@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
-import type { WebhookQueueDoc, WebhookQueueRepository } from '../db/webhook-queue.repository.js';
+import type { WebhookQueueDoc, WebhookQueueRepository } from '../db/webhooks/index.js';
 import type { AttemptRunner } from './attempt-runner.js';
 import { EndpointSlots } from './endpoint-slots.js';
 

@@ -6,9 +6,7 @@
  */
 import type { Logger } from '../log/logger.js';
 import { webhookEndpointsDisabled } from '../metrics/metrics.js';
-import type { WebhookDeliveriesRepository } from '../db/webhook-deliveries.repository.js';
-import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
-import type { WebhookQueueRepository } from '../db/webhook-queue.repository.js';
+import type { WebhookDeliveriesRepository, WebhookEndpointDoc, WebhookEndpointsRepository, WebhookQueueRepository } from '../db/webhooks/index.js';
 import { stopEndpointDeliveries } from './pending-deliveries.js';
 
 export interface EndpointHealthDeps {

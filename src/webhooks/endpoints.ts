@@ -4,9 +4,7 @@
  * FORBIDDEN, so that its existence does not leak.
  */
 import { conflict, notFound } from '../errors/index.js';
-import type { WebhookDeliveriesRepository } from '../db/webhook-deliveries.repository.js';
-import type { EndpointChanges, WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
-import type { WebhookQueueRepository } from '../db/webhook-queue.repository.js';
+import type { WebhookDeliveriesRepository, EndpointChanges, WebhookEndpointDoc, WebhookEndpointsRepository, WebhookQueueRepository } from '../db/webhooks/index.js';
 import type { LookupAll } from './address-guard.js';
 import { validateDescription, validateEventTypes, validateUrl } from './endpoint-input.js';
 import { newEndpointId } from './ids.js';

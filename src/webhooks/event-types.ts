@@ -2,7 +2,7 @@
  * The webhook event types of the contract, and which job status raises which. An
  * endpoint subscribes to a subset (`eventTypes`), or to all of them when it names none.
  */
-import type { JobStatusValue } from '../db/job-docs.js';
+import type { JobStatusValue } from '../db/jobs/index.js';
 
 export const WEBHOOK_EVENT_TYPES = ['job.succeeded', 'job.failed', 'job.cancelled', 'batch.completed', 'webhook.test'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];

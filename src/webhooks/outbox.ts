@@ -11,12 +11,10 @@
 import { captureTraceContext } from '../tracing/index.js';
 import { conflict, notFound } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
-import type { BatchDoc, JobDoc } from '../db/job-docs.js';
+import type { BatchDoc, JobDoc } from '../db/jobs/index.js';
 import type { PagePosition } from '../db/page-cursor.js';
-import type { DeliveryChanges, WebhookDeliveriesRepository, WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
-import type { WebhookEndpointDoc, WebhookEndpointsRepository } from '../db/webhook-endpoints.repository.js';
-import type { WebhookQueueRepository } from '../db/webhook-queue.repository.js';
-import type { JobNotifier } from '../jobs/notifier.js';
+import type { DeliveryChanges, WebhookDeliveriesRepository, WebhookDeliveryDoc, WebhookEndpointDoc, WebhookEndpointsRepository, WebhookQueueRepository } from '../db/webhooks/index.js';
+import type { JobNotifier } from '../jobs/index.js';
 import { jobEventType, subscribes, type WebhookEventType } from './event-types.js';
 import { batchEventKey, deliveryIdFor, jobEventKey, messageIdFor, testEventKey } from './ids.js';
 import { batchCounts, buildBatchPayload, buildJobPayload, buildTestPayload } from './payload.js';

@@ -4,7 +4,7 @@
  * attempt: the signature covers the exact bytes, and a receiver deduplicating by
  * webhook-id must see the same message each time.
  */
-import type { BatchDoc, JobDoc, JobStatusValue } from '../db/job-docs.js';
+import type { BatchDoc, JobDoc, JobStatusValue } from '../db/jobs/index.js';
 import type { WebhookEventType } from './event-types.js';
 
 const parseOrNull = (text: string | null): unknown => (text === null ? null : (JSON.parse(text) as unknown));

@@ -4,8 +4,7 @@
  * In that order, so a dispatcher that finds an entry always finds the record's status
  * current or newer; and only the queue (live work) is searched, never the history.
  */
-import type { WebhookDeliveriesRepository } from '../db/webhook-deliveries.repository.js';
-import type { WebhookQueueRepository } from '../db/webhook-queue.repository.js';
+import type { WebhookDeliveriesRepository, WebhookQueueRepository } from '../db/webhooks/index.js';
 import { webhookDeliveriesFailed } from '../metrics/metrics.js';
 
 export interface PendingDeliveriesDeps {

@@ -17,8 +17,7 @@
  * them, but their due times interleave, so the order is then not promised.
  */
 import { badInput } from '../errors/index.js';
-import type { WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
-import type { WebhookEndpointDoc } from '../db/webhook-endpoints.repository.js';
+import type { WebhookDeliveryDoc, WebhookEndpointDoc } from '../db/webhooks/index.js';
 
 /** How far back `since` may reach. */
 export const RECOVERY_WINDOW_DAYS = 30;

@@ -3,8 +3,7 @@
  * again later and when. Pure, so the policy is tested apart from HTTP and the database;
  * any dispatcher can settle from the attempt row alone (also one a dead dispatcher left).
  */
-import type { DeliveryChanges, WebhookDeliveryDoc } from '../db/webhook-deliveries.repository.js';
-import type { WebhookAttemptDoc } from '../db/webhook-attempts.repository.js';
+import type { DeliveryChanges, WebhookDeliveryDoc, WebhookAttemptDoc } from '../db/webhooks/index.js';
 import { parseRetryAfter } from '../errors/index.js';
 import { nextAttemptDelay, type FailureKind } from './retry-schedule.js';
 

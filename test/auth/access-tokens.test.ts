@@ -6,7 +6,7 @@
 import type { Client } from 'graphql-ws';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { collect, gql, gqlData, pollUntil, wsClient } from '../support/graphql-client.js';
-import { closeCode, errorCodes } from '../subscriptions/harness.js';
+import { closeCode, errorCodes } from '../jobs/live/subscriptions-harness.js';
 
 let a: TestApp;
 let b: TestApp;

@@ -10,7 +10,7 @@ import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
 import { freePort } from '../support/free-port.js';
 import { pollUntil } from '../support/graphql-client.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
-import { Gates, newKey, range, within } from '../subscriptions/harness.js';
+import { Gates, newKey, range, within } from '../jobs/live/subscriptions-harness.js';
 
 const WAIT = 30_000;
 

@@ -13,7 +13,7 @@ import { freePort } from '../support/free-port.js';
 import { pollUntil } from '../support/graphql-client.js';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { Gates, newKey, range } from '../subscriptions/harness.js';
+import { Gates, newKey, range } from '../jobs/live/subscriptions-harness.js';
 
 const WAIT = 30_000;
 const describeInBrowser = HAS_CHROMIUM ? describe : describe.skip;

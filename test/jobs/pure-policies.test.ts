@@ -4,17 +4,18 @@
  * input validation with its error paths.
  */
 import { AiError, countTokens } from '../../src/ai/index.js';
-import type { StepDoc } from '../../src/db/job-docs.js';
+import type { StepDoc } from '../../src/db/jobs/docs.js';
 import { AppError } from '../../src/errors/index.js';
-import { jobRetryDelayMs, toJobError } from '../../src/jobs/job-error.js';
-import { validateJobInput } from '../../src/jobs/input-validation.js';
-import { checkJsonLimits, jsonDepth } from '../../src/jobs/json-limits.js';
-import { InvalidJobInputError } from '../../src/jobs/pipeline.js';
+import { toJobError } from '../../src/jobs/run/job-error.js';
+import { jobRetryDelayMs } from '../../src/jobs/run/retrying.js';
+import { validateJobInput } from '../../src/jobs/pipelines/input-validation.js';
+import { checkJsonLimits, jsonDepth } from '../../src/jobs/commands/input-limits.js';
+import { InvalidJobInputError } from '../../src/jobs/pipelines/kind.js';
 import { chainPipeline } from '../../src/jobs/pipelines/chain.pipeline.js';
 import { documentAnalyzePipeline } from '../../src/jobs/pipelines/document-analyze.pipeline.js';
 import { chunkBudget, documentChunks, normaliseText } from '../../src/jobs/pipelines/document-text.js';
 import { malformedPlaceholders, renderTemplate, templateRefs } from '../../src/jobs/pipelines/template.js';
-import { batchProgressMessage, jobProgress, makeProgress } from '../../src/jobs/progress.js';
+import { batchProgressMessage, jobProgress, makeProgress } from '../../src/jobs/lifecycle/progress.js';
 import { prose } from './jobs-harness.js';
 
 function step(index: number, name: string, status: StepDoc['status'], progress: StepDoc['progress'] = null): StepDoc {

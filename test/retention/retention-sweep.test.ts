@@ -3,10 +3,10 @@
  * removed, nothing live is (running again, owed a webhook, flagged, or not old enough).
  */
 import { randomUUID } from 'node:crypto';
-import type { BatchDoc, JobDoc } from '../../src/db/job-docs.js';
-import { attemptId } from '../../src/db/webhook-attempts.repository.js';
-import { RetentionLedgerRepository } from '../../src/db/retention-ledger.repository.js';
-import { createJobStores, type JobStores } from '../../src/jobs/job-stores.js';
+import type { BatchDoc, JobDoc } from '../../src/db/jobs/docs.js';
+import { attemptId } from '../../src/db/webhooks/attempts.repository.js';
+import { RetentionLedgerRepository } from '../../src/db/jobs/retention-ledger.repository.js';
+import { createJobStores, type JobStores } from '../../src/jobs/lifecycle/stores.js';
 import { RetentionLedger } from '../../src/retention/retention-ledger.js';
 import { RetentionSweep } from '../../src/retention/retention-sweep.js';
 import type { Webhooks } from '../../src/webhooks/index.js';

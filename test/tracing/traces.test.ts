@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createApiKey } from '../../src/auth/api-keys.js';
-import { TenantsRepository } from '../../src/db/tenants.repository.js';
+import { TenantsRepository } from '../../src/db/tenants/index.js';
 import { documentChunks } from '../../src/jobs/pipelines/document-text.js';
 import { createTestDb, type TestDb } from '../support/db.js';
 import { startFakeOpenAi, type FakeOpenAi, type RecordedRequest } from '../support/fake-openai.js';

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import type { BatchDoc } from '../../src/db/job-docs.js';
+import type { BatchDoc } from '../../src/db/jobs/docs.js';
 import type { ReceivedRequest } from '../support/webhook-receiver.js';
 import { eventually, headersOf, insertFinishedJob, newTenantId, receiverPerTest, settled } from './webhook-harness.js';
 

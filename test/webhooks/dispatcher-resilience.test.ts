@@ -3,7 +3,7 @@
  * stopped between attempts or killed mid-attempt, two dispatchers racing on one
  * database, and endpoints that keep failing.
  */
-import { attemptId } from '../../src/db/webhook-attempts.repository.js';
+import { attemptId } from '../../src/db/webhooks/attempts.repository.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { createHarness, eventually, insertFinishedJob, newTenantId, settled, type Harness } from './webhook-harness.js';
 

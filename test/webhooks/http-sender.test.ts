@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { LookupFunction } from 'node:net';
+import type { AddressInfo, LookupFunction } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { createWebhookSender, type WebhookSender } from '../../src/webhooks/http-sender.js';
 import { generateSecret } from '../../src/webhooks/secret.js';

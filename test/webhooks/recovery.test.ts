@@ -11,7 +11,7 @@
 import { Webhook } from 'standardwebhooks';
 import { WebhookOutbox } from '../../src/webhooks/outbox.js';
 import { RECOVERY_LIST_LIMIT, RECOVERY_WINDOW_DAYS } from '../../src/webhooks/recovery.js';
-import type { WebhookDeliveryDoc } from '../../src/db/webhook-deliveries.repository.js';
+import type { WebhookDeliveryDoc } from '../../src/db/webhooks/deliveries.repository.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { gql, gqlData } from '../support/graphql-client.js';
 import { startWebhookReceiver, type ReceivedRequest, type WebhookReceiver } from '../support/webhook-receiver.js';

@@ -1,5 +1,5 @@
 /** The settlement policy on its own: what one recorded attempt means for its delivery. */
-import type { WebhookAttemptDoc } from '../../src/db/webhook-attempts.repository.js';
+import type { WebhookAttemptDoc } from '../../src/db/webhooks/attempts.repository.js';
 import { failureKindOf, settleAttempt, type SettlementPolicy } from '../../src/webhooks/settlement.js';
 
 const policy: SettlementPolicy = { schedule: [0, 1_000, 2_000], jitter: 0.2, maxRetryAfterMs: 10_000, throttleFloorMs: 60_000, random: () => 0.5 };

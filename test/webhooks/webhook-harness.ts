@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/config/index.js';
-import type { JobDoc } from '../../src/db/job-docs.js';
+import type { JobDoc } from '../../src/db/jobs/docs.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createWebhooks, type CreateWebhooksOptions, type Webhooks, type WebhookDispatcher } from '../../src/webhooks/index.js';
 import { createTestDb, type TestDb } from '../support/db.js';

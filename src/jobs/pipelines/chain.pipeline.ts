@@ -4,7 +4,7 @@
  * Result: `{ outputs: { NAME: output }, final }`.
  */
 import type { ChatMessage } from '../../ai/index.js';
-import { offlineNotice, type Pipeline, type PipelineLimits, type PipelineStep } from '../pipeline.js';
+import { offlineNotice, type Pipeline, type PipelineLimits, type PipelineStep } from './kind.js';
 import { anyJson, parseOrRepairJson } from './json-output.js';
 import { malformedPlaceholders, renderTemplate, shadowsPrototype, templateRefs } from './template.js';
 

@@ -4,7 +4,7 @@
  * (key points, topics, sentiment, entities as validated JSON, repaired once if needed).
  */
 import { AiError, countTokens, splitIntoChunks } from '../../ai/index.js';
-import { offlineNotice, type Pipeline, type PipelineStep, type StepContext } from '../pipeline.js';
+import { offlineNotice, type Pipeline, type PipelineStep, type StepContext } from './kind.js';
 import { chunkBudget, documentChunks, normaliseText } from './document-text.js';
 import { checkExtraction, type Extraction } from './extraction.js';
 import { parseOrRepairJson } from './json-output.js';

@@ -5,7 +5,7 @@
  * would only fail the same way again.
  */
 import { AiError } from '../../ai/index.js';
-import type { StepContext } from '../pipeline.js';
+import type { StepContext } from './kind.js';
 
 export type JsonCheck<T> = (value: unknown) => { ok: true; value: T } | { ok: false; problem: string };
 

@@ -1,0 +1,174 @@
+/**
+ * The stored shapes of jobs, batches and job events. User- and model-supplied JSON
+ * (input, metadata, results, step outputs) is stored as JSON text: FerretDB refuses
+ * keys with `.` or a leading `$` and nested arrays, and text round-trips any JSON.
+ * The job document is the single source of truth for a job's status and progress.
+ */
+
+import type { BatchStatusValue, JobErrorCodeValue, JobEventTypeValue, JobStatusValue, StepStatusValue } from '../../errors/index.js';
+import type { TraceContextDoc } from '../trace-context.js';
+
+// The status and code unions are declared once, as data, in src/errors/enum-values.ts.
+export type { BatchStatusValue, JobErrorCodeValue, JobEventTypeValue, JobStatusValue, StepStatusValue };
+
+export const TERMINAL_JOB_STATUSES: readonly JobStatusValue[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+export const isTerminalStatus = (s: JobStatusValue): boolean => TERMINAL_JOB_STATUSES.includes(s);
+
+export interface UsageDoc {
+  calls: number;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  /** null once any call was made with a model that has no price. */
+  costUsd: number | null;
+}
+
+export const ZERO_USAGE: Readonly<UsageDoc> = Object.freeze({
+  calls: 0,
+  promptTokens: 0,
+  completionTokens: 0,
+  totalTokens: 0,
+  costUsd: 0,
+});
+
+export interface ProgressDoc {
+  completed: number;
+  total: number;
+  percent: number;
+  message: string | null;
+}
+
+export interface JobErrorDoc {
+  code: JobErrorCodeValue;
+  message: string;
+  retryable: boolean;
+  step: string | null;
+  at: Date;
+}
+
+export interface StepDoc {
+  index: number;
+  name: string;
+  status: StepStatusValue;
+  message: string | null;
+  progress: ProgressDoc | null;
+  attempts: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  /** JSON text. */
+  output: string | null;
+  error: JobErrorDoc | null;
+  usage: UsageDoc;
+  /** The model that answered this step's last AI call (absent before any call). */
+  model?: string | null;
+}
+
+/** Who runs the job now. `generation` grows by one per claim (see lease.ts). */
+export interface LeaseDoc {
+  owner: string;
+  generation: number;
+  expiresAt: Date;
+}
+
+/**
+ * A job's scheduling facts, kept in `live_jobs` while the job is not finished or still
+ * owes what follows its finish (its webhooks, its batch's settlement, its terminal
+ * event); deleted once done. Its status, steps and results stay in the job record.
+ */
+export interface LiveJobDoc {
+  /** The job's id. */
+  _id: string;
+  priority: number;
+  /** When the next attempt may start (QUEUED or RETRYING); null while a lease is held. */
+  runAt: Date | null;
+  lease: LeaseDoc | null;
+  /** The highest claim generation of this live record so far. */
+  leaseGeneration: number;
+  /** Set once someone asked to cancel the job; the worker running it stops. */
+  cancelRequestedAt: Date | null;
+  createdAt: Date;
+}
+
+export interface JobDoc {
+  _id: string;
+  tenantId: string;
+  kind: string;
+  status: JobStatusValue;
+  /** JSON text of the validated input. */
+  input: string;
+  /** JSON text, or null. */
+  metadata: string | null;
+  /** JSON text, or null until SUCCEEDED. */
+  result: string | null;
+  error: JobErrorDoc | null;
+  steps: StepDoc[];
+  progress: ProgressDoc;
+  /** The current or next attempt, 1-based. */
+  attempt: number;
+  maxAttempts: number;
+  priority: number;
+  batchId: string | null;
+  idempotencyKey: string | null;
+  /** SHA-256 of kind + input, to tell a replayed submission from a conflicting one. */
+  requestHash: string;
+  usage: UsageDoc;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+  /** AI parameters asked for on submission (absent or null: the deployment's defaults). */
+  ai?: { model: string | null; temperature: number | null; maxOutputTokens: number | null } | null;
+  /** Spending limits of this job, checked before every AI call. */
+  budget?: { maxCostUsd: number | null; maxTokens: number | null } | null;
+  /** The id of the HTTP request that submitted it (x-request-id), for following it in logs. */
+  requestId?: string | null;
+  /**
+   * The OpenTelemetry context every span of this job continues: the submission's (or the
+   * first traced attempt's), and the last attempt's for links. Absent while tracing is off.
+   */
+  trace?: (TraceContextDoc & { lastAttempt?: TraceContextDoc | null }) | null;
+}
+
+export interface BatchDoc {
+  _id: string;
+  tenantId: string;
+  status: BatchStatusValue;
+  total: number;
+  /** Its jobs, in submission order: counts are read from these records by `_id`. */
+  jobIds: string[];
+  idempotencyKey: string | null;
+  requestHash: string;
+  /** JSON text, or null. */
+  metadata: string | null;
+  instructions: string | null;
+  createdAt: Date;
+  /** Set when it settled (every job finished, or cancelled); null again while a retried job runs. */
+  finishedAt: Date | null;
+  /** Its jobs by status as of its settlement; null while it is open. */
+  counts: Record<JobStatusValue, number> | null;
+  /** How many times it was reopened by a retry: numbers its settlements. */
+  reopened: number;
+}
+
+/** The step as it stood when an event was written (output left out to keep events small). */
+export type StepSnapshotDoc = Omit<StepDoc, 'output'>;
+
+export interface JobEventDoc {
+  /** `${jobId}:${sequence}`: the primary key itself forbids a duplicate sequence. */
+  _id: string;
+  jobId: string;
+  tenantId: string;
+  batchId: string | null;
+  /** 1, 2, 3 … per job, with no gaps. */
+  sequence: number;
+  type: JobEventTypeValue;
+  at: Date;
+  step: StepSnapshotDoc | null;
+  progress: ProgressDoc;
+  message: string | null;
+  /** The job's status right after this event. */
+  jobStatus: JobStatusValue;
+  /** The job's trace id (OpenTelemetry), when it has one. */
+  traceId?: string | null;
+}

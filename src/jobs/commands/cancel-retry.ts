@@ -1,0 +1,94 @@
+/**
+ * cancelJob, retryJob and cancelBatch. A cancel request is a field on the job's live
+ * record, set once by a conditional update: the worker running the job reads it within
+ * its watch interval and aborts the in-flight AI request. A job that no worker holds is
+ * cancelled right here, under a lease, so it can't race a worker that starts it. Nothing
+ * here waits for a worker: the caller gets the job as it stands.
+ */
+import { type BatchDoc, type JobDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/index.js';
+import { conflict, notFound } from '../../errors/index.js';
+import { cancelledJobError } from '../run/index.js';
+import { completeFinished, finishJob, acquireLease, heldLiveRecord, releaseLease, type HeldLease, LeasedJob, reopenBatch, settleBatchIfDone } from '../lifecycle/index.js';
+import type { JobsDomain } from './domain.js';
+
+export async function cancelJob(d: JobsDomain, tenantId: string, jobId: string): Promise<JobDoc> {
+  const job = await d.stores.jobs.findForTenant(tenantId, jobId);
+  if (!job) throw notFound('job', jobId);
+  if (isTerminalStatus(job.status)) return job;
+  const live = await d.stores.live.findById(jobId);
+  if (!live) return (await d.stores.jobs.findById(jobId)) ?? job;
+  if (live.cancelRequestedAt === null) await d.stores.live.requestCancel(jobId, new Date());
+  // No lease while a worker holds a live one (acquireLease checks): that worker cancels.
+  const held = await acquireLease(d.stores, live, d.processId, d.leaseMs);
+  if (!held) return job;
+  const current = (await d.stores.jobs.findById(jobId)) ?? job;
+  const leased = new LeasedJob(d.stores, current, held.lease);
+  if (isTerminalStatus(current.status)) {
+    await completeFinished(leased, d.notifier);
+    return leased.doc;
+  }
+  const steps = leased.doc.steps.map((s): StepDoc => (s.status === 'RUNNING' ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
+  await finishJob(leased, d.notifier, 'CANCELLED', { steps, error: cancelledJobError(null) }, 'Cancelled');
+  return leased.doc;
+}
+
+export async function retryJob(d: JobsDomain, tenantId: string, jobId: string): Promise<JobDoc> {
+  const job = await d.stores.jobs.findForTenant(tenantId, jobId);
+  if (!job) throw notFound('job', jobId);
+  if (job.status !== 'FAILED' && job.status !== 'CANCELLED') {
+    throw conflict(`job ${jobId} is ${job.status}; only a FAILED or CANCELLED job can be retried`);
+  }
+  const held = await holdFinished(d, job);
+  if (!held) throw conflict(`job ${jobId} is being changed by another request; try again`);
+  const leased = new LeasedJob(d.stores, (await d.stores.jobs.findById(jobId)) ?? job, held);
+  if (leased.doc.status !== job.status) {
+    await releaseLease(d.stores, held, new Date());
+    throw conflict(`job ${jobId} is being changed by another request; try again`);
+  }
+  const attempt = leased.doc.attempt + 1;
+  const steps = leased.doc.steps.map(
+    (s): StepDoc => (s.status === 'SUCCEEDED' || s.status === 'SKIPPED' ? s : { ...s, status: 'PENDING', error: null, finishedAt: null, durationMs: null }),
+  );
+  // A settled batch is open again while one of its jobs runs once more.
+  if (leased.doc.batchId) await reopenBatch(d.stores, leased.doc.batchId);
+  await leased.save(
+    { status: 'QUEUED', steps, attempt, maxAttempts: Math.max(leased.doc.maxAttempts, attempt), error: null, result: null, finishedAt: null },
+    'Queued for a retry',
+  );
+  await leased.emit('QUEUED', { message: `Retry requested: attempt ${attempt}, from step "${steps.find((s) => s.status === 'PENDING')?.name ?? 'none'}"` });
+  const now = new Date();
+  await releaseLease(d.stores, held, now);
+  await d.queue.enqueue(jobId, leased.doc.priority, now);
+  return leased.doc;
+}
+
+/**
+ * The lease of a finished job: a new live record inserted already held (the insert is
+ * the exclusive step), or, when its record is still there because its after-finish work
+ * is owed, that record's lease, with that work completed first.
+ */
+async function holdFinished(d: JobsDomain, job: JobDoc): Promise<HeldLease | undefined> {
+  const fresh = heldLiveRecord(job._id, job.priority, d.processId, d.leaseMs);
+  if (await d.stores.live.insertIfAbsent(fresh.live)) return fresh.lease;
+  const live = await d.stores.live.findById(job._id);
+  if (!live) return undefined;
+  const held = await acquireLease(d.stores, live, d.processId, d.leaseMs);
+  if (!held) return undefined;
+  const leased = new LeasedJob(d.stores, job, held.lease);
+  // completeFinished retires the record; take a fresh one for the retry.
+  await completeFinished(leased, d.notifier);
+  const again = heldLiveRecord(job._id, job.priority, d.processId, d.leaseMs);
+  return (await d.stores.live.insertIfAbsent(again.live)) ? again.lease : undefined;
+}
+
+export async function cancelBatch(d: JobsDomain, tenantId: string, batchId: string): Promise<BatchDoc> {
+  const batch = await d.stores.batches.findForTenant(tenantId, batchId);
+  if (!batch) throw notFound('batch', batchId);
+  if (batch.status !== 'CANCELLED' && !batch.finishedAt) {
+    await d.stores.batches.update(batchId, { status: 'CANCELLED' });
+  }
+  // Queued jobs are cancelled here; running ones by their workers, within a second or so.
+  for (const id of batch.jobIds) await cancelJob(d, tenantId, id);
+  await settleBatchIfDone(d.stores, d.notifier, batchId);
+  return (await d.stores.batches.findById(batchId)) ?? batch;
+}

@@ -1,0 +1,26 @@
+/** Everything the API-side job operations need, built once per process. */
+import type { Config } from '../../config/index.js';
+import type { Logger } from '../../log/logger.js';
+import type { ModelPolicy, TenantBudgets } from '../ai-control/index.js';
+import type { JobKinds } from '../pipelines/index.js';
+import type { JobStores, JobNotifier, JobQueue } from '../lifecycle/index.js';
+
+/** The configured limits on what may be submitted (MAX_DOCUMENT_BYTES and the like). */
+export type SubmissionLimits = Config['jobs']['limits'];
+
+export interface JobsDomain {
+  stores: JobStores;
+  kinds: JobKinds;
+  queue: JobQueue;
+  notifier: JobNotifier;
+  logger: Logger;
+  limits: SubmissionLimits;
+  defaultMaxAttempts: number;
+  leaseMs: number;
+  /** Identifies this process in leases it takes (cancel, retry). */
+  processId: string;
+  /** Which models jobs may ask for (absent: none may be chosen). */
+  models?: ModelPolicy;
+  /** Monthly tenant budgets: a tenant over its budget may not submit (absent: no budgets). */
+  tenantBudgets?: TenantBudgets;
+}

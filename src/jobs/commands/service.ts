@@ -1,0 +1,131 @@
+/**
+ * The jobs domain as resolvers see it: every call is scoped to a tenant, and another
+ * tenant's job or batch behaves exactly like one that does not exist.
+ */
+import type { BatchDoc, JobDoc, JobEventDoc, JobStatusValue, UsageDoc, JobListFilter } from '../../db/jobs/index.js';
+import { decodeCursor, encodeCursor, type Page, type PagePosition } from '../../db/page-cursor.js';
+import { badInput, notFound } from '../../errors/index.js';
+import { batchCounts, batchStatus, noteJob, type BatchView } from '../lifecycle/index.js';
+import { cancelBatch, cancelJob, retryJob } from './cancel-retry.js';
+import { analyzeDocuments, submitJob, type AnalyzeDocumentsRequest, type SubmitJobRequest } from './submit.js';
+import type { TenantBudgetView } from '../ai-control/index.js';
+import type { JobsDomain } from './domain.js';
+import type { Pipeline } from '../pipelines/index.js';
+import { traceSubmission } from '../../tracing/index.js';
+
+export const MAX_PAGE_SIZE = 100;
+/** `Job.events(limit)`: its default and largest value. */
+export const DEFAULT_EVENTS_PAGE = 100;
+export const MAX_EVENTS_PAGE = 1000;
+
+export class JobService {
+  constructor(readonly domain: JobsDomain) {}
+
+  /** Each submission is a span of the request's trace; its context is stored with the job. */
+  submit(tenantId: string, req: SubmitJobRequest): Promise<JobDoc> {
+    return traceSubmission('submitJob', tenantId, async (span) => {
+      const job = await submitJob(this.domain, tenantId, req);
+      noteJob(span, job);
+      return job;
+    });
+  }
+
+  analyzeDocuments(tenantId: string, req: AnalyzeDocumentsRequest): Promise<BatchView> {
+    return traceSubmission('analyzeDocuments', tenantId, async (span) => {
+      const batch = await analyzeDocuments(this.domain, tenantId, req);
+      span.setAttribute('ai_jobs.batch.id', batch._id);
+      return this.view(batch);
+    });
+  }
+
+  cancel(tenantId: string, jobId: string): Promise<JobDoc> {
+    return cancelJob(this.domain, tenantId, jobId);
+  }
+
+  /** A retry asked an hour later is a span of its own request, linked to the job's trace (which its run continues). */
+  retry(tenantId: string, jobId: string): Promise<JobDoc> {
+    return traceSubmission('retryJob', tenantId, async (span) => {
+      const job = await retryJob(this.domain, tenantId, jobId);
+      noteJob(span, job);
+      return job;
+    });
+  }
+
+  async cancelBatch(tenantId: string, batchId: string): Promise<BatchView> {
+    return this.view(await cancelBatch(this.domain, tenantId, batchId));
+  }
+
+  getJob(tenantId: string, id: string): Promise<JobDoc | null> {
+    return this.domain.stores.jobs.findForTenant(tenantId, id);
+  }
+
+  listJobs(tenantId: string, filter: JobListFilter, first: number | null | undefined, after: string | null | undefined): Promise<Page<JobDoc>> {
+    return this.domain.stores.jobs.list(tenantId, filter, pageSize(first), position(after));
+  }
+
+  async getBatch(tenantId: string, id: string): Promise<BatchView | null> {
+    const doc = await this.domain.stores.batches.findForTenant(tenantId, id);
+    return doc ? this.view(doc) : null;
+  }
+
+  async listBatches(tenantId: string, first: number | null | undefined, after: string | null | undefined): Promise<Page<BatchView>> {
+    const page = await this.domain.stores.batches.list(tenantId, pageSize(first), position(after));
+    return { ...page, items: await Promise.all(page.items.map((b) => this.view(b))) };
+  }
+
+  batchJobs(tenantId: string, batchId: string, status: JobStatusValue | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<Page<JobDoc>> {
+    return this.listJobs(tenantId, { batchId, ...(status ? { status: [status] } : {}) }, first, after);
+  }
+
+  /** From the stored sums (src/db/usage-totals.repository.ts), not a scan of the batch's jobs. */
+  batchUsage(batchId: string): Promise<UsageDoc> {
+    return this.domain.stores.usage.total('batch', batchId);
+  }
+
+  tenantUsage(tenantId: string): Promise<UsageDoc> {
+    return this.domain.stores.usage.total('tenant', tenantId);
+  }
+
+  /** Up to `limit` of the job's events after `afterSequence`; NOT_FOUND for another tenant's job. */
+  async events(tenantId: string, jobId: string, afterSequence: number | null | undefined, limit?: number | null): Promise<JobEventDoc[]> {
+    const n = limit ?? DEFAULT_EVENTS_PAGE;
+    if (!Number.isInteger(n) || n < 1 || n > MAX_EVENTS_PAGE) throw badInput(['limit'], `must be from 1 to ${MAX_EVENTS_PAGE}`);
+    const job = await this.getJob(tenantId, jobId);
+    if (!job) throw notFound('job', jobId);
+    return this.domain.stores.events.listForJob(jobId, afterSequence ?? 0, n);
+  }
+
+  kinds(): Pipeline<unknown>[] {
+    return this.domain.kinds.all();
+  }
+
+  /** The models a job may ask for. */
+  models(): readonly string[] {
+    return this.domain.models?.models ?? [];
+  }
+
+  /** The tenant's monthly budget, spent this month and left (no budget: monthlyUsd null). */
+  tenantBudget(tenantId: string): Promise<TenantBudgetView | null> {
+    return this.domain.tenantBudgets ? this.domain.tenantBudgets.view(tenantId) : Promise.resolve(null);
+  }
+
+  private async view(doc: BatchDoc): Promise<BatchView> {
+    const counts = await batchCounts(this.domain.stores, doc);
+    return { doc, counts, status: batchStatus(doc, counts) };
+  }
+}
+
+export { encodeCursor };
+
+function pageSize(first: number | null | undefined): number {
+  const n = first ?? 20;
+  if (!Number.isInteger(n) || n < 0 || n > MAX_PAGE_SIZE) throw badInput(['first'], `must be from 0 to ${MAX_PAGE_SIZE}`);
+  return n;
+}
+
+function position(after: string | null | undefined): PagePosition | undefined {
+  if (after === null || after === undefined || after === '') return undefined;
+  const p = decodeCursor(after);
+  if (!p) throw badInput(['after'], 'is not a cursor returned by this API');
+  return p;
+}

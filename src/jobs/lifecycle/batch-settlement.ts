@@ -1,0 +1,85 @@
+/**
+ * A batch's counts and its settlement. Counts are read from its jobs by `_id` (never by
+ * scanning `jobs`). A batch settles when none of its jobs is QUEUED, RUNNING or RETRYING:
+ * the first settler claims `batch-settled:<id>:<n>` with the settlement's facts (time,
+ * status, counts) in the claim, and anyone who comes later — another worker, or the
+ * lost-work sweep after a settler died — completes that same settlement from the claim.
+ * A retry of one of its jobs reopens it, and the next settlement is number n + 1.
+ */
+import { isTerminalStatus, type BatchDoc, type BatchStatusValue, type JobStatusValue } from '../../db/jobs/index.js';
+import type { JobStores } from './stores.js';
+import type { JobNotifier } from './notifier.js';
+
+export type StatusCounts = Record<JobStatusValue, number>;
+
+/** A batch as callers see it: its record, its jobs' counts by status, and the status they give it. */
+export interface BatchView {
+  doc: BatchDoc;
+  counts: StatusCounts;
+  status: BatchDoc['status'];
+}
+
+const STATUSES: readonly JobStatusValue[] = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+export const unfinishedCount = (c: StatusCounts): number => c.QUEUED + c.RUNNING + c.RETRYING;
+
+/** The batch's status as it stands: CANCELLED once cancelled, else derived from its jobs. */
+export function batchStatus(batch: BatchDoc, counts: StatusCounts): BatchStatusValue {
+  if (batch.status === 'CANCELLED') return 'CANCELLED';
+  return unfinishedCount(counts) === 0 ? 'COMPLETED' : 'RUNNING';
+}
+
+/** Its jobs by status: the stored counts of a settled batch, else read from its jobs. A job not stored yet counts as QUEUED. */
+export async function batchCounts(stores: JobStores, batch: BatchDoc): Promise<StatusCounts> {
+  if (batch.finishedAt !== null && batch.counts) return batch.counts;
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as StatusCounts;
+  for (const status of await stores.jobs.statusesOf(batch.jobIds)) counts[status ?? 'QUEUED'] += 1;
+  return counts;
+}
+
+const settlementClaimId = (batch: BatchDoc): string => `batch-settled:${batch._id}:${batch.reopened ?? 0}`;
+
+/**
+ * Settles the batch if all its jobs finished, and tells the notifier. Idempotent and
+ * resumable. `finishing`: the job whose finish calls this (its live record is still there).
+ */
+export async function settleBatchIfDone(stores: JobStores, notifier: JobNotifier, batchId: string, finishing?: string): Promise<void> {
+  const batch = await stores.batches.findById(batchId);
+  if (!batch) return;
+  let settled = batch;
+  if (batch.finishedAt === null) {
+    // Cheap test first: a job that has no live record is finished. A live one may be
+    // finished too, and only owe its after-finish work: its record says which.
+    const live = (await stores.live.findMany(batch.jobIds)).filter((r) => r._id !== finishing);
+    for (const status of await stores.jobs.statusesOf(live.map((r) => r._id))) {
+      if (status === null || !isTerminalStatus(status)) return;
+    }
+    const counts = await batchCounts(stores, batch);
+    if (unfinishedCount(counts) > 0) return;
+    const claimId = settlementClaimId(batch);
+    const proposal = { finishedAt: new Date().toISOString(), status: batchStatus(batch, counts), ...counts };
+    await stores.claims.tryClaim(claimId, 'settler', proposal);
+    // Whoever won, the claim holds the settlement: every settler writes the same facts.
+    const value = (await stores.claims.find(claimId))?.value ?? proposal;
+    const agreed = {
+      finishedAt: new Date(String(value.finishedAt)),
+      status: value.status as BatchStatusValue,
+      counts: Object.fromEntries(STATUSES.map((s) => [s, Number(value[s] ?? 0)])) as StatusCounts,
+    };
+    await stores.batches.update(batchId, agreed);
+    settled = { ...batch, ...agreed };
+  }
+  await notifier.batchFinished(settled);
+}
+
+/** A retried job makes its batch open again (its next settlement is a new one). */
+export async function reopenBatch(stores: JobStores, batchId: string): Promise<void> {
+  const batch = await stores.batches.findById(batchId);
+  if (!batch || batch.finishedAt === null) return;
+  await stores.batches.update(batchId, {
+    status: batch.status === 'CANCELLED' ? 'CANCELLED' : 'RUNNING',
+    finishedAt: null,
+    counts: null,
+    reopened: (batch.reopened ?? 0) + 1,
+  });
+}

@@ -1,0 +1,13 @@
+/** Lifecycle: a job's states and who may change them — the lease, the leased job, finishing, batch settlement, progress, the queue of wake-ups, and the repositories behind them. */
+export { batchCounts, batchStatus, reopenBatch, settleBatchIfDone, unfinishedCount } from './batch-settlement.js';
+export type { BatchView, StatusCounts } from './batch-settlement.js';
+export { completeFinished, finishJob } from './finish.js';
+export { acquireLease, heldLiveRecord, keepLeaseAlive, releaseLease } from './lease.js';
+export type { HeldLease } from './lease.js';
+export { LeaseLostError, LeasedJob } from './leased-job.js';
+export type { JobNotifier } from './notifier.js';
+export { batchProgressMessage, jobProgress, makeProgress } from './progress.js';
+export { JobQueue } from './queue.js';
+export { createJobStores } from './stores.js';
+export type { JobStores } from './stores.js';
+export { noteJob, submissionTrace, traceIdField } from './trace-fields.js';

@@ -1,0 +1,46 @@
+/** The repositories the jobs domain works with, built once per process. */
+import type { Db } from 'mongodb';
+import { BatchesRepository, CheckpointsRepository, ClaimsRepository, JobEventFeedRepository, type JobEventFeedOptions, JobEventsRepository, JobsRepository, LiveJobsRepository, UsageTotalsRepository } from '../../db/jobs/index.js';
+import { isFerretDb } from '../../db/client.js';
+
+export interface JobStores {
+  jobs: JobsRepository;
+  /** Scheduling facts of jobs not yet done: what every poll and sweep reads. */
+  live: LiveJobsRepository;
+  /** Lease generation claims, deleted with their live record. */
+  leaseClaims: ClaimsRepository;
+  batches: BatchesRepository;
+  events: JobEventsRepository;
+  claims: ClaimsRepository;
+  checkpoints: CheckpointsRepository;
+  /** Usage sums per tenant and batch, added to with each recorded call. */
+  usage: UsageTotalsRepository;
+}
+
+export interface JobStoresOptions {
+  /** Bounds of the live event feed (config.events.feedMaxEvents / feedMaxBytes). */
+  eventFeed?: JobEventFeedOptions;
+}
+
+export async function createJobStores(db: Db, opts: JobStoresOptions = {}): Promise<JobStores> {
+  const idLookupsOnly = await isFerretDb(db);
+  const stores: JobStores = {
+    jobs: new JobsRepository(db),
+    live: new LiveJobsRepository(db, { idLookupsOnly }),
+    leaseClaims: new ClaimsRepository(db, 'job_lease_claims'),
+    batches: new BatchesRepository(db),
+    events: new JobEventsRepository(db, { feed: new JobEventFeedRepository(db, opts.eventFeed) }),
+    claims: new ClaimsRepository(db),
+    checkpoints: new CheckpointsRepository(db),
+    usage: new UsageTotalsRepository(db),
+  };
+  await Promise.all([
+    stores.jobs.ensureIndexes(),
+    stores.live.ensureIndexes(),
+    stores.batches.ensureIndexes(),
+    stores.events.ensureIndexes(),
+    stores.checkpoints.ensureIndexes(),
+    stores.usage.ensureIndexes(),
+  ]);
+  return stores;
+}

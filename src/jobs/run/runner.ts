@@ -1,0 +1,303 @@
+/**
+ * Runs one attempt of a job: takes its lease on the live record, resumes at the first
+ * step that did not succeed, saves every step's state as it goes, and ends in exactly
+ * one of: SUCCEEDED, RETRYING (a retryable error with attempts left), FAILED, CANCELLED,
+ * or released for another worker (drain, lost lease). A step that succeeded is never
+ * run again; a database that does not answer delays a step, it never fails one.
+ */
+import type { AiProvider } from '../../ai/index.js';
+import { type AiControl, type TenantFairness } from '../ai-control/index.js';
+import type { PriceTable } from '../../config/index.js';
+import { type JobErrorDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/index.js';
+import type { Logger } from '../../log/logger.js';
+import { cancelledJobError, decideAttempt, type AttemptOutcome } from './retrying.js';
+import { completeFinished, finishJob, type JobStores, acquireLease, keepLeaseAlive, releaseLease, LeasedJob, LeaseLostError, type JobNotifier } from '../lifecycle/index.js';
+import type { JobKinds, Pipeline, PipelineStep } from '../pipelines/index.js';
+import { attemptTrace, traceAttempt, traceStep } from '../../tracing/index.js';
+import { interruptionOf, RunInterrupted, type StopReason } from './interrupted.js';
+import { createStepContext } from './step-context.js';
+import { jobAttempts, jobRetries, jobsStarted, jobWaitSeconds } from '../../metrics/metrics.js';
+
+export interface RunnerOptions {
+  workerId: string;
+  leaseMs: number;
+  jobTimeoutMs: number;
+  retryDelayMs: number;
+  contextTokens: number;
+  prices: PriceTable;
+  /** How long a write the database does not answer is retried (JOB_DB_RETRY). */
+  dbRetryMs?: number;
+  /** Store raw messages of unexpected errors on jobs (NODE_ENV=development only). */
+  showInternalErrors?: boolean;
+}
+
+export interface RunnerDeps {
+  stores: JobStores;
+  kinds: JobKinds;
+  ai: AiProvider;
+  notifier: JobNotifier;
+  logger: Logger;
+  /** Per-job models, budgets and live output (see ai-control.ts); absent: none of them. */
+  aiControl?: AiControl;
+  /** Caps each tenant's running jobs (see tenant-fairness.ts); absent: no cap. */
+  fairness?: TenantFairness;
+  /** Wakes a worker for the job at `runAt` (a retry, or a resume after release). */
+  enqueue(jobId: string, priority: number, runAt: Date): Promise<void>;
+}
+
+export class JobRunner {
+  /** The abort controller of each job this process is running, by job id. */
+  private readonly active = new Map<string, AbortController>();
+  private draining = false;
+
+  constructor(private readonly deps: RunnerDeps, private readonly opts: RunnerOptions) {}
+
+  /** Ids of the jobs this process is running now. */
+  runningJobIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  /** Stops a running job's in-flight work at once (its AI request included). */
+  interrupt(jobId: string, reason: StopReason): void {
+    this.active.get(jobId)?.abort(new RunInterrupted(reason));
+  }
+
+  /** From now on, running jobs stop before their next AI call and are released. */
+  beginDrain(): void {
+    this.draining = true;
+  }
+
+  /** Resolves when nothing runs any more, or after `timeoutMs`. */
+  async idle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  }
+
+  /** Aborts everything still running (after the drain grace period). */
+  interruptAll(reason: StopReason): void {
+    for (const id of this.active.keys()) this.interrupt(id, reason);
+  }
+
+  /**
+   * Runs the job if its live record says it is due and its lease can be taken; a job
+   * that finished but still owes its after-finish work gets that completed instead.
+   */
+  async run(jobId: string): Promise<void> {
+    if (this.draining) return;
+    const live = await this.deps.stores.live.findById(jobId);
+    if (!live || (live.runAt !== null && live.runAt.getTime() > Date.now())) return;
+    const found = await this.deps.stores.jobs.findById(jobId);
+    if (!found) {
+      // A submission that died between the live record and the job: after a while, drop the record.
+      if (Date.now() - live.createdAt.getTime() > 2 * this.opts.leaseMs) await this.deps.stores.live.delete(jobId);
+      return;
+    }
+    // Tenant fairness: a job whose tenant already runs its share goes back to the queue.
+    if (this.deps.fairness && !(await this.deps.fairness.admit(found))) return;
+    const claimed = await acquireLease(this.deps.stores, live, this.opts.workerId, this.opts.leaseMs);
+    if (!claimed) return;
+    const controller = new AbortController();
+    this.active.set(jobId, controller);
+    const job = new LeasedJob(this.deps.stores, found, claimed.lease, this.opts.dbRetryMs);
+    const stopHeartbeat = keepLeaseAlive(
+      this.deps.stores,
+      claimed.lease,
+      this.opts.leaseMs,
+      () => controller.abort(new RunInterrupted('lease-lost')),
+      undefined,
+      (write) => job.exclusive(write),
+    );
+    const timeout = setTimeout(() => controller.abort(new RunInterrupted('timeout')), this.opts.jobTimeoutMs);
+    // The attempt's span continues the trace stored with the job, whichever process submitted it.
+    const attempt = { jobId, kind: found.kind, tenantId: found.tenantId, attempt: found.attempt, trace: found.trace };
+    await traceAttempt(attempt, async () => {
+      try {
+        if (isTerminalStatus(found.status)) await completeFinished(job, this.deps.notifier);
+        else if (claimed.live.cancelRequestedAt) await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(null) }, 'Cancelled');
+        else await this.runSteps(job, controller.signal);
+      } catch (err) {
+        await this.handleStop(job, err, controller.signal);
+      } finally {
+        clearTimeout(timeout);
+        stopHeartbeat();
+        this.active.delete(jobId);
+      }
+    });
+  }
+
+  private async runSteps(job: LeasedJob, signal: AbortSignal): Promise<void> {
+    const pipeline = this.deps.kinds.get(job.doc.kind);
+    if (!pipeline) throw new Error(`unknown job kind ${job.doc.kind}`);
+    const input: unknown = JSON.parse(job.doc.input);
+    if (job.doc.status !== 'RUNNING') {
+      const firstStart = job.doc.startedAt === null;
+      const trace = attemptTrace(job.doc.trace);
+      await job.save({ status: 'RUNNING', startedAt: job.doc.startedAt ?? new Date(), error: null, ...(trace ? { trace } : {}) });
+      jobAttempts.inc({ kind: job.doc.kind });
+      if (firstStart) {
+        jobsStarted.inc({ kind: job.doc.kind });
+        jobWaitSeconds.observe({ kind: job.doc.kind }, (job.doc.startedAt!.getTime() - job.doc.createdAt.getTime()) / 1000);
+      }
+      await job.emit('STARTED', { message: `Attempt ${job.doc.attempt} of ${job.doc.maxAttempts}` });
+      this.logFor(job).info('attempt started');
+    } else this.logFor(job).info('attempt resumed');
+    const steps = (pipeline as Pipeline<unknown>).steps(input);
+    // Null prototype: a step's name is a key here and must never reach Object.prototype.
+    const outputs: Record<string, unknown> = Object.create(null);
+    for (const [index, step] of steps.entries()) {
+      const stored = job.doc.steps[index]!;
+      if (stored.status === 'SUCCEEDED' || stored.status === 'SKIPPED') {
+        outputs[step.name] = stored.output === null ? null : JSON.parse(stored.output);
+        continue;
+      }
+      if (this.draining) throw new RunInterrupted('drain');
+      signal.throwIfAborted();
+      outputs[step.name] = await traceStep(job.id, step.name, index, () => this.runStep(job, index, step, { input, outputs, signal }));
+    }
+    const meta = { model: job.doc.ai?.model ?? this.deps.ai.model, offline: this.deps.ai.name === 'offline' };
+    const result = (pipeline as Pipeline<unknown>).result(outputs, input, meta);
+    // Every step is saved as SUCCEEDED, so a resumed run would call nothing: the answers
+    // kept for resuming can go before the job is marked finished.
+    await job.durably(() => this.deps.stores.checkpoints.deleteForJob(job.id));
+    await finishJob(job, this.deps.notifier, 'SUCCEEDED', { result: JSON.stringify(result ?? null), error: null }, 'Completed');
+    this.logFor(job).info({ status: 'SUCCEEDED' }, 'job finished');
+  }
+
+  /** Runs one step that has not succeeded yet and saves its outcome; returns its output. */
+  private async runStep(
+    job: LeasedJob,
+    index: number,
+    step: PipelineStep<unknown>,
+    run: { input: unknown; outputs: Readonly<Record<string, unknown>>; signal: AbortSignal },
+  ): Promise<unknown> {
+    const { input, outputs, signal } = run;
+    const stored = job.doc.steps[index]!;
+    const started: StepDoc = {
+      ...stored,
+      status: 'RUNNING',
+      attempts: stored.attempts + 1,
+      startedAt: new Date(),
+      finishedAt: null,
+      durationMs: null,
+      error: null,
+    };
+    await job.saveStep(started);
+    await job.emit('STEP_STARTED', { step: started, message: job.doc.progress.message ?? undefined });
+    const ctx = createStepContext({
+      job,
+      stepIndex: index,
+      input,
+      outputs,
+      signal,
+      ai: this.deps.ai,
+      contextTokens: this.opts.contextTokens,
+      prices: this.opts.prices,
+      isDraining: () => this.draining,
+      control: this.deps.aiControl,
+    });
+    const output = await step.run(ctx);
+    const now = new Date();
+    const current = job.doc.steps[index]!;
+    const done: StepDoc = {
+      ...current,
+      status: 'SUCCEEDED',
+      finishedAt: now,
+      durationMs: now.getTime() - (current.startedAt ?? now).getTime(),
+      output: JSON.stringify(output ?? null),
+      progress: current.progress ? { ...current.progress, completed: current.progress.total, percent: 100 } : null,
+    };
+    await job.saveStep(done);
+    await job.emit('STEP_SUCCEEDED', { step: done });
+    this.logFor(job, step.name).debug({ durationMs: done.durationMs }, 'step succeeded');
+    return output;
+  }
+
+  /**
+   * A logger for lines about this job: who it is, whose, which attempt, which step, and the
+   * id of the request that submitted it, so one grep follows a job from API to worker.
+   */
+  private logFor(job: LeasedJob, step?: string | null): Logger {
+    const { doc } = job;
+    return this.deps.logger.child({ jobId: doc._id, tenantId: doc.tenantId, kind: doc.kind, attempt: doc.attempt, step: step ?? null, requestId: doc.requestId ?? null });
+  }
+
+  /** Carries out what retrying.ts decides a stopped run means. */
+  private async handleStop(job: LeasedJob, err: unknown, signal: AbortSignal): Promise<void> {
+    const running = job.doc.steps.find((s) => s.status === 'RUNNING');
+    const log = this.logFor(job, running?.name);
+    const outcome = decideAttempt(
+      err,
+      interruptionOf(signal, err)?.reason,
+      { attempt: job.doc.attempt, maxAttempts: job.doc.maxAttempts, step: running?.name ?? null },
+      { retryDelayMs: this.opts.retryDelayMs, jobTimeoutMs: this.opts.jobTimeoutMs, showInternalErrors: this.opts.showInternalErrors ?? false },
+    );
+    try {
+      switch (outcome.action) {
+        case 'leave':
+          if (outcome.why === 'lease-lost') log.warn('lease lost; leaving the job to its new owner');
+          else if (outcome.why === 'lease-not-kept') log.warn('lease could not be kept; stopped without writing');
+          else log.warn({ err }, 'the database did not answer in time; the job will be resumed');
+          return;
+        case 'release':
+          await releaseLease(this.deps.stores, job.lease, new Date());
+          await this.deps.enqueue(job.id, job.doc.priority, new Date());
+          log.info('released for another worker (draining)');
+          return;
+        case 'cancel': {
+          // One write: the running step and the job, cancelled together.
+          const steps = job.doc.steps.map((s): StepDoc => (s === running ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
+          await finishJob(job, this.deps.notifier, 'CANCELLED', { steps, error: outcome.error }, 'Cancelled');
+          log.info({ status: 'CANCELLED' }, 'job finished');
+          return;
+        }
+        case 'retry':
+        case 'fail': {
+          await this.recordFailure(job, running, outcome, outcome.unexpected ? log.child({ ref: outcome.unexpected.ref }) : log);
+          return;
+        }
+        default:
+          return unreachable(outcome);
+      }
+    } catch (writeErr) {
+      if (writeErr instanceof LeaseLostError) return;
+      // The job stays RUNNING with a lease that will expire; the lost-work sweep resumes it.
+      log.error({ err: writeErr }, 'could not record how the run ended');
+    }
+  }
+
+  /** Logs the outcome once, with the error's code; an unexpected error (not an AI error) at error level, with its stack. */
+  private async recordFailure(job: LeasedJob, running: StepDoc | undefined, outcome: Extract<AttemptOutcome, { action: 'retry' | 'fail' }>, log: Logger): Promise<void> {
+    const { error, unexpected } = outcome;
+    const say = (fields: Record<string, unknown>, msg: string) =>
+      unexpected === undefined ? log.warn({ code: error.code, ...fields }, msg) : log.error({ code: error.code, err: unexpected.err, ...fields }, msg);
+    if (running) {
+      const now = new Date();
+      const failed: StepDoc = {
+        ...running,
+        status: 'FAILED',
+        error,
+        finishedAt: now,
+        durationMs: now.getTime() - (running.startedAt ?? now).getTime(),
+      };
+      await job.saveStep(failed);
+      await job.emit('STEP_FAILED', { step: failed, message: error.message });
+    }
+    if (outcome.action === 'retry') {
+      const runAt = new Date(Date.now() + outcome.delayMs);
+      const next = outcome.nextAttempt;
+      await job.save({ status: 'RETRYING', error, attempt: next }, `Retrying: attempt ${next} of ${job.doc.maxAttempts} at ${runAt.toISOString()}`);
+      jobRetries.inc({ kind: job.doc.kind });
+      await job.emit('RETRY_SCHEDULED', { message: `${error.code}: attempt ${next} of ${job.doc.maxAttempts} at ${runAt.toISOString()}` });
+      await job.durably(() => releaseLease(this.deps.stores, job.lease, runAt));
+      await this.deps.enqueue(job.id, job.doc.priority, runAt);
+      say({ retryAt: runAt.toISOString() }, `attempt failed (${error.code}); retry scheduled`);
+      return;
+    }
+    await finishJob(job, this.deps.notifier, 'FAILED', { error }, `Failed: ${error.message}`);
+    say({ status: 'FAILED' }, `job failed (${error.code})`);
+  }
+}
+
+function unreachable(x: never): never {
+  throw new Error(`unhandled attempt outcome ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,105 @@
+/**
+ * The StepContext a pipeline step runs with. AI calls are checkpointed by key so that a
+ * resumed or retried job reuses answers it already paid for; usage is added to the step
+ * and the job and saved right after each call, so it survives a crash.
+ */
+import type { AiProvider, CompletionRequest, CompletionResult } from '../../ai/index.js';
+import type { PriceTable } from '../../config/index.js';
+import type { StepDoc } from '../../db/jobs/index.js';
+import { callParameters, checkBudgets, openOutput, recordSpend, type AiControl, addUsage, usageOfCall } from '../ai-control/index.js';
+import { type LeasedJob, makeProgress } from '../lifecycle/index.js';
+import type { StepContext } from '../pipelines/index.js';
+import { RunInterrupted } from './interrupted.js';
+import { traceAiCall, type AiCallSpan } from '../../tracing/index.js';
+
+interface StoredAnswer {
+  text: string;
+  model: string;
+  offline: boolean;
+  usage: CompletionResult['usage'];
+}
+
+export interface StepContextDeps<TInput> {
+  job: LeasedJob;
+  stepIndex: number;
+  input: TInput;
+  outputs: Readonly<Record<string, unknown>>;
+  signal: AbortSignal;
+  ai: AiProvider;
+  contextTokens: number;
+  prices: PriceTable;
+  /** True once the worker is draining: stop before the next call. */
+  isDraining: () => boolean;
+  /** Models, budgets and live output (absent: the deployment's model, no budgets, no streaming). */
+  control?: AiControl;
+}
+
+export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepContext<TInput> {
+  const { job, stepIndex } = deps;
+  const step = (): StepDoc => job.doc.steps[stepIndex]!;
+  const stepName = step().name;
+  const { control } = deps;
+  const jobModel = job.doc.ai?.model ?? deps.ai.model;
+
+  const context: StepContext<TInput> = {
+    jobId: job.id,
+    input: deps.input,
+    outputs: deps.outputs,
+    signal: deps.signal,
+    contextTokens: control ? control.models.contextTokens(jobModel) : deps.contextTokens,
+    model: jobModel,
+    offline: deps.ai.name === 'offline',
+
+    complete(key: string, request: Omit<CompletionRequest, 'signal'>): Promise<CompletionResult> {
+      return traceAiCall({ jobId: job.id, step: stepName, call: key, provider: deps.ai.name }, (span) => complete(key, request, span));
+    },
+
+    async progress(completed: number, total: number, message: string): Promise<void> {
+      const updated: StepDoc = { ...step(), message, progress: makeProgress(completed, total, message) };
+      await job.saveStep(updated);
+      await job.emit('STEP_PROGRESS', { step: updated, message: job.doc.progress.message ?? message });
+    },
+  };
+  return context;
+
+  /** One AI call: a checkpointed answer is reused (not paid again); else checked, made, kept, counted. */
+  async function complete(key: string, request: Omit<CompletionRequest, 'signal'>, span: AiCallSpan): Promise<CompletionResult> {
+    const checkpointKey = `${stepName}/${key}`;
+    const stored = (await job.durably(() => job.stores.checkpoints.get(job.id, checkpointKey))) as StoredAnswer | undefined;
+    if (stored) {
+      span.reused(stored.model);
+      return { ...stored, attempts: 0 };
+    }
+    if (deps.isDraining()) throw new RunInterrupted('drain');
+    deps.signal.throwIfAborted();
+    const params = callParameters(job.doc, request, deps.ai.model);
+    span.request({ ...params, messages: request.messages });
+    if (control) await checkBudgets(control, job.doc, request, params, deps.ai.name === 'offline');
+    const sink = control ? openOutput(control, job.doc, stepName, key) : undefined;
+    let result: CompletionResult;
+    try {
+      result = await deps.ai.complete({ ...request, ...params, signal: deps.signal, ...(sink ? { onText: sink.push } : {}) });
+    } catch (err) {
+      await sink?.abandon();
+      throw err;
+    }
+    const answer: StoredAnswer = { text: result.text, model: result.model, offline: result.offline, usage: result.usage };
+    // A paid answer is kept until the database takes it: an outage delays the step, it never buys the answer twice.
+    await job.durably(() => job.stores.checkpoints.put(job.id, checkpointKey, answer));
+    const usage = usageOfCall(result, deps.prices);
+    span.answered({
+      model: result.model,
+      text: result.text,
+      inputTokens: result.usage.promptTokens,
+      outputTokens: result.usage.completionTokens,
+      finishReason: result.finishReason ?? null,
+      costUsd: usage.costUsd,
+      attempts: result.attempts,
+    });
+    await job.saveStep({ ...step(), model: result.model, usage: addUsage(step().usage, usage) }, { usage: addUsage(job.doc.usage, usage) });
+    if (control) await recordSpend(control, job.doc, usage);
+    await sink?.finish(result.text);
+    await job.stores.usage.record(job.doc.tenantId, job.doc.batchId, usage);
+    return result;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The job side of a worker process: the queue wakes it with job ids, the runner runs
+ * them, and two small loops read the live records of jobs (never the job history):
+ * - live watch: one read of the live records of the jobs this process runs, so a cancel
+ *   request (a field on the record) stops the job within the watch interval;
+ * - lost-work sweep: wakes jobs whose wake-up was lost (lost-work-sweep.ts).
+ */
+import { countTokens } from '../../ai/index.js';
+import type { Logger } from '../../log/logger.js';
+import { JobRunner, type RunnerDeps, type RunnerOptions } from './runner.js';
+import { sweepLostWork } from './lost-work-sweep.js';
+import type { JobQueue } from '../lifecycle/index.js';
+
+export interface WorkerOptions extends RunnerOptions {
+  /** How long SIGTERM lets running steps finish before they are aborted and released. */
+  drainGraceMs: number;
+  /** How often the live records of running jobs are read for cancel requests. */
+  cancelPollMs?: number;
+  /** A due job with no wake-up taken for this long is woken again. */
+  strandedAfterMs?: number;
+}
+
+export interface JobWorker {
+  runner: JobRunner;
+  stop(): Promise<void>;
+}
+
+export async function startJobWorker(
+  deps: Omit<RunnerDeps, 'enqueue'> & { queue: JobQueue; logger: Logger },
+  opts: WorkerOptions,
+): Promise<JobWorker> {
+  const { stores, queue, logger } = deps;
+  const runner = new JobRunner({ ...deps, enqueue: (jobId, priority, runAt) => queue.enqueue(jobId, priority, runAt) }, opts);
+  // Building the tokenizer blocks the event loop for a second or more. Do it before taking
+  // jobs: inside the first job it would stall the lease heartbeats of every job running.
+  countTokens('warm up');
+  await queue.start((jobId) => runner.run(jobId));
+
+  const loops = [
+    every(opts.cancelPollMs ?? 250, async () => {
+      const running = runner.runningJobIds();
+      for (const live of await stores.live.findMany(running)) {
+        if (live.cancelRequestedAt !== null) runner.interrupt(live._id, 'cancelled');
+      }
+    }),
+    every(Math.max(1_000, Math.floor(opts.leaseMs / 2)), async () => {
+      await sweepLostWork(stores, queue, logger, { strandedAfterMs: opts.strandedAfterMs ?? 30_000 });
+    }),
+  ];
+  loops.forEach((l) => l.onError((err) => logger.warn({ err }, 'worker loop failed; trying again')));
+
+  return {
+    runner,
+    async stop() {
+      loops.forEach((l) => l.stop());
+      runner.beginDrain();
+      await queue.drain(async () => {
+        // Steps stop at their next AI call; a call still in flight after the grace
+        // period is aborted, and its job released for another worker.
+        await runner.idle(opts.drainGraceMs);
+        runner.interruptAll('drain');
+        await runner.idle(5_000);
+      });
+    },
+  };
+}
+
+interface Loop {
+  stop(): void;
+  onError(handler: (err: unknown) => void): void;
+}
+
+/** Runs `fn` every `ms`, never overlapping itself. */
+function every(ms: number, fn: () => Promise<void>): Loop {
+  let onError: (err: unknown) => void = () => {};
+  let busy = false;
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      await fn();
+    } catch (err) {
+      onError(err);
+    } finally {
+      busy = false;
+    }
+  }, ms);
+  timer.unref();
+  return { stop: () => clearInterval(timer), onError: (h) => void (onError = h) };
+}

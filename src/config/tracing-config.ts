@@ -38,8 +38,8 @@ export interface TracingConfig {
 }
 
 export function readTracing(env: Env): TracingConfig {
-  const tracesEndpoint = readUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
-  const endpoint = readUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  const tracesEndpoint = readHttpUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const endpoint = readHttpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
   // The spec: a signal-specific endpoint is used as given; the general one gets /v1/traces appended.
   const tracesUrl = tracesEndpoint ?? (endpoint === undefined ? undefined : `${endpoint.replace(/\/+$/, '')}/v1/traces`);
   const exporter = readEnum(env, 'OTEL_TRACES_EXPORTER', ['otlp', 'none'], 'otlp');
@@ -55,6 +55,13 @@ export function readTracing(env: Env): TracingConfig {
     scheduleDelayMs: readInt(env, 'OTEL_BSP_SCHEDULE_DELAY', 5000, 0, 3_600_000),
     recordContent: readBool(env, 'OTEL_RECORD_CONTENT', false),
   };
+}
+
+/** An http(s) URL: `collector:4318` parses as a URL of scheme `collector:`, and is refused here. */
+function readHttpUrl(env: Env, name: string): string | undefined {
+  const url = readUrl(env, name);
+  if (url !== undefined && !/^https?:$/.test(new URL(url).protocol)) throw new ConfigError(name, url, 'an http:// or https:// URL');
+  return url;
 }
 
 function readRatio(env: Env, name: string): number {

@@ -129,9 +129,10 @@ export class JobRunner {
     const pipeline = this.deps.kinds.get(job.doc.kind);
     if (!pipeline) throw new Error(`unknown job kind ${job.doc.kind}`);
     const input: unknown = JSON.parse(job.doc.input);
+    // This attempt becomes the one the next attempt links to (nothing is written while tracing is off).
+    const trace = attemptTrace(job.doc.trace);
     if (job.doc.status !== 'RUNNING') {
       const firstStart = job.doc.startedAt === null;
-      const trace = attemptTrace(job.doc.trace);
       await job.save({ status: 'RUNNING', startedAt: job.doc.startedAt ?? new Date(), error: null, ...(trace ? { trace } : {}) });
       jobAttempts.inc({ kind: job.doc.kind });
       if (firstStart) {
@@ -140,7 +141,10 @@ export class JobRunner {
       }
       await job.emit('STARTED', { message: `Attempt ${job.doc.attempt} of ${job.doc.maxAttempts}` });
       this.logFor(job).info('attempt started');
-    } else this.logFor(job).info('attempt resumed');
+    } else {
+      if (trace) await job.save({ trace });
+      this.logFor(job).info('attempt resumed');
+    }
     const steps = (pipeline as Pipeline<unknown>).steps(input);
     // Null prototype: a step's name is a key here and must never reach Object.prototype.
     const outputs: Record<string, unknown> = Object.create(null);

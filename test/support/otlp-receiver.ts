@@ -1,11 +1,12 @@
 /**
  * An in-process OTLP/HTTP trace receiver for tests: accepts `POST /v1/traces`, decodes
- * http/json bodies into flat spans (hex ids, attributes as plain values) and keeps
- * http/protobuf bodies raw (their content type and bytes), answering 200 to both.
+ * http/json and http/protobuf bodies into flat spans (hex ids, attributes as plain values)
+ * and keeps every body as received, answering 200 to both.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eventually } from './eventually.js';
+import { otlpProtobufToJson } from './otlp-protobuf.js';
 
 export interface ReceivedSpan {
   traceId: string;
@@ -88,8 +89,13 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         return;
       }
-      // http/protobuf: an empty ExportTraceServiceResponse is zero bytes.
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      if (contentType.startsWith('application/x-protobuf')) {
+        spans.push(...spansOfJson(otlpProtobufToJson(body)));
+        // An empty ExportTraceServiceResponse is zero bytes.
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+        return;
+      }
+      res.writeHead(415).end();
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));

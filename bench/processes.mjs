@@ -29,11 +29,12 @@ export const SERVICE_ENV = {
 };
 
 /**
- * Starts one service process; resolves when it printed its banner ({ url, pid, stop }).
+ * Starts one service process (`main`: another build's dist/main.js, for a comparison);
+ * resolves when it printed its banner ({ url, pid, stop }).
  * `stop()` sends SIGTERM, then SIGKILL after 20 s; registered on `cleanup` too.
  */
-export async function startService(name, env, cleanup, { readyTimeoutMs = 60_000 } = {}) {
-  const child = spawn(process.execPath, [MAIN], {
+export async function startService(name, env, cleanup, { readyTimeoutMs = 60_000, main = MAIN } = {}) {
+  const child = spawn(process.execPath, [main], {
     env: { PATH: process.env.PATH ?? '', ...SERVICE_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -9,12 +9,15 @@ import { perMinuteLimit } from '../../config/index.js';
 import type { RateLimitRepository, RateStateDoc } from '../../db/jobs/index.js';
 
 export interface SharedRateLimitOptions {
+  /** Requests per minute per model; `*` for models not named (AI_RPM). @default {} (unlimited) */
   rpm: Readonly<Record<string, number>>;
+  /** Tokens per minute per model, prompt plus the answer's cap (AI_TPM). @default {} (unlimited) */
   tpm: Readonly<Record<string, number>>;
-  /** Length of one counting window; limits are per minute, scaled to it. */
+  /** Length of one counting window; limits are per minute, scaled to it (AI_RATE_WINDOW). @default 60 s */
   windowMs: number;
-  /** A Retry-After-less 429 blocks everyone this long. */
+  /** A Retry-After-less 429 blocks everyone this long. @default 1,000 ms */
   defaultBlockMs: number;
+  /** The clock, for tests. @default Date.now */
   now?: () => number;
 }
 

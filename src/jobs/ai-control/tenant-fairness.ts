@@ -10,10 +10,14 @@ import { type JobDoc, type LiveJobDoc, isTerminalStatus } from '../../db/jobs/in
 import type { TenantSeatsRepository } from '../../db/tenants/index.js';
 
 export interface TenantFairnessOptions {
+  /** Jobs of one tenant running at once across all workers (TENANT_MAX_RUNNING). @default half of WORKER_CONCURRENCY, at least 1 */
   maxRunning: number;
-  /** A deferred job runs again after this long (plus up to as much again, at random). */
+  /** A deferred job runs again after this long (plus up to as much again, at random). @default 1,000 ms */
   deferMs: number;
-  /** A seat taken this recently by a job not yet running is not handed over (it is being leased). */
+  /**
+   * A seat taken this recently by a job not yet running is not handed over: it is being
+   * leased. @default JOB_LEASE (30 s)
+   */
   claimGraceMs: number;
 }
 

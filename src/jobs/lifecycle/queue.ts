@@ -17,13 +17,13 @@ interface RunJobData {
 }
 
 export interface QueueOptions {
-  /** How often this process looks for due wake-ups. */
+  /** How often this process looks for due wake-ups (JOB_POLL_INTERVAL). @default 500 ms */
   pollMs: number;
-  /** Jobs one worker runs at once. */
+  /** Jobs one worker runs at once (WORKER_CONCURRENCY). @default 4 */
   concurrency: number;
   /**
    * How long a wake-up taken by a worker stays locked. Past it another worker may take
-   * the same wake-up: harmless, it finds the job's lease held.
+   * the same wake-up: harmless, it finds the job's lease held. @default JOB_LEASE (30 s)
    */
   lockLifetimeMs: number;
   /** A name for this process in Agenda's records. */

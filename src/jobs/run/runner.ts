@@ -18,16 +18,26 @@ import { interruptionOf, RunInterrupted, type StopReason } from './interrupted.j
 import { createStepContext } from './step-context.js';
 import { jobAttempts, jobRetries, jobsStarted, jobWaitSeconds } from '../../metrics/metrics.js';
 
+/** What one attempt obeys; createJobs fills these from the configuration. */
 export interface RunnerOptions {
+  /** Names this process on leases and in logs: its process id. */
   workerId: string;
+  /**
+   * How long a lease holds without a heartbeat; a worker that stops beating for this long
+   * loses its jobs to another (JOB_LEASE). @default 30 s
+   */
   leaseMs: number;
+  /** A whole attempt's limit; past it the attempt fails with JOB_TIMEOUT (JOB_TIMEOUT_MS). @default 1,800,000 ms */
   jobTimeoutMs: number;
+  /** The first retry's delay, doubled for each attempt after it (JOB_RETRY_DELAY). @default 10 s */
   retryDelayMs: number;
+  /** The model's context window in tokens (AI_CONTEXT_TOKENS). @default the known window of AI_MODEL, else 8192 */
   contextTokens: number;
+  /** USD per million tokens per model (AI_PRICES, added to the known prices). */
   prices: PriceTable;
-  /** How long a write the database does not answer is retried (JOB_DB_RETRY). */
+  /** How long a write the database does not answer is retried (JOB_DB_RETRY). @default 60 s */
   dbRetryMs?: number;
-  /** Store raw messages of unexpected errors on jobs (NODE_ENV=development only). */
+  /** Store raw messages of unexpected errors on jobs (NODE_ENV=development). @default false */
   showInternalErrors?: boolean;
 }
 

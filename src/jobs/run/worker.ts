@@ -12,11 +12,14 @@ import { sweepLostWork } from './lost-work-sweep.js';
 import type { JobQueue } from '../lifecycle/index.js';
 
 export interface WorkerOptions extends RunnerOptions {
-  /** How long SIGTERM lets running steps finish before they are aborted and released. */
+  /**
+   * How long SIGTERM lets running steps finish before they are aborted and released
+   * (half of SHUTDOWN_TIMEOUT, so the release itself fits in the rest). @default 15 s
+   */
   drainGraceMs: number;
-  /** How often the live records of running jobs are read for cancel requests. */
+  /** How often the live records of running jobs are read for cancel requests. @default 250 ms */
   cancelPollMs?: number;
-  /** A due job with no wake-up taken for this long is woken again. */
+  /** A due job with no wake-up taken for this long is woken again. @default 30,000 ms */
   strandedAfterMs?: number;
 }
 

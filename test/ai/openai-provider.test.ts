@@ -44,6 +44,8 @@ describe('openai provider against the fake server', () => {
       usage: { promptTokens: 12, completionTokens: 3, totalTokens: 15 },
       offline: false,
       attempts: 1,
+      // Why the model stopped, as the provider says (traced as gen_ai.response.finish_reasons).
+      finishReason: 'stop',
     });
     const [req] = fake.requests;
     expect(req?.headers.authorization).toBe(`Bearer ${API_KEY}`);

@@ -5,8 +5,8 @@
  */
 export { startTracing, type Tracing } from './setup.js';
 export type { Span } from '@opentelemetry/api';
-export { activeSpanIds, captureTraceContext, linkSpanTo, traceIdOf, type StoredTraceContext } from './trace-context.js';
-export { attemptTrace, traceAttempt, traceStep, traceSubmission, type JobTrace } from './job-spans.js';
+export { activeSpanIds, captureTraceContext, traceIdOf, type StoredTraceContext } from './trace-context.js';
+export { attemptTrace, noteBatch, noteJob, traceAttempt, traceStep, traceSubmission, type JobTrace } from './job-spans.js';
 export { traceAiCall, type AiCallSpan } from './ai-call-span.js';
 export { traceDelivery } from './webhook-span.js';
 export { httpServerSpans } from './http-span.js';

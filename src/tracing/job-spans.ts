@@ -7,7 +7,7 @@
 import { SpanKind, type Span } from '@opentelemetry/api';
 import * as A from './genai-attributes.js';
 import { inSpan } from './spans.js';
-import { captureTraceContext, contextOf, linkTo, type StoredTraceContext } from './trace-context.js';
+import { captureTraceContext, contextOf, linkSpanTo, linkTo, traceIdOf, type StoredTraceContext } from './trace-context.js';
 
 /** A job's stored trace: the submission's context, and the last attempt's (for links). */
 export interface JobTrace extends StoredTraceContext {
@@ -17,6 +17,17 @@ export interface JobTrace extends StoredTraceContext {
 /** `submitJob`, `analyzeDocuments`, `retryJob`: the domain call a request makes. */
 export function traceSubmission<T>(operation: string, tenantId: string, work: (span: Span) => Promise<T>): Promise<T> {
   return inSpan(operation, { kind: SpanKind.INTERNAL, attributes: { [A.AI_JOBS_TENANT_ID]: tenantId } }, work);
+}
+
+/** Names the job on a request's span, and links it to the job's trace when that is another one (a replay, a retry). */
+export function noteJob(span: Span, job: { _id: string; trace?: StoredTraceContext | null }): void {
+  span.setAttribute(A.AI_JOBS_JOB_ID, job._id);
+  if (job.trace && traceIdOf(job.trace) !== span.spanContext().traceId) linkSpanTo(span, job.trace);
+}
+
+/** Names the batch a request's span made. */
+export function noteBatch(span: Span, batchId: string): void {
+  span.setAttribute(A.AI_JOBS_BATCH_ID, batchId);
 }
 
 export interface AttemptInfo {
@@ -57,5 +68,5 @@ export function attemptTrace(existing: JobTrace | null | undefined): JobTrace | 
 }
 
 export function traceStep<T>(jobId: string, step: string, index: number, work: () => Promise<T>): Promise<T> {
-  return inSpan(`step ${step}`, { attributes: { [A.AI_JOBS_JOB_ID]: jobId, [A.AI_JOBS_STEP]: step, 'ai_jobs.step.index': index } }, () => work());
+  return inSpan(`step ${step}`, { attributes: { [A.AI_JOBS_JOB_ID]: jobId, [A.AI_JOBS_STEP]: step, [A.AI_JOBS_STEP_INDEX]: index } }, () => work());
 }

@@ -6,6 +6,7 @@
  */
 import { SpanKind, type Span } from '@opentelemetry/api';
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT } from '@opentelemetry/semantic-conventions';
+import * as A from './genai-attributes.js';
 import { inSpan, markFailed } from './spans.js';
 import { contextOf, traceHeaders, type StoredTraceContext } from './trace-context.js';
 
@@ -35,7 +36,7 @@ export function traceDelivery<T extends DeliveryResult>(info: DeliveryInfo, send
     'ai_jobs.webhook.endpoint_id': info.endpointId,
     'ai_jobs.webhook.event_type': info.eventType,
     'ai_jobs.webhook.attempt': info.attempt,
-    ...(info.jobId ? { 'ai_jobs.job.id': info.jobId } : {}),
+    ...(info.jobId ? { [A.AI_JOBS_JOB_ID]: info.jobId } : {}),
   };
   return inSpan(`webhook ${info.eventType}`, { kind: SpanKind.CLIENT, parent: contextOf(info.trace), attributes }, async (span) => {
     const outcome = await send(traceHeaders());

@@ -5,13 +5,13 @@
 import type { BatchDoc, JobDoc, JobEventDoc, JobStatusValue, UsageDoc, JobListFilter } from '../../db/jobs/index.js';
 import { decodeCursor, encodeCursor, type Page, type PagePosition } from '../../db/page-cursor.js';
 import { badInput, notFound } from '../../errors/index.js';
-import { batchCounts, batchStatus, noteJob, type BatchView } from '../lifecycle/index.js';
+import { batchCounts, batchStatus, type BatchView } from '../lifecycle/index.js';
 import { cancelBatch, cancelJob, retryJob } from './cancel-retry.js';
 import { analyzeDocuments, submitJob, type AnalyzeDocumentsRequest, type SubmitJobRequest } from './submit.js';
 import type { TenantBudgetView } from '../ai-control/index.js';
 import type { JobsDomain } from './domain.js';
 import type { Pipeline } from '../pipelines/index.js';
-import { traceSubmission } from '../../tracing/index.js';
+import { noteBatch, noteJob, traceSubmission } from '../../tracing/index.js';
 
 export const MAX_PAGE_SIZE = 100;
 /** `Job.events(limit)`: its default and largest value. */
@@ -33,7 +33,7 @@ export class JobService {
   analyzeDocuments(tenantId: string, req: AnalyzeDocumentsRequest): Promise<BatchView> {
     return traceSubmission('analyzeDocuments', tenantId, async (span) => {
       const batch = await analyzeDocuments(this.domain, tenantId, req);
-      span.setAttribute('ai_jobs.batch.id', batch._id);
+      noteBatch(span, batch._id);
       return this.view(batch);
     });
   }

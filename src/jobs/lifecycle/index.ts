@@ -10,4 +10,4 @@ export { batchProgressMessage, jobProgress, makeProgress } from './progress.js';
 export { JobQueue } from './queue.js';
 export { createJobStores } from './stores.js';
 export type { JobStores } from './stores.js';
-export { noteJob, submissionTrace, traceIdField } from './trace-fields.js';
+export { submissionTrace, traceIdField } from './trace-fields.js';

@@ -3,7 +3,7 @@
  * id on each event. Nothing at all while tracing is off (no field, no write).
  */
 import type { JobDoc } from '../../db/jobs/index.js';
-import { captureTraceContext, linkSpanTo, traceIdOf, type Span } from '../../tracing/index.js';
+import { captureTraceContext, traceIdOf } from '../../tracing/index.js';
 
 /** The trace context of the submission being served now, or undefined (tracing off). */
 export function submissionTrace(): JobDoc['trace'] | undefined {
@@ -14,10 +14,4 @@ export function submissionTrace(): JobDoc['trace'] | undefined {
 export function traceIdField(job: Pick<JobDoc, 'trace'>): { traceId?: string } {
   const traceId = traceIdOf(job.trace);
   return traceId === null ? {} : { traceId };
-}
-
-/** Names the job on a request's span, and links it to the job's trace when that is another one (a replay, a retry). */
-export function noteJob(span: Span, job: Pick<JobDoc, '_id' | 'trace'>): void {
-  span.setAttribute('ai_jobs.job.id', job._id);
-  if (job.trace && traceIdOf(job.trace) !== span.spanContext().traceId) linkSpanTo(span, job.trace);
 }

@@ -28,5 +28,3 @@ export class JobKinds {
 
 /** The kinds every deployment runs; an operator's kind may not take one of these names. */
 export const builtInPipelines = (): Pipeline<unknown>[] => [documentAnalyzePipeline, chainPipeline] as unknown as Pipeline<unknown>[];
-
-export const defaultJobKinds = (): JobKinds => new JobKinds(builtInPipelines() as Pipeline<never>[]);

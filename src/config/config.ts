@@ -95,6 +95,11 @@ export interface Config {
     dbRetryMs: number;
     /** How often a worker looks for due jobs. */
     pollMs: number;
+    /**
+     * Wake-ups handed to Agenda and not yet taken, at most (JOB_ADMISSION_WINDOW); the
+     * rest wait in the backlog, which costs nothing per pick. @default 2 × WORKER_CONCURRENCY
+     */
+    admissionWindow: number;
     /** Base delay before a whole-job retry; doubles per attempt, with jitter. */
     retryDelayMs: number;
     defaultMaxAttempts: number;
@@ -227,6 +232,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       concurrency,
       leaseMs: readDuration(env, 'JOB_LEASE', '30s'),
       pollMs: readDuration(env, 'JOB_POLL_INTERVAL', '500ms'),
+      admissionWindow: readInt(env, 'JOB_ADMISSION_WINDOW', 2 * concurrency, 1, 100_000),
       retryDelayMs: readDuration(env, 'JOB_RETRY_DELAY', '10s'),
       dbRetryMs: readDuration(env, 'JOB_DB_RETRY', '60s'),
       defaultMaxAttempts: readInt(env, 'JOB_DEFAULT_MAX_ATTEMPTS', 3, 1, 100),

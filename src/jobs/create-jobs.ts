@@ -57,6 +57,8 @@ export async function createJobs({ db, config, logger, processId, notifier }: Cr
     concurrency: config.jobs.concurrency,
     lockLifetimeMs: config.jobs.leaseMs,
     name: processId,
+    admissionWindow: config.jobs.admissionWindow,
+    findLive: (id) => stores.live.findById(id),
     // On a replica set a submitted job is picked up at once, not at the next poll.
     changeStream: config.role !== 'api' && (await supportsChangeStreams(db)),
   });

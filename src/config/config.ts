@@ -3,6 +3,7 @@
  * loaded once at start into one frozen, typed object.
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
+import { resolve } from 'node:path';
 import { type AiControlConfig, readAiControl } from './ai-control-config.js';
 import {
   ConfigError,
@@ -103,6 +104,11 @@ export interface Config {
     /** Base delay before a whole-job retry; doubles per attempt, with jitter. */
     retryDelayMs: number;
     defaultMaxAttempts: number;
+    /**
+     * JOB_KINDS_MODULE, resolved from the working directory: an ES module whose default export
+     * is an array of the operator's own kind definitions; unset: the built-in kinds only.
+     */
+    kindsModule: string | undefined;
     limits: {
       maxDocumentBytes: number;
       maxBatchDocuments: number;
@@ -236,6 +242,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retryDelayMs: readDuration(env, 'JOB_RETRY_DELAY', '10s'),
       dbRetryMs: readDuration(env, 'JOB_DB_RETRY', '60s'),
       defaultMaxAttempts: readInt(env, 'JOB_DEFAULT_MAX_ATTEMPTS', 3, 1, 100),
+      kindsModule: readKindsModule(env),
       limits: {
         maxDocumentBytes: readInt(env, 'MAX_DOCUMENT_BYTES', 2_000_000, 1, 100_000_000),
         maxBatchDocuments: readInt(env, 'MAX_BATCH_DOCUMENTS', 500, 1, 100_000),
@@ -296,6 +303,12 @@ const SECRET_KEY_BYTES = 32;
  * An AES-256 key given as base64 of exactly 32 bytes, or undefined when unset. A bad
  * value is refused without echoing it: it may be a real key in the wrong encoding.
  */
+/** A path, resolved now: a worker and an API started from the same directory load the same file. */
+function readKindsModule(env: Env): string | undefined {
+  const given = readOptional(env, 'JOB_KINDS_MODULE');
+  return given === undefined ? undefined : resolve(given.trim());
+}
+
 function readSecretKey(env: Env, name: string): KeyObject | undefined {
   const raw = readOptional(env, name);
   if (raw === undefined) return undefined;

@@ -93,6 +93,8 @@ export interface Config {
     leaseMs: number;
     /** How long a worker retries a write the database does not answer before giving the job up to a resume. */
     dbRetryMs: number;
+    /** The limit of one agent tool call (ctx.agent); past it the call is aborted and the model told. */
+    agentToolTimeoutMs: number;
     /** How often a worker looks for due jobs. */
     pollMs: number;
     /** Base delay before a whole-job retry; doubles per attempt, with jitter. */
@@ -229,6 +231,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       pollMs: readDuration(env, 'JOB_POLL_INTERVAL', '500ms'),
       retryDelayMs: readDuration(env, 'JOB_RETRY_DELAY', '10s'),
       dbRetryMs: readDuration(env, 'JOB_DB_RETRY', '60s'),
+      agentToolTimeoutMs: readDuration(env, 'AGENT_TOOL_TIMEOUT', '60s'),
       defaultMaxAttempts: readInt(env, 'JOB_DEFAULT_MAX_ATTEMPTS', 3, 1, 100),
       limits: {
         maxDocumentBytes: readInt(env, 'MAX_DOCUMENT_BYTES', 2_000_000, 1, 100_000_000),

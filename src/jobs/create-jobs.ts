@@ -15,7 +15,7 @@ import { modelPolicyFrom, OutputStreamWriter, SharedRateLimit, TenantBudgets, Te
 import { JobService, type JobsDomain } from './commands/index.js';
 import { createJobStores, JobQueue, type JobNotifier, type JobStores } from './lifecycle/index.js';
 import { EventFeed, JobOutputFeed, LiveJobs } from './live/index.js';
-import { defaultJobKinds } from './pipelines/index.js';
+import { defaultJobKinds, type JobKinds } from './pipelines/index.js';
 import { startJobWorker, type JobWorker } from './run/index.js';
 
 export interface CreateJobsOptions {
@@ -26,6 +26,8 @@ export interface CreateJobsOptions {
   processId: string;
   /** Told when a job or batch finishes: the webhook outbox and the retention ledger. */
   notifier: JobNotifier;
+  /** The kinds this process runs. @defaultValue the built-in ones */
+  kinds?: JobKinds;
 }
 
 /** What an API process serves subscriptions from; `stop` ends both readers. */
@@ -48,7 +50,7 @@ export interface Jobs {
   startWorker(): Promise<JobWorker>;
 }
 
-export async function createJobs({ db, config, logger, processId, notifier }: CreateJobsOptions): Promise<Jobs> {
+export async function createJobs({ db, config, logger, processId, notifier, kinds }: CreateJobsOptions): Promise<Jobs> {
   const stores = await createJobStores(db, {
     eventFeed: { maxDocs: config.events.feedMaxEvents, maxBytes: config.events.feedMaxBytes },
   });
@@ -62,7 +64,7 @@ export async function createJobs({ db, config, logger, processId, notifier }: Cr
   });
   const domain: JobsDomain = {
     stores,
-    kinds: defaultJobKinds(),
+    kinds: kinds ?? defaultJobKinds(),
     queue,
     notifier,
     logger,
@@ -115,6 +117,7 @@ export async function createJobs({ db, config, logger, processId, notifier }: Cr
         jobTimeoutMs: config.jobs.timeoutMs,
         retryDelayMs: config.jobs.retryDelayMs,
         dbRetryMs: config.jobs.dbRetryMs,
+        agentToolTimeoutMs: config.jobs.agentToolTimeoutMs,
         contextTokens: config.ai.contextTokens,
         prices: config.ai.prices,
         drainGraceMs: Math.floor(config.shutdownTimeoutMs / 2),

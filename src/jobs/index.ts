@@ -25,5 +25,6 @@ export type { BatchView, JobNotifier, JobStores } from './lifecycle/index.js';
 export { EventFeed, JobOutputFeed, LiveJobs } from './live/index.js';
 export type { JobOutputChunk } from './live/index.js';
 export { defaultJobKinds } from './pipelines/index.js';
+export type { JobKinds } from './pipelines/index.js';
 export { batchProgressMessage, makeProgress } from './lifecycle/index.js';
 export type { JobQueue } from './lifecycle/index.js';

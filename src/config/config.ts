@@ -94,6 +94,8 @@ export interface Config {
     leaseMs: number;
     /** How long a worker retries a write the database does not answer before giving the job up to a resume. */
     dbRetryMs: number;
+    /** The limit of one agent tool call (ctx.agent); past it the call is aborted and the model told. */
+    agentToolTimeoutMs: number;
     /** How often a worker looks for due jobs. */
     pollMs: number;
     /**
@@ -241,6 +243,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       admissionWindow: readInt(env, 'JOB_ADMISSION_WINDOW', 2 * concurrency, 1, 100_000),
       retryDelayMs: readDuration(env, 'JOB_RETRY_DELAY', '10s'),
       dbRetryMs: readDuration(env, 'JOB_DB_RETRY', '60s'),
+      agentToolTimeoutMs: readDuration(env, 'AGENT_TOOL_TIMEOUT', '60s'),
       defaultMaxAttempts: readInt(env, 'JOB_DEFAULT_MAX_ATTEMPTS', 3, 1, 100),
       kindsModule: readKindsModule(env),
       limits: {

@@ -7,7 +7,7 @@ export { BatchesRepository } from './batches.repository.js';
 export { CheckpointsRepository } from './checkpoints.repository.js';
 export { ClaimsRepository } from './claims.repository.js';
 export { ZERO_USAGE, isTerminalStatus } from './docs.js';
-export type { BatchDoc, BatchStatusValue, JobDoc, JobErrorDoc, JobEventDoc, JobEventTypeValue, JobStatusValue, LeaseDoc, LiveJobDoc, ProgressDoc, StepDoc, StepSnapshotDoc, UsageDoc } from './docs.js';
+export type { AgentActivityDoc, BatchDoc, BatchStatusValue, JobDoc, JobErrorDoc, JobEventDoc, JobEventTypeValue, JobStatusValue, LeaseDoc, LiveJobDoc, ProgressDoc, StepDoc, StepSnapshotDoc, UsageDoc } from './docs.js';
 export { JobEventFeedRepository } from './event-feed.repository.js';
 export type { JobEventFeedDoc, JobEventFeedOptions } from './event-feed.repository.js';
 export { JobEventsRepository, eventId } from './events.repository.js';

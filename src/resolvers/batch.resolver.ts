@@ -31,7 +31,7 @@ export class BatchResolver {
     await ctx.services.rateLimits?.take(ctx.tenant._id, 'submit');
     assertCanSubmit(ctx.access, 'document.analyze');
     const idempotencyKey = scopedIdempotencyKey(ctx.access, input.idempotencyKey);
-    const batch = toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, { ...input, idempotencyKey, requestId: ctx.requestId ?? null }));
+    const batch = toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, { ...input, idempotencyKey, requestId: ctx.requestId ?? null, deadline: ctx.request }));
     if (ctx.access?.kind === 'token') await ctx.services.accessTokens.widen(ctx.access, { batchId: batch.id });
     return batch;
   }

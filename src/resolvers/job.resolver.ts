@@ -49,7 +49,7 @@ export class JobResolver {
     await ctx.services.rateLimits?.take(ctx.tenant._id, 'submit');
     assertCanSubmit(ctx.access, input.kind);
     const idempotencyKey = scopedIdempotencyKey(ctx.access, input.idempotencyKey);
-    const job = toJobObject(await ctx.services.jobs.submit(ctx.tenant._id, { ...input, idempotencyKey, requestId: ctx.requestId ?? null }));
+    const job = toJobObject(await ctx.services.jobs.submit(ctx.tenant._id, { ...input, idempotencyKey, requestId: ctx.requestId ?? null, deadline: ctx.request }));
     if (ctx.access?.kind === 'token') await ctx.services.accessTokens.widen(ctx.access, { jobId: job.id });
     return job;
   }

@@ -94,8 +94,15 @@ export interface Config {
     leaseMs: number;
     /** How long a worker retries a write the database does not answer before giving the job up to a resume. */
     dbRetryMs: number;
+    /** The limit of one agent tool call (ctx.agent); past it the call is aborted and the model told. */
+    agentToolTimeoutMs: number;
     /** How often a worker looks for due jobs. */
     pollMs: number;
+    /**
+     * Wake-ups handed to Agenda and not yet taken, at most (JOB_ADMISSION_WINDOW); the
+     * rest wait in the backlog, which costs nothing per pick. @default 2 × WORKER_CONCURRENCY
+     */
+    admissionWindow: number;
     /** Base delay before a whole-job retry; doubles per attempt, with jitter. */
     retryDelayMs: number;
     defaultMaxAttempts: number;
@@ -233,8 +240,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       concurrency,
       leaseMs: readDuration(env, 'JOB_LEASE', '30s'),
       pollMs: readDuration(env, 'JOB_POLL_INTERVAL', '500ms'),
+      admissionWindow: readInt(env, 'JOB_ADMISSION_WINDOW', 2 * concurrency, 1, 100_000),
       retryDelayMs: readDuration(env, 'JOB_RETRY_DELAY', '10s'),
       dbRetryMs: readDuration(env, 'JOB_DB_RETRY', '60s'),
+      agentToolTimeoutMs: readDuration(env, 'AGENT_TOOL_TIMEOUT', '60s'),
       defaultMaxAttempts: readInt(env, 'JOB_DEFAULT_MAX_ATTEMPTS', 3, 1, 100),
       kindsModule: readKindsModule(env),
       limits: {

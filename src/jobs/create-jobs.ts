@@ -9,7 +9,7 @@ import { createAiProvider } from '../ai/index.js';
 import type { Config } from '../config/index.js';
 import { supportsChangeStreams } from '../db/client.js';
 import { JobOutputRepository, RateLimitRepository } from '../db/jobs/index.js';
-import { TenantBudgetsRepository, TenantSeatsRepository } from '../db/tenants/index.js';
+import { SpendLedgerRepository, TenantBudgetsRepository, TenantSeatsRepository } from '../db/tenants/index.js';
 import type { Logger } from '../log/logger.js';
 import { modelPolicyFrom, OutputStreamWriter, SharedRateLimit, TenantBudgets, TenantFairness, type AiControl } from './ai-control/index.js';
 import { JobService, type JobsDomain } from './commands/index.js';
@@ -62,6 +62,8 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     concurrency: config.jobs.concurrency,
     lockLifetimeMs: config.jobs.leaseMs,
     name: processId,
+    admissionWindow: config.jobs.admissionWindow,
+    findLive: (id) => stores.live.findById(id),
     // On a replica set a submitted job is picked up at once, not at the next poll.
     changeStream: config.role !== 'api' && (await supportsChangeStreams(db)),
   });
@@ -76,7 +78,8 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     leaseMs: config.jobs.leaseMs,
     processId,
     models: modelPolicyFrom(config),
-    tenantBudgets: new TenantBudgets(new TenantBudgetsRepository(db)),
+    // A reservation a dead worker never settled stops counting after one job attempt's limit.
+    tenantBudgets: new TenantBudgets(new TenantBudgetsRepository(db), new SpendLedgerRepository(db), { holdMs: config.jobs.timeoutMs }),
   };
   const service = new JobService(domain);
 

@@ -28,3 +28,6 @@ export class JobKinds {
 
 /** The kinds every deployment runs; an operator's kind may not take one of these names. */
 export const builtInPipelines = (): Pipeline<unknown>[] => [documentAnalyzePipeline, chainPipeline] as unknown as Pipeline<unknown>[];
+
+/** The built-in kinds alone, for tests and tools that run no kinds module. */
+export const defaultJobKinds = (): JobKinds => new JobKinds(builtInPipelines() as Pipeline<never>[]);

@@ -34,7 +34,7 @@ export interface Services extends Auth {
   domain: DomainServices;
 }
 
-/** `opts.kinds`: the kinds this process runs (default: the built-in ones). */
+/** `kinds`: the registry the entry point loaded; unset, createJobs loads it from the config. */
 export async function createServices(config: Readonly<Config>, logger: Logger, db: Db, opts: { kinds?: JobKinds } = {}): Promise<Services> {
   const processId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const auth = await createAuth(db, config);

@@ -7,7 +7,7 @@ import type { AiProvider, CompletionRequest, CompletionResult } from '../../ai/i
 import { runAgentLoop, type AgentActivity } from '../agents/index.js';
 import type { PriceTable } from '../../config/index.js';
 import type { StepDoc } from '../../db/jobs/index.js';
-import { callParameters, checkBudgets, openOutput, recordSpend, type AiControl, addUsage, usageOfCall } from '../ai-control/index.js';
+import { callParameters, holdBudgets, openOutput, type AiControl, addUsage, usageOfCall } from '../ai-control/index.js';
 import { type LeasedJob, makeProgress } from '../lifecycle/index.js';
 import type { StepContext } from '../pipelines/index.js';
 import { RunInterrupted } from './interrupted.js';
@@ -100,12 +100,14 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     deps.signal.throwIfAborted();
     const params = callParameters(job.doc, request, deps.ai.model);
     span.request({ ...params, messages: request.messages });
-    if (control) await checkBudgets(control, job.doc, request, params, deps.ai.name === 'offline');
+    // The estimate is reserved against the budgets now, and settled or released below.
+    const hold = control ? await holdBudgets(control, job.doc, request, params, deps.ai.name === 'offline', deps.signal) : undefined;
     const sink = control ? openOutput(control, job.doc, stepName, key) : undefined;
     let result: CompletionResult;
     try {
-      result = await deps.ai.complete({ ...request, ...params, signal: deps.signal, ...(sink ? { onText: sink.push } : {}) });
+      result = await deps.ai.complete({ ...request, ...(hold?.params ?? params), signal: deps.signal, ...(sink ? { onText: sink.push } : {}) });
     } catch (err) {
+      await hold?.release();
       await sink?.abandon();
       throw err;
     }
@@ -129,7 +131,7 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
       attempts: result.attempts,
     });
     await job.saveStep({ ...step(), model: result.model, usage: addUsage(step().usage, usage) }, { usage: addUsage(job.doc.usage, usage) });
-    if (control) await recordSpend(control, job.doc, usage);
+    await hold?.settle(usage);
     await sink?.finish(result.text);
     await job.stores.usage.record(job.doc.tenantId, job.doc.batchId, usage);
     return result;

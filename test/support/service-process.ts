@@ -19,8 +19,9 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function startServiceProcess(env: Record<string, string>, readyTimeoutMs = 30_000): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'main.js')], {
+/** `entry`: the script to run, relative to the repository (a test's own worker, e.g. test/support/agent-worker.mjs). */
+export async function startServiceProcess(env: Record<string, string>, readyTimeoutMs = 30_000, entry = join('dist', 'main.js')): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [join(ROOT, entry)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...TEST_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

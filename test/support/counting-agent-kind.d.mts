@@ -1,0 +1,3 @@
+import type { Pipeline } from '../../src/jobs/pipelines/kind.js';
+
+export declare const countingAgentKind: Pipeline<{ prompt: string }>;

@@ -282,7 +282,7 @@ async function appendQueued(d: JobsDomain, job: JobDoc): Promise<void> {
   );
 }
 
-/** Wakes a worker for each job; one lost here is woken by the lost-work sweep. */
+/** Queues each job in its tenant's backlog; one lost here is woken by the lost-work sweep. */
 async function wake(d: JobsDomain, jobs: JobDoc[]): Promise<void> {
-  for (const job of jobs) await d.queue.enqueue(job._id, job.priority, job.createdAt);
+  for (const job of jobs) await d.queue.submit(job._id, job.tenantId, job.priority);
 }

@@ -37,3 +37,26 @@ it('marks the response too large once resolved values pass MAX_RESPONSE_BYTES', 
   await expect(run(budget, async () => 1)).rejects.toMatchObject({ extensions: { code: 'PAYLOAD_TOO_LARGE' } });
   budget.finish();
 });
+
+it('answers TIMEOUT past the deadline, never RATE_LIMITED or a retryAfter', async () => {
+  const budget = new RequestBudget(100, 1_000_000);
+  const err = (await run(budget, () => new Promise(() => {})).catch((e: unknown) => e)) as { extensions: Record<string, unknown> };
+  expect(err.extensions.code).toBe('TIMEOUT');
+  expect(err.extensions.retryAfter).toBeUndefined();
+  budget.finish();
+});
+
+it('counts the deadline from the request\'s arrival, and commit() refuses to start writing past it', () => {
+  const budget = new RequestBudget(100, 1_000_000, Date.now() - 200);
+  expect(() => budget.commit()).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'TIMEOUT' }) }));
+  expect(budget.isCommitted).toBe(false);
+  budget.finish();
+});
+
+it('once committed, later fields are answered although the deadline passed', async () => {
+  const budget = new RequestBudget(100, 1_000_000);
+  budget.commit();
+  await expect(run(budget, () => new Promise((r) => budget.signal.addEventListener('abort', () => r('done'))))).resolves.toBe('done');
+  await expect(run(budget, async () => 'after')).resolves.toBe('after');
+  budget.finish();
+});

@@ -49,6 +49,20 @@ describe('idempotency', () => {
     expect(await jobCount()).toBe(before);
   });
 
+  test('the same key with another option is a CONFLICT naming it; the same input with keys reordered is the same job', async () => {
+    const key = 'options-key';
+    const first = (await gqlData(app.url, app.key, SUBMIT, { input: { kind: 'chain', input: { steps: [{ name: 'a', prompt: 'p' }], variables: { x: 1, y: 2 } }, idempotencyKey: key } })).submitJob;
+    const reordered = (await gqlData(app.url, app.key, SUBMIT, { input: { idempotencyKey: key, input: { variables: { y: 2, x: 1 }, steps: [{ prompt: 'p', name: 'a' }] }, kind: 'chain' } })).submitJob;
+    expect(reordered.id).toBe(first.id);
+    const before = await jobCount();
+    for (const [field, value] of [['priority', 7], ['maxAttempts', 1], ['metadata', { a: 1 }], ['budget', { maxTokens: 1000 }]] as const) {
+      const errors = await gqlErrors(app, SUBMIT, { input: { kind: 'chain', input: { steps: [{ name: 'a', prompt: 'p' }], variables: { x: 1, y: 2 } }, idempotencyKey: key, [field]: value } });
+      expect(errors[0]!.extensions).toMatchObject({ code: 'CONFLICT', path: ['input', field] });
+      expect(errors[0]!.message).toContain(field);
+    }
+    expect(await jobCount()).toBe(before);
+  });
+
   test('concurrent requests with one key make one job', async () => {
     const input = { kind: 'chain', input: chainInput('racing'), idempotencyKey: 'race-1' };
     const results = await Promise.all(Array.from({ length: 6 }, () => gqlData(app.url, app.key, SUBMIT, { input })));
@@ -59,7 +73,7 @@ describe('idempotency', () => {
 
   test("keys are per tenant: another tenant's same key makes its own job", async () => {
     const other = await app.newTenantKey('idem-other');
-    const input = { kind: 'chain', input: chainInput('once'), idempotencyKey: 'order-17' };
+    const input = { kind: 'chain', input: chainInput('once'), idempotencyKey: 'order-17', metadata: { order: 17 }, priority: 5, maxAttempts: 2 };
     const mine = (await gqlData(app.url, app.key, SUBMIT, { input })).submitJob;
     const theirs = (await gqlData(app.url, other, SUBMIT, { input })).submitJob;
     expect(theirs.id).not.toBe(mine.id);
@@ -73,7 +87,7 @@ describe('idempotency', () => {
     const first = (await gqlData(app.url, app.key, ANALYZE, { input: { documents, idempotencyKey: 'batch-1', metadata: { n: 1 } } })).analyzeDocuments;
     expect(first).toMatchObject({ total: 2, status: 'RUNNING', idempotencyKey: 'batch-1', metadata: { n: 1 } });
     const before = await jobCount();
-    const again = (await gqlData(app.url, app.key, ANALYZE, { input: { documents, idempotencyKey: 'batch-1' } })).analyzeDocuments;
+    const again = (await gqlData(app.url, app.key, ANALYZE, { input: { documents, idempotencyKey: 'batch-1', metadata: { n: 1 } } })).analyzeDocuments;
     expect(again.id).toBe(first.id);
     expect(await jobCount()).toBe(before);
     const { jobs } = await gqlData(app.url, app.key, `query($b: ID!) { jobs(filter: { batchId: $b }) { totalCount edges { node { id } } } }`, { b: first.id });
@@ -82,7 +96,9 @@ describe('idempotency', () => {
 
     const conflict = await gqlErrors(app, ANALYZE, { input: { documents: [documents[0]], idempotencyKey: 'batch-1' } });
     expect(conflict[0]!.extensions?.code).toBe('CONFLICT');
-    const otherInstructions = await gqlErrors(app, ANALYZE, { input: { documents, instructions: 'be brief', idempotencyKey: 'batch-1' } });
+    const otherMetadata = await gqlErrors(app, ANALYZE, { input: { documents, idempotencyKey: 'batch-1' } });
+    expect(otherMetadata[0]!.extensions).toMatchObject({ code: 'CONFLICT', path: ['input', 'metadata'] });
+    const otherInstructions = await gqlErrors(app, ANALYZE, { input: { documents, instructions: 'be brief', idempotencyKey: 'batch-1', metadata: { n: 1 } } });
     expect(otherInstructions[0]!.extensions?.code).toBe('CONFLICT');
     expect(await jobCount()).toBe(before);
   });

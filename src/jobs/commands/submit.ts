@@ -7,7 +7,7 @@ import { isDuplicateKeyError } from '../../db/duplicate-key.js';
 import type { BatchDoc, JobDoc, LiveJobDoc } from '../../db/jobs/index.js';
 import { badInput } from '../../errors/index.js';
 import { settleBatchIfDone, submissionTrace, traceIdField } from '../lifecycle/index.js';
-import { checkSubmissionAi, type AiOptionsRequest } from '../ai-control/index.js';
+import { checkExecutionOptions, checkSubmissionAi, type AiOptionsRequest, type ExecutionOptionsRequest } from '../ai-control/index.js';
 import { awaitCreated, reserveKey } from './idempotency.js';
 import { validateJobInput, type DocumentAnalyzeInput } from '../pipelines/index.js';
 import { checkJsonLimits } from './input-limits.js';
@@ -15,7 +15,7 @@ import type { JobsDomain } from './domain.js';
 import { jobsSubmitted } from '../../metrics/metrics.js';
 import { newId, newJobDoc, requestHash } from './new-job.js';
 
-export interface SubmitJobRequest extends AiOptionsRequest {
+export interface SubmitJobRequest extends AiOptionsRequest, ExecutionOptionsRequest {
   kind: string;
   input: unknown;
   idempotencyKey?: string | null;
@@ -26,7 +26,7 @@ export interface SubmitJobRequest extends AiOptionsRequest {
   requestId?: string | null;
 }
 
-export interface AnalyzeDocumentsRequest extends AiOptionsRequest {
+export interface AnalyzeDocumentsRequest extends AiOptionsRequest, ExecutionOptionsRequest {
   documents: Array<{ name: string; text: string }>;
   instructions?: string | null;
   idempotencyKey?: string | null;
@@ -48,8 +48,9 @@ export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobR
   const common = checkCommon(d, req, ['input']);
   const maxAttempts = checkRange(req.maxAttempts, ['input', 'maxAttempts'], 1, MAX_ATTEMPTS_LIMIT) ?? d.defaultMaxAttempts;
   const aiFields = checkSubmissionAi(req, d.models, ['input'], pipeline.requestedModels?.(input) ?? []);
+  const execution = checkExecutionOptions(req, ['input']);
   await d.tenantBudgets?.assertCanSubmit(tenantId);
-  const job = newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, requestId: req.requestId ?? null, trace: submissionTrace() });
+  const job = newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, ...execution, requestId: req.requestId ?? null, trace: submissionTrace() });
   if (!common.idempotencyKey) return enqueueNew(d, [job]).then((jobs) => jobs[0]!);
 
   // The key reserves this job's id; its request hash (kind + input) tells a replay from a conflict.
@@ -80,6 +81,7 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
   );
   const common = checkCommon(d, { ...req, priority: null }, ['input']);
   const aiFields = checkSubmissionAi(req, d.models, ['input'], []);
+  const execution = checkExecutionOptions(req, ['input']);
   await d.tenantBudgets?.assertCanSubmit(tenantId);
   const hash = requestHash({ documents: req.documents, instructions: req.instructions ?? null });
   let batchId = newId();
@@ -104,6 +106,7 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
       batchId,
       id: `${batchId}-${String(i).padStart(5, '0')}`,
       ...aiFields,
+      ...execution,
       requestId: req.requestId ?? null,
       trace,
     }),

@@ -6,7 +6,7 @@
 import type { AiProvider, CompletionRequest, CompletionResult } from '../../ai/index.js';
 import type { PriceTable } from '../../config/index.js';
 import type { StepDoc } from '../../db/jobs/index.js';
-import { callParameters, checkBudgets, openOutput, recordSpend, type AiControl, addUsage, usageOfCall } from '../ai-control/index.js';
+import { cachedAnswer, callParameters, checkBudgets, keepAnswer, openOutput, recordSpend, type AiControl, addUsage, usageOfCall } from '../ai-control/index.js';
 import { type LeasedJob, makeProgress } from '../lifecycle/index.js';
 import type { StepContext } from '../pipelines/index.js';
 import { RunInterrupted } from './interrupted.js';
@@ -74,11 +74,13 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     deps.signal.throwIfAborted();
     const params = callParameters(job.doc, request, deps.ai.model);
     span.request({ ...params, messages: request.messages });
-    if (control) await checkBudgets(control, job.doc, request, params, deps.ai.name === 'offline');
+    // An answer from the response cache costs nothing, so no budget stands in its way.
+    const hit = control ? await cachedAnswer(control, job.doc, request, params, deps.ai.name) : undefined;
+    if (control && !hit) await checkBudgets(control, job.doc, request, params, deps.ai.name === 'offline');
     const sink = control ? openOutput(control, job.doc, stepName, key) : undefined;
     let result: CompletionResult;
     try {
-      result = await deps.ai.complete({ ...request, ...params, signal: deps.signal, ...(sink ? { onText: sink.push } : {}) });
+      result = hit ?? (await deps.ai.complete({ ...request, ...params, signal: deps.signal, ...(sink ? { onText: sink.push } : {}) }));
     } catch (err) {
       await sink?.abandon();
       throw err;
@@ -86,6 +88,7 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     const answer: StoredAnswer = { text: result.text, model: result.model, offline: result.offline, usage: result.usage };
     // A paid answer is kept until the database takes it: an outage delays the step, it never buys the answer twice.
     await job.durably(() => job.stores.checkpoints.put(job.id, checkpointKey, answer));
+    if (control && !hit) await keepAnswer(control, job.doc, request, params, deps.ai.name, result);
     const usage = usageOfCall(result, deps.prices);
     span.answered({
       model: result.model,

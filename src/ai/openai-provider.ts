@@ -106,9 +106,10 @@ export function createOpenAiProvider(opts: OpenAiProviderOptions): AiProvider {
     for (let attempt = 1; ; attempt++) {
       if (req.signal?.aborted) throw cancelledError(req.signal.reason).withAttempts(attempt - 1);
       try {
-        const done = await tryOnce(req);
+        const { serviceTier, ...done } = await tryOnce(req);
         // A server that does not say which tier served the call is taken to have honoured the request.
-        return { ...done, serviceTier: done.serviceTier ?? req.serviceTier ?? null, offline: false, attempts: attempt };
+        const tier = serviceTier ?? req.serviceTier;
+        return { ...done, ...(tier ? { serviceTier: tier } : {}), offline: false, attempts: attempt };
       } catch (err) {
         const aiErr = classifyAiError(err, { secrets });
         if (aiErr.code === AiErrorCode.RATE_LIMITED && opts.gate) {

@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { ensureDevApiKey, DEV_TENANT } from './auth/dev-key.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { connectMongo } from './db/client.js';
+import { JobKindsModuleError, loadJobKinds, type JobKinds } from './jobs/index.js';
 import { findOrStartMongo } from './db/local-server.js';
 import { createLogger, redactUri } from './log/logger.js';
 import { startApiServer } from './server/api-server.js';
@@ -25,7 +26,21 @@ function loadConfigOrExit(): Readonly<Config> {
   }
 }
 
+/** The operator's kinds (JOB_KINDS_MODULE) are loaded before anything starts: a bad module is one line and exit 1. */
+async function loadKindsOrExit(modulePath: string | undefined): Promise<JobKinds> {
+  try {
+    return await loadJobKinds(modulePath);
+  } catch (err) {
+    if (err instanceof JobKindsModuleError) {
+      process.stderr.write(`configuration error: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
 const config = loadConfigOrExit();
+const kinds = await loadKindsOrExit(config.jobs.kindsModule);
 const logger = createLogger(config.logLevel);
 // Before anything else starts, so every span has the SDK behind it (a no-op when tracing is off).
 const tracing = startTracing(config.tracing, config.role, (message) => logger.warn(message));
@@ -48,7 +63,7 @@ const mongo = await orExit('cannot start or find the database', () =>
   }),
 );
 const connection = await orExit(`cannot connect to the database at ${redactUri(mongo.uri)}`, () => connectMongo(mongo.uri));
-const services = await createServices(config, logger, connection.db);
+const services = await createServices(config, logger, connection.db, { kinds });
 
 const parts: RunningPart[] = [];
 const lines: string[] = [];

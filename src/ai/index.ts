@@ -8,7 +8,7 @@ import { instrumentProvider } from './instrumented-provider.js';
 import type { PriceTable } from './prices.js';
 import type { AiProvider } from './provider.js';
 
-export type { AiProvider, ChatMessage, CompletionRequest, CompletionResult, CompletionUsage } from './provider.js';
+export type { AiProvider, ChatMessage, CompletionRequest, CompletionResult, CompletionUsage, ToolCall, ToolDefinition } from './provider.js';
 export type { CallGate } from './call-gate.js';
 export {
   AiError,

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { AiError, AiErrorCode, cancelledError } from './ai-error.js';
 import type { AiProvider, ChatMessage, CompletionRequest, CompletionResult } from './provider.js';
+import { nextOfflineToolCall, offlineToolSummary } from './offline-tools.js';
 import { splitSentences } from './text-segments.js';
 import { countTokens, splitIntoChunks } from './tokens.js';
 
@@ -31,7 +32,15 @@ export function createOfflineProvider(opts: OfflineProviderOptions = {}): AiProv
       throw new AiError(AiErrorCode.INVALID_INPUT, 'a completion needs at least one message', { retryable: false });
     }
     const source = subjectOf(req.messages);
-    const text = req.json ? JSON.stringify(jsonAnswer(req.messages, source)) : textAnswer(source, req.maxTokens);
+    // Offered tools: call each once, then answer from their results (see offline-tools.ts).
+    const toolCall = req.tools && req.tools.length > 0 ? nextOfflineToolCall(req.messages, req.tools, source) : undefined;
+    const text = toolCall
+      ? ''
+      : req.tools && req.tools.length > 0
+        ? `${OFFLINE_MARKER} ${offlineToolSummary(req.messages)}`
+        : req.json
+          ? JSON.stringify(jsonAnswer(req.messages, source))
+          : textAnswer(source, req.maxTokens);
     // Streams as a model would, word by word (the whitespace rides with the word before it).
     if (req.onText) for (const word of text.match(/\S+\s*|\s+/g) ?? []) req.onText(word);
     const promptTokens = req.messages.reduce((sum, m) => sum + countTokens(m.content), 0);
@@ -44,8 +53,9 @@ export function createOfflineProvider(opts: OfflineProviderOptions = {}): AiProv
       usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, ...(cachedPromptTokens > 0 ? { cachedPromptTokens } : {}) },
       offline: true,
       attempts: 1,
-      finishReason: 'stop',
+      finishReason: toolCall ? 'tool_calls' : 'stop',
       serviceTier: req.serviceTier ?? 'default',
+      ...(toolCall ? { toolCalls: [toolCall] } : {}),
     };
   }
 

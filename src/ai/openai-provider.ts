@@ -9,6 +9,7 @@ import { AiError, AiErrorCode, cancelledError, timeoutError } from './ai-error.j
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
 import type { CallGate } from './call-gate.js';
 import { createCallSignal } from './call-signal.js';
+import { toSdkMessages, toSdkTools } from './chat-params.js';
 import { classifyAiError } from './classify-error.js';
 import type { AiProvider, CompletionRequest, CompletionResult } from './provider.js';
 import { readCompletion, type ReadCompletion } from './read-completion.js';
@@ -73,7 +74,8 @@ export function createOpenAiProvider(opts: OpenAiProviderOptions): AiProvider {
     try {
       const params: ChatCompletionCreateParamsNonStreaming = {
         model,
-        messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
+        messages: toSdkMessages(req.messages),
+        ...(req.tools && req.tools.length > 0 ? { tools: toSdkTools(req.tools) } : {}),
         ...(req.json ? { response_format: { type: 'json_object' as const } } : {}),
         ...(req.maxTokens !== undefined ? { [maxTokensField]: req.maxTokens } : {}),
         ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
@@ -130,7 +132,9 @@ export function createOpenAiProvider(opts: OpenAiProviderOptions): AiProvider {
 
 /** What a try may cost in tokens, for a tokens-per-minute limit: the prompt plus the answer's cap. */
 function estimateTokens(req: CompletionRequest): number {
-  return req.messages.reduce((sum, m) => sum + countTokens(m.content), 0) + (req.maxTokens ?? 0);
+  const toolText = (req.tools ?? []).map((t) => JSON.stringify(t)).join('');
+  const messageTokens = req.messages.reduce((sum, m) => sum + countTokens(m.content) + (m.toolCalls ? countTokens(JSON.stringify(m.toolCalls)) : 0), 0);
+  return messageTokens + (toolText ? countTokens(toolText) : 0) + (req.maxTokens ?? 0);
 }
 
 function checkOptions(opts: OpenAiProviderOptions): void {

@@ -3,8 +3,26 @@
  * Every failure is thrown as an AiError (see ai-error.ts).
  */
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
+  /** On an assistant message: the tools the model asked to call (Chat Completions `tool_calls`). */
+  toolCalls?: ToolCall[];
+  /** On a tool message: the id of the call it answers. */
+  toolCallId?: string;
+}
+
+/** A function the model may call: its arguments are described by a JSON Schema. */
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/** One call the model asked for; `arguments` is the JSON text as the model wrote it (it may not parse). */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
 
 export interface CompletionRequest {
@@ -17,6 +35,8 @@ export interface CompletionRequest {
   model?: string;
   /** Sampling temperature (0–2); the provider's default when absent. */
   temperature?: number;
+  /** Tools the model may call (Chat Completions `tools`); the answer may then carry `toolCalls`. */
+  tools?: ToolDefinition[];
   /**
    * When given, the answer is streamed and each piece of text is passed here as it
    * arrives (the result still carries the whole text and the usage).
@@ -63,6 +83,8 @@ export interface CompletionResult {
   serviceTier?: string | null;
   /** True when the answer was reused from the response cache: no provider call was made, nothing was paid. */
   cached?: boolean;
+  /** The tool calls the model asked for instead of (or besides) text; absent when none. */
+  toolCalls?: ToolCall[];
 }
 
 export interface AiProvider {

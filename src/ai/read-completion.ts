@@ -4,7 +4,7 @@
  */
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import { AiError, AiErrorCode } from './ai-error.js';
-import type { CompletionUsage } from './provider.js';
+import type { CompletionUsage, ToolCall } from './provider.js';
 
 export interface ReadCompletion {
   text: string;
@@ -12,6 +12,7 @@ export interface ReadCompletion {
   usage: CompletionUsage;
   finishReason: string | null;
   serviceTier: string | null;
+  toolCalls?: ToolCall[];
 }
 
 /**
@@ -31,12 +32,16 @@ export function readCompletion(res: ChatCompletion, requestedModel: string): Rea
   if (choice.finish_reason === 'content_filter') {
     throw new AiError(AiErrorCode.CONTENT_POLICY, 'the answer was withheld by the content filter', { retryable: false });
   }
+  const toolCalls = (choice.message?.tool_calls ?? []).flatMap((c) =>
+    c.type === 'function' ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments ?? '' }] : [],
+  );
   return {
     text: choice.message?.content ?? '',
     model: typeof res.model === 'string' && res.model.length > 0 ? res.model : requestedModel,
     usage: readUsage(res.usage),
     finishReason: choice.finish_reason ?? null,
     serviceTier: typeof res.service_tier === 'string' ? res.service_tier : null,
+    ...(toolCalls.length > 0 ? { toolCalls } : {}),
   };
 }
 

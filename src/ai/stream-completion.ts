@@ -18,6 +18,8 @@ export async function readStream(
   let sawChoice = false;
   let serviceTier: string | null = null;
   let usage: ChatCompletionChunk['usage'] | undefined;
+  // Tool calls arrive in pieces keyed by index: the id and name first, the arguments in fragments.
+  const calls = new Map<number, { id: string; name: string; arguments: string }>();
   for await (const chunk of chunks) {
     if (typeof chunk.model === 'string' && chunk.model.length > 0) model = chunk.model;
     if (chunk.usage) usage = chunk.usage;
@@ -31,6 +33,13 @@ export async function readStream(
       onText(delta);
     }
     if (typeof choice.delta?.refusal === 'string') refusal += choice.delta.refusal;
+    for (const piece of choice.delta?.tool_calls ?? []) {
+      const call = calls.get(piece.index) ?? { id: '', name: '', arguments: '' };
+      if (piece.id) call.id = piece.id;
+      if (piece.function?.name) call.name += piece.function.name;
+      if (piece.function?.arguments) call.arguments += piece.function.arguments;
+      calls.set(piece.index, call);
+    }
     if (choice.finish_reason) finish = choice.finish_reason;
   }
   if (!sawChoice) throw new AiError(AiErrorCode.PROVIDER_ERROR, 'the AI provider streamed no choices', { retryable: false });
@@ -46,5 +55,6 @@ export async function readStream(
     usage: readUsage(usage),
     finishReason: finish ?? null,
     serviceTier,
+    ...(calls.size > 0 ? { toolCalls: [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c) } : {}),
   };
 }

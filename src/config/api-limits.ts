@@ -29,6 +29,8 @@ export interface ApiLimits {
   maxConnectionsPerTenant: number;
   /** Largest WebSocket message; a larger one closes the socket unread (WS_MAX_PAYLOAD_BYTES). */
   wsMaxPayloadBytes: number;
+  /** Requests without a valid key per client address per minute, in each API process (UNAUTHENTICATED_RATE_LIMIT). */
+  unauthenticatedPerMinute: number;
   /** How often each API process re-checks the keys of its open sockets (API_KEY_RECHECK_INTERVAL). */
   keyRecheckMs: number;
 }
@@ -47,6 +49,7 @@ export function readApiLimits(env: Env, nodeEnv: string): ApiLimits {
     webhookSendsPerMinute: readInt(env, 'WEBHOOK_SEND_RATE_LIMIT', 10, 1, 100_000_000),
     maxConnectionsPerTenant: readInt(env, 'MAX_CONNECTIONS_PER_TENANT', 50, 1, 1_000_000),
     wsMaxPayloadBytes: readInt(env, 'WS_MAX_PAYLOAD_BYTES', 8 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    unauthenticatedPerMinute: readInt(env, 'UNAUTHENTICATED_RATE_LIMIT', 60, 1, 100_000_000),
     keyRecheckMs: readDuration(env, 'API_KEY_RECHECK_INTERVAL', '3s'),
   };
 }

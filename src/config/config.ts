@@ -3,6 +3,7 @@
  * loaded once at start into one frozen, typed object.
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
+import { resolve } from 'node:path';
 import { type AiControlConfig, readAiControl } from './ai-control-config.js';
 import {
   ConfigError,
@@ -82,11 +83,23 @@ export interface Config {
     leaseMs: number;
     /** How long a worker retries a write the database does not answer before giving the job up to a resume. */
     dbRetryMs: number;
+    /** The limit of one agent tool call (ctx.agent); past it the call is aborted and the model told. */
+    agentToolTimeoutMs: number;
     /** How often a worker looks for due jobs. */
     pollMs: number;
+    /**
+     * Wake-ups handed to Agenda and not yet taken, at most (JOB_ADMISSION_WINDOW); the
+     * rest wait in the backlog, which costs nothing per pick. @default 2 × WORKER_CONCURRENCY
+     */
+    admissionWindow: number;
     /** Base delay before a whole-job retry; doubles per attempt, with jitter. */
     retryDelayMs: number;
     defaultMaxAttempts: number;
+    /**
+     * JOB_KINDS_MODULE, resolved from the working directory: an ES module whose default export
+     * is an array of the operator's own kind definitions; unset: the built-in kinds only.
+     */
+    kindsModule: string | undefined;
     limits: {
       maxDocumentBytes: number;
       maxBatchDocuments: number;
@@ -204,9 +217,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       concurrency,
       leaseMs: readDuration(env, 'JOB_LEASE', '30s'),
       pollMs: readDuration(env, 'JOB_POLL_INTERVAL', '500ms'),
+      admissionWindow: readInt(env, 'JOB_ADMISSION_WINDOW', 2 * concurrency, 1, 100_000),
       retryDelayMs: readDuration(env, 'JOB_RETRY_DELAY', '10s'),
       dbRetryMs: readDuration(env, 'JOB_DB_RETRY', '60s'),
+      agentToolTimeoutMs: readDuration(env, 'AGENT_TOOL_TIMEOUT', '60s'),
       defaultMaxAttempts: readInt(env, 'JOB_DEFAULT_MAX_ATTEMPTS', 3, 1, 100),
+      kindsModule: readKindsModule(env),
       limits: {
         maxDocumentBytes: readInt(env, 'MAX_DOCUMENT_BYTES', 2_000_000, 1, 100_000_000),
         maxBatchDocuments: readInt(env, 'MAX_BATCH_DOCUMENTS', 500, 1, 100_000),
@@ -267,6 +283,12 @@ const SECRET_KEY_BYTES = 32;
  * An AES-256 key given as base64 of exactly 32 bytes, or undefined when unset. A bad
  * value is refused without echoing it: it may be a real key in the wrong encoding.
  */
+/** A path, resolved now: a worker and an API started from the same directory load the same file. */
+function readKindsModule(env: Env): string | undefined {
+  const given = readOptional(env, 'JOB_KINDS_MODULE');
+  return given === undefined ? undefined : resolve(given.trim());
+}
+
 function readSecretKey(env: Env, name: string): KeyObject | undefined {
   const raw = readOptional(env, name);
   if (raw === undefined) return undefined;

@@ -9,13 +9,13 @@ import { createAiProvider } from '../ai/index.js';
 import type { Config } from '../config/index.js';
 import { supportsChangeStreams } from '../db/client.js';
 import { JobOutputRepository, RateLimitRepository, ResponseCacheRepository } from '../db/jobs/index.js';
-import { TenantBudgetsRepository, TenantSeatsRepository } from '../db/tenants/index.js';
+import { SpendLedgerRepository, TenantBudgetsRepository, TenantSeatsRepository } from '../db/tenants/index.js';
 import type { Logger } from '../log/logger.js';
 import { modelPolicyFrom, OutputStreamWriter, ResponseCache, SharedRateLimit, TenantBudgets, TenantFairness, type AiControl } from './ai-control/index.js';
 import { JobService, type JobsDomain } from './commands/index.js';
 import { createJobStores, JobQueue, type JobNotifier, type JobStores } from './lifecycle/index.js';
 import { EventFeed, JobOutputFeed, LiveJobs } from './live/index.js';
-import { defaultJobKinds } from './pipelines/index.js';
+import { loadJobKinds, type JobKinds } from './pipelines/index.js';
 import { startJobWorker, type JobWorker } from './run/index.js';
 
 export interface CreateJobsOptions {
@@ -26,6 +26,11 @@ export interface CreateJobsOptions {
   processId: string;
   /** Told when a job or batch finishes: the webhook outbox and the retention ledger. */
   notifier: JobNotifier;
+  /**
+   * The kinds this process runs; unset: the built-in ones and JOB_KINDS_MODULE's, loaded here
+   * (the entry point loads them before anything starts, so a bad module stops it at once).
+   */
+  kinds?: JobKinds;
 }
 
 /** What an API process serves subscriptions from; `stop` ends both readers. */
@@ -48,7 +53,7 @@ export interface Jobs {
   startWorker(): Promise<JobWorker>;
 }
 
-export async function createJobs({ db, config, logger, processId, notifier }: CreateJobsOptions): Promise<Jobs> {
+export async function createJobs({ db, config, logger, processId, notifier, kinds }: CreateJobsOptions): Promise<Jobs> {
   const stores = await createJobStores(db, {
     eventFeed: { maxDocs: config.events.feedMaxEvents, maxBytes: config.events.feedMaxBytes },
   });
@@ -57,12 +62,14 @@ export async function createJobs({ db, config, logger, processId, notifier }: Cr
     concurrency: config.jobs.concurrency,
     lockLifetimeMs: config.jobs.leaseMs,
     name: processId,
+    admissionWindow: config.jobs.admissionWindow,
+    findLive: (id) => stores.live.findById(id),
     // On a replica set a submitted job is picked up at once, not at the next poll.
     changeStream: config.role !== 'api' && (await supportsChangeStreams(db)),
   });
   const domain: JobsDomain = {
     stores,
-    kinds: defaultJobKinds(),
+    kinds: kinds ?? (await loadJobKinds(config.jobs.kindsModule)),
     queue,
     notifier,
     logger,
@@ -71,7 +78,8 @@ export async function createJobs({ db, config, logger, processId, notifier }: Cr
     leaseMs: config.jobs.leaseMs,
     processId,
     models: modelPolicyFrom(config),
-    tenantBudgets: new TenantBudgets(new TenantBudgetsRepository(db)),
+    // A reservation a dead worker never settled stops counting after one job attempt's limit.
+    tenantBudgets: new TenantBudgets(new TenantBudgetsRepository(db), new SpendLedgerRepository(db), { holdMs: config.jobs.timeoutMs }),
   };
   const service = new JobService(domain);
 

@@ -24,6 +24,7 @@ export type { JobsDomain } from './commands/index.js';
 export type { BatchView, JobNotifier, JobStores } from './lifecycle/index.js';
 export { EventFeed, JobOutputFeed, LiveJobs } from './live/index.js';
 export type { JobOutputChunk } from './live/index.js';
-export { defaultJobKinds } from './pipelines/index.js';
+export { defaultJobKinds, JobKindsModuleError, loadJobKinds } from './pipelines/index.js';
+export type { JobKindDefinition, JobKinds, PipelineLimits, PipelineStep, ResultMeta, StepContext } from './pipelines/index.js';
 export { batchProgressMessage, makeProgress } from './lifecycle/index.js';
 export type { JobQueue } from './lifecycle/index.js';

@@ -15,3 +15,11 @@ export function withRequestId<T>(requestId: string, fn: () => T): T {
 export function currentRequestId(): string | undefined {
   return scope.getStore()?.requestId;
 }
+
+/**
+ * Runs `fn` outside any request: for work a request only sets off (waking the webhook
+ * dispatcher, a worker), whose lines, timers and later rounds belong to no request.
+ */
+export function outsideRequest<T>(fn: () => T): T {
+  return scope.exit(fn);
+}

@@ -1,11 +1,13 @@
 /** Batch queries and mutations, and Batch's relational fields (jobs, usage). */
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { assertCanSubmit, canSeeBatch, scopedIdempotencyKey } from '../auth/access-scope.js';
 import type { JobStatusValue } from '../db/jobs/index.js';
 import { AnalyzeDocumentsInput, Batch, BatchConnection, BatchJobsArgs, JobConnection, PageArgs, Usage } from '../schema/index.js';
 import { docCursor, toConnection } from './connection.js';
 import type { GraphQLContext } from './context.js';
 import { toBatch, toJobObject, toUsage, type BatchObject } from './mappers.js';
+import { jobListFields, toListedJob } from './job-list-fields.js';
 
 @Resolver(() => Batch)
 export class BatchResolver {
@@ -29,7 +31,7 @@ export class BatchResolver {
     await ctx.services.rateLimits?.take(ctx.tenant._id, 'submit');
     assertCanSubmit(ctx.access, 'document.analyze');
     const idempotencyKey = scopedIdempotencyKey(ctx.access, input.idempotencyKey);
-    const batch = toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, { ...input, idempotencyKey, requestId: ctx.requestId ?? null }));
+    const batch = toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, { ...input, idempotencyKey, requestId: ctx.requestId ?? null, deadline: ctx.request }));
     if (ctx.access?.kind === 'token') await ctx.services.accessTokens.widen(ctx.access, { batchId: batch.id });
     return batch;
   }
@@ -40,9 +42,9 @@ export class BatchResolver {
   }
 
   @FieldResolver(() => JobConnection)
-  async jobs(@Root() batch: BatchObject, @Args(() => BatchJobsArgs) args: BatchJobsArgs, @Ctx() ctx: GraphQLContext): Promise<JobConnection> {
-    const page = await ctx.services.jobs.batchJobs(ctx.tenant._id, batch.id, args.status, args.first, args.after);
-    return toConnection(page, docCursor, toJobObject) as JobConnection;
+  async jobs(@Root() batch: BatchObject, @Args(() => BatchJobsArgs) args: BatchJobsArgs, @Ctx() ctx: GraphQLContext, @Info() info: GraphQLResolveInfo): Promise<JobConnection> {
+    const page = await ctx.services.jobs.batchJobs(ctx.tenant._id, batch.id, args.status, args.first, args.after, jobListFields(info));
+    return toConnection(page, docCursor, (d) => toListedJob(d, toJobObject)) as JobConnection;
   }
 
   @FieldResolver(() => Usage)

@@ -24,13 +24,24 @@ export interface DomainServices {
   accessTokens: AccessTokens;
 }
 
+/** What resolvers and commands see of a request's budget. */
+export interface RequestDeadline {
+  readonly signal: AbortSignal;
+  /** Throws TIMEOUT when the deadline has passed; afterwards the request's answer is owed. */
+  commit(): void;
+  readonly isCommitted: boolean;
+}
+
 export interface GraphQLContext {
   tenant: Tenant;
   /** How the caller authenticated; a scoped token reaches only its own jobs and batches. */
   access?: Access;
   services: DomainServices;
-  /** An HTTP request's deadline and size budget (src/server/request-budget.ts). */
-  request?: { readonly signal: AbortSignal };
+  /**
+   * The request's deadline and size budget (src/server/request-budget.ts), over HTTP and for
+   * WebSocket queries and mutations. A mutation calls `commit()` right before its first write.
+   */
+  request?: RequestDeadline;
   /** The HTTP request's id (x-request-id); absent over WebSocket. */
   requestId?: string;
 }

@@ -1,11 +1,13 @@
 /** Job queries and mutations, and Job's relational fields (batch, events). */
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { assertCanSubmit, canSeeBatch, canSeeJob, scopedIdempotencyKey } from '../auth/access-scope.js';
 import type { JobStatusValue } from '../db/jobs/index.js';
 import { Batch, Job, JobConnection, JobEvent, JobEventsArgs, JobFilter, PageArgs, SubmitJobInput } from '../schema/index.js';
 import { docCursor, toConnection } from './connection.js';
 import type { GraphQLContext } from './context.js';
 import { toBatch, toJobEvent, toJobObject, type BatchObject, type JobObject } from './mappers.js';
+import { jobListFields, toListedJob } from './job-list-fields.js';
 
 @Resolver(() => Job)
 export class JobResolver {
@@ -21,6 +23,7 @@ export class JobResolver {
     @Arg('filter', () => JobFilter, { nullable: true }) filter: JobFilter | null,
     @Args(() => PageArgs) page: PageArgs,
     @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<JobConnection> {
     const result = await ctx.services.jobs.listJobs(
       ctx.tenant._id,
@@ -33,8 +36,9 @@ export class JobResolver {
       },
       page.first,
       page.after,
+      jobListFields(info),
     );
-    return toConnection(result, docCursor, toJobObject) as JobConnection;
+    return toConnection(result, docCursor, (d) => toListedJob(d, toJobObject)) as JobConnection;
   }
 
   @Mutation(() => Job, {
@@ -45,7 +49,7 @@ export class JobResolver {
     await ctx.services.rateLimits?.take(ctx.tenant._id, 'submit');
     assertCanSubmit(ctx.access, input.kind);
     const idempotencyKey = scopedIdempotencyKey(ctx.access, input.idempotencyKey);
-    const job = toJobObject(await ctx.services.jobs.submit(ctx.tenant._id, { ...input, idempotencyKey, requestId: ctx.requestId ?? null }));
+    const job = toJobObject(await ctx.services.jobs.submit(ctx.tenant._id, { ...input, idempotencyKey, requestId: ctx.requestId ?? null, deadline: ctx.request }));
     if (ctx.access?.kind === 'token') await ctx.services.accessTokens.widen(ctx.access, { jobId: job.id });
     return job;
   }

@@ -75,6 +75,7 @@ export function toJobEvent(doc: JobEventDoc): JobEvent {
     progress: doc.progress,
     message: doc.message,
     traceId: doc.traceId ?? null,
+    agent: doc.agent ? { ...doc.agent, arguments: parseJson(doc.agent.arguments), result: parseJson(doc.agent.result) } : null,
   };
 }
 

@@ -59,6 +59,9 @@ registerEnumType(JobErrorCode, {
     BUDGET_EXCEEDED: {
       description: "The next AI call would have passed the job's budget or the tenant's monthly budget; it was not made. Not retried.",
     },
+    AGENT_MAX_TURNS: {
+      description: 'An agent (ctx.agent) was still calling tools when its maxTurns model turns ran out. Not retried.',
+    },
   },
 });
 

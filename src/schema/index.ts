@@ -10,6 +10,7 @@ export * from './progress.type.js';
 export * from './job-error.type.js';
 export * from './job-step.type.js';
 export * from './job.type.js';
+export * from './agent-activity.type.js';
 export * from './job-event.type.js';
 export * from './batch.type.js';
 export * from './job-kind.type.js';

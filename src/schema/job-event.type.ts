@@ -3,6 +3,7 @@
  * is added by a resolver with `@FieldResolver`, not here.
  */
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { AgentActivity } from './agent-activity.type.js';
 import { JobEventType } from './enums.js';
 import { JobStep } from './job-step.type.js';
 import { Progress } from './progress.type.js';
@@ -36,4 +37,7 @@ export class JobEvent {
 
   @Field(() => String, { nullable: true, description: "The job's trace id (OpenTelemetry) when this event was written; null while tracing is off." })
   traceId?: string | null;
+
+  @Field(() => AgentActivity, { nullable: true, description: 'On a STEP_PROGRESS event of an agent (ctx.agent): the turn or tool call it reports; null otherwise.' })
+  agent?: AgentActivity | null;
 }

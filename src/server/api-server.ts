@@ -20,6 +20,7 @@ import { attachGraphQLWs } from './graphql-ws.js';
 import { limitsPlugin } from './limits-plugin.js';
 import { parseOptions, queryLimitRules } from './query-limits.js';
 import { RequestBudget } from './request-budget.js';
+import { UnauthenticatedLimit } from './unauthenticated-limit.js';
 import { registerMetricSources } from './metric-sources.js';
 import { requestIdOf } from './request-id.js';
 import { withRequestId } from '../log/request-scope.js';
@@ -80,11 +81,13 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     ],
   });
   await apollo.start();
+  const unauthenticated = new UnauthenticatedLimit(config.api.unauthenticatedPerMinute);
   // Ended rate-limit windows are deleted once a minute (no TTL index on FerretDB).
   services.rateLimiter.startSweeping((err) => logger.warn({ err }, 'deleting ended rate-limit windows failed'));
 
   // Every request gets an id: the caller's x-request-id when it sends a sane one, else a new one.
   app.use((req, res, next) => {
+    res.locals.startedAt = Date.now();
     res.locals.requestId = requestIdOf(req.headers['x-request-id']);
     res.setHeader('x-request-id', res.locals.requestId as string);
     withRequestId(res.locals.requestId as string, next);
@@ -106,15 +109,20 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     express.json({ limit: MAX_BODY }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {
-        const caller = await authenticateRequest(services, req.headers.authorization);
-        await limitRequest(services, caller.tenant._id);
-        const request = new RequestBudget(config.api.requestTimeoutMs, config.api.maxResponseBytes);
+        // The deadline counts from the request's arrival: authentication and the rate limit are inside it.
+        const request = new RequestBudget(config.api.requestTimeoutMs, config.api.maxResponseBytes, res.locals.startedAt as number);
         // An abandoned request stops at its next field; a finished one drops its timer.
         res.once('close', () => {
           if (!res.writableFinished) request.abandon();
           request.finish();
         });
-        return { ...caller, services: services.domain, request, requestId: res.locals.requestId as string };
+        try {
+          const caller = await request.within(authenticateRequest(services, unauthenticated, req.ip ?? 'unknown', req.headers.authorization));
+          await request.within(limitRequest(services, caller.tenant._id));
+          return { ...caller, services: services.domain, request, requestId: res.locals.requestId as string };
+        } catch (err) {
+          throw withTimeoutStatus(err);
+        }
       },
     }),
   );
@@ -148,15 +156,37 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   };
 }
 
-async function authenticateRequest(services: Services, header: string | undefined) {
+/**
+ * The caller of an HTTP request. An address that keeps sending no valid key is refused
+ * (UNAUTHENTICATED_RATE_LIMIT, 429) before its key is looked up.
+ */
+async function authenticateRequest(services: Services, limit: UnauthenticatedLimit, address: string, header: string | undefined) {
+  try {
+    limit.assertAllowed(address);
+  } catch (err) {
+    throw rateLimitedGraphQLError(err as RateLimitedError);
+  }
   try {
     return await services.accessTokens.authenticate(header);
   } catch (err) {
     if (err instanceof AppError) {
+      if (err.code === ErrorCode.UNAUTHENTICATED) limit.noteFailure(address);
       throw new GraphQLError(err.message, { extensions: { code: err.code, http: { status: 401 } } });
     }
     throw err;
   }
+}
+
+/** A deadline passed during authentication or the rate limit: 504, nothing was done. */
+function withTimeoutStatus(err: unknown): unknown {
+  if (!(err instanceof GraphQLError) || err.extensions.code !== ErrorCode.TIMEOUT) return err;
+  return new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 504 } } });
+}
+
+function rateLimitedGraphQLError(err: RateLimitedError): GraphQLError {
+  return new GraphQLError(err.message, {
+    extensions: { ...err.extensions, http: { status: 429, headers: new Map([['retry-after', String(err.retryAfter)]]) } },
+  });
 }
 
 /** API_RATE_LIMIT: 429 with Retry-After before any work is done. */
@@ -165,9 +195,7 @@ async function limitRequest(services: Services, tenantId: string): Promise<void>
     await services.rateLimiter.take(tenantId, 'request');
   } catch (err) {
     if (!(err instanceof RateLimitedError)) throw err;
-    throw new GraphQLError(err.message, {
-      extensions: { ...err.extensions, http: { status: 429, headers: new Map([['retry-after', String(err.retryAfter)]]) } },
-    });
+    throw rateLimitedGraphQLError(err);
   }
 }
 

@@ -4,7 +4,7 @@
  * onConnect return false, which graphql-ws answers with close code 4403 Forbidden.
  */
 import type { Server as HttpServer } from 'node:http';
-import { GraphQLError, parse, specifiedRules, validate, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Access } from '../auth/access-scope.js';
@@ -14,6 +14,7 @@ import { ErrorCode } from '../errors/index.js';
 import type { GraphQLContext } from '../resolvers/context.js';
 import type { ErrorFormatter } from './format-error.js';
 import { queryLimitRules } from './query-limits.js';
+import { RequestBudget } from './request-budget.js';
 import { responseTooLarge } from './response-limit.js';
 import type { Services } from './services.js';
 import { guardTokenSocket } from './token-socket.js';
@@ -23,6 +24,8 @@ type ConnectionExtra = {
   tenant?: Tenant;
   access?: Access;
   connectionId?: string;
+  /** The budgets of this socket's queries and mutations in flight, by operation id. */
+  budgets?: Map<string, RequestBudget>;
 };
 
 export interface WsHandle {
@@ -69,6 +72,11 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
         return true;
       },
       onClose: async (ctx) => {
+        // Nobody will read these answers: their queries stop at the next field.
+        for (const budget of ctx.extra.budgets?.values() ?? []) {
+          budget.abandon();
+          budget.finish();
+        }
         if (ctx.extra.connectionId) await registry.release(ctx.extra.connectionId);
       },
       onSubscribe: async (ctx, id, payload) => {
@@ -108,8 +116,23 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
         if (errors.length > 0) return [...errors];
         return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
       },
-      context: (ctx): GraphQLContext => ({ tenant: ctx.extra.tenant!, access: ctx.extra.access, services: services.domain }),
-      onNext: (_ctx, _id, _payload, _args, result) => {
+      // A query or mutation gets the deadline and response budget an HTTP request gets (a
+      // subscription lives as long as it is watched, so it has none).
+      context: (ctx, id, _payload, args): GraphQLContext => {
+        const base: GraphQLContext = { tenant: ctx.extra.tenant!, access: ctx.extra.access, services: services.domain };
+        if (getOperationAST(args.document, args.operationName)?.operation === 'subscription') return base;
+        const request = new RequestBudget(limits.requestTimeoutMs, limits.maxResponseBytes);
+        (ctx.extra.budgets ??= new Map()).get(id)?.finish();
+        ctx.extra.budgets.set(id, request);
+        return { ...base, request };
+      },
+      onComplete: (ctx, id) => {
+        ctx.extra.budgets?.get(id)?.finish();
+        ctx.extra.budgets?.delete(id);
+      },
+      onNext: (ctx, id, _payload, _args, result) => {
+        const budget = ctx.extra.budgets?.get(id);
+        if (budget?.tooLarge) return { data: null, errors: [budget.tooLargeError().toJSON()] };
         const formatted = result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : result;
         return responseTooLarge(formatted, limits.maxResponseBytes) ?? formatted;
       },

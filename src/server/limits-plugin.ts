@@ -1,6 +1,8 @@
 /**
  * Apollo plugin for the request limits: a response that outgrew MAX_RESPONSE_BYTES becomes
- * one PAYLOAD_TOO_LARGE error, and a RATE_LIMITED answer gets 429 with Retry-After.
+ * one PAYLOAD_TOO_LARGE error, a RATE_LIMITED answer gets 429 with Retry-After, and a
+ * TIMEOUT answer (the deadline stopped it before it changed anything) gets 504 without
+ * Retry-After: it is not a rate limit, and the body still carries the error and any data.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ErrorCode } from '../errors/index.js';
@@ -18,7 +20,12 @@ export function limitsPlugin(): ApolloServerPlugin<GraphQLContext> {
             response.body.singleResult = { data: null, errors: [budget.tooLargeError().toJSON()] };
             return;
           }
-          const limited = response.body.singleResult.errors?.find((e) => e.extensions?.code === ErrorCode.RATE_LIMITED);
+          const errors = response.body.singleResult.errors;
+          if (errors?.some((e) => e.extensions?.code === ErrorCode.TIMEOUT)) {
+            response.http.status = 504;
+            return;
+          }
+          const limited = errors?.find((e) => e.extensions?.code === ErrorCode.RATE_LIMITED);
           const retryAfter = limited?.extensions?.retryAfter;
           if (typeof retryAfter === 'number') {
             response.http.status = 429;

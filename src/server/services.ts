@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/index.js';
 import { createAuth, type Auth } from '../auth/create-auth.js';
-import { createJobs, type JobNotifier, type Jobs, type JobStores, type JobQueue } from '../jobs/index.js';
+import { createJobs, type JobKinds, type JobNotifier, type Jobs, type JobStores, type JobQueue } from '../jobs/index.js';
 import type { Logger } from '../log/logger.js';
 import { createRetention, type Retention } from '../retention/create-retention.js';
 import { notifyAll } from '../retention/retention-ledger.js';
@@ -34,13 +34,14 @@ export interface Services extends Auth {
   domain: DomainServices;
 }
 
-export async function createServices(config: Readonly<Config>, logger: Logger, db: Db): Promise<Services> {
+/** `kinds`: the registry the entry point loaded; unset, createJobs loads it from the config. */
+export async function createServices(config: Readonly<Config>, logger: Logger, db: Db, opts: { kinds?: JobKinds } = {}): Promise<Services> {
   const processId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const auth = await createAuth(db, config);
   const webhooks = await createWebhooks({ db, config, logger: logger.child({ part: 'webhooks' }) });
   const retention = await createRetention(db, config);
   const notifier: JobNotifier = notifyAll(webhooks.outbox, retention.ledger);
-  const jobs = await createJobs({ db, config, logger, processId, notifier });
+  const jobs = await createJobs({ db, config, logger, processId, notifier, ...(opts.kinds ? { kinds: opts.kinds } : {}) });
   return {
     config,
     logger,

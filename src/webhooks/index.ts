@@ -11,6 +11,7 @@ import { isFerretDb } from '../db/client.js';
 import { JobsRepository } from '../db/jobs/index.js';
 import { WebhookAttemptsRepository, WebhookDeliveriesRepository, WebhookEndpointsRepository, WebhookQueueRepository } from '../db/webhooks/index.js';
 import type { Logger } from '../log/logger.js';
+import { outsideRequest } from '../log/request-scope.js';
 import type { LookupAll } from './address-guard.js';
 import { AttemptRunner } from './attempt-runner.js';
 import { WebhookDeliveryQueries } from './deliveries.js';
@@ -113,7 +114,9 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
     queue: queueRepo,
     retrySchedule: settings.retrySchedule,
     maxPayloadBytes: settings.maxPayloadBytes,
-    onRecorded: () => awake.forEach((d) => d.wake()),
+    // Outside the request that recorded it: the dispatcher's lines and timers from here on
+    // belong to no request (they used to carry the id of whichever request woke it).
+    onRecorded: () => outsideRequest(() => awake.forEach((d) => d.wake())),
     logger,
   });
   const health = new EndpointHealth({ endpoints: endpointsRepo, deliveries: deliveriesRepo, queue: queueRepo, disableAfterMs: settings.disableAfterMs, logger });

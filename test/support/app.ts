@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { startApiServer, type ApiServer } from '../../src/server/api-server.js';
 import { createServices, type Services } from '../../src/server/services.js';
 import { startWorkerRole, type RunningPart } from '../../src/server/worker-role.js';
+import type { JobKinds } from '../../src/jobs/index.js';
 import { createTestDb, type TestDb } from './db.js';
 
 export interface TestApp {
@@ -28,6 +29,8 @@ export interface TestAppOptions {
   role?: 'api' | 'worker' | 'all';
   /** Reuse a database (e.g. to run API and worker apps on one store). */
   db?: TestDb;
+  /** The kinds the service runs (default: the built-in ones), e.g. with a test's own agent kind. */
+  kinds?: JobKinds;
 }
 
 /** Fast, local defaults for tests; a test's own env wins. */
@@ -57,7 +60,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
   const role = opts.role ?? 'all';
   const config = loadConfig({ ...TEST_ENV, ...opts.env, ROLE: role, MONGODB_URI: db.uri });
   const logger = createLogger(config.logLevel);
-  const services = await createServices(config, logger, db.db);
+  const services = await createServices(config, logger, db.db, opts.kinds ? { kinds: opts.kinds } : {});
   const parts: RunningPart[] = [];
   let api: ApiServer | undefined;
   if (role !== 'worker') {

@@ -38,6 +38,18 @@ export interface FakeReply {
   delayMs?: number;
   /** For a streamed answer (`stream: true`): the pause between two pieces, in ms. @defaultValue 0 */
   chunkDelayMs?: number;
+  /**
+   * Answer with `message.tool_calls` (content null unless `text` is given, finish reason
+   * `tool_calls`). `arguments`: an object is sent as its JSON, a string as is (to script bad JSON).
+   */
+  toolCalls?: FakeToolCall[];
+}
+
+export interface FakeToolCall {
+  /** @defaultValue `call_<n>_<i>` */
+  id?: string;
+  name: string;
+  arguments: unknown;
 }
 
 /** The parts of a Chat Completions request body tests usually look at. */
@@ -111,7 +123,13 @@ export function completionBody(reply: FakeReply, record: RecordedRequest, n: num
   const body: FakeChatBody = record.body ?? {};
   const lastUser = lastUserMessage(body.messages);
   const wantsJson = body.response_format?.type === 'json_object' || body.response_format?.type === 'json_schema';
-  const content = reply.refusal !== undefined ? null : (reply.text ?? defaultAnswer(lastUser, wantsJson));
+  const toolCalls = (reply.toolCalls ?? []).map((c, i) => ({
+    id: c.id ?? `call_${n}_${i + 1}`,
+    type: 'function',
+    function: { name: c.name, arguments: typeof c.arguments === 'string' ? c.arguments : JSON.stringify(c.arguments) },
+  }));
+  const content =
+    reply.refusal !== undefined ? null : toolCalls.length > 0 ? (reply.text ?? null) : (reply.text ?? defaultAnswer(lastUser, wantsJson));
   const promptTokens = estimateTokens(JSON.stringify(body.messages ?? ''));
   const completionTokens = estimateTokens(content ?? reply.refusal ?? '');
   const baseUsage =
@@ -131,8 +149,8 @@ export function completionBody(reply: FakeReply, record: RecordedRequest, n: num
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content, refusal: reply.refusal ?? null },
-        finish_reason: reply.finishReason ?? 'stop',
+        message: { role: 'assistant', content, refusal: reply.refusal ?? null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) },
+        finish_reason: reply.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop'),
         logprobs: null,
       },
     ],
@@ -186,7 +204,10 @@ export function streamEvents(reply: FakeReply, record: RecordedRequest, n: numbe
     id: string;
     created: number;
     model: string;
-    choices: Array<{ message: { content: string | null; refusal: string | null }; finish_reason: string }>;
+    choices: Array<{
+      message: { content: string | null; refusal: string | null; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }> };
+      finish_reason: string;
+    }>;
     usage?: unknown;
     service_tier?: string;
   };
@@ -205,6 +226,14 @@ export function streamEvents(reply: FakeReply, record: RecordedRequest, n: numbe
   const events: unknown[] = [piece({ role: 'assistant', content: '' })];
   if (choice.message.refusal) events.push(piece({ refusal: choice.message.refusal }));
   for (const word of streamPieces(choice.message.content ?? '')) events.push(piece({ content: word }));
+  // Tool calls in pieces, as OpenAI streams them: id and name first, then the arguments in two halves.
+  for (const [index, call] of (choice.message.tool_calls ?? []).entries()) {
+    const args = call.function.arguments;
+    const half = Math.ceil(args.length / 2);
+    events.push(piece({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }));
+    events.push(piece({ tool_calls: [{ index, function: { arguments: args.slice(0, half) } }] }));
+    events.push(piece({ tool_calls: [{ index, function: { arguments: args.slice(half) } }] }));
+  }
   events.push(piece({}, choice.finish_reason));
   const body = record.body ?? {};
   const includeUsage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;

@@ -12,7 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { completionBody, type FakeReply, fakeErrors, parseBody, type RecordedRequest, streamEvents } from './fake-openai-replies.js';
 
-export { fakeErrors, type FakeChatBody, type FakeReply, type RecordedRequest } from './fake-openai-replies.js';
+export { fakeErrors, type FakeChatBody, type FakeReply, type FakeToolCall, type RecordedRequest } from './fake-openai-replies.js';
 
 export type FakeHandler = (req: RecordedRequest) => FakeReply | undefined | Promise<FakeReply | undefined>;
 

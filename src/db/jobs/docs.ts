@@ -179,4 +179,18 @@ export interface JobEventDoc {
   jobStatus: JobStatusValue;
   /** The job's trace id (OpenTelemetry), when it has one. */
   traceId?: string | null;
+  /** On a STEP_PROGRESS event of an agent (`ctx.agent`): the turn or tool call it reports. */
+  agent?: AgentActivityDoc | null;
+}
+
+/** One model turn or tool call of an agent run; arguments and result are JSON text (clipped), so any JSON round-trips. */
+export interface AgentActivityDoc {
+  agent: string;
+  turn: number;
+  phase: 'turn' | 'tool';
+  tool: string | null;
+  arguments: string | null;
+  result: string | null;
+  error: string | null;
+  durationMs: number | null;
 }

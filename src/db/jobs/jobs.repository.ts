@@ -2,72 +2,100 @@
  * The `jobs` collection: every job's record, kept after it finished. A document is
  * written only by the holder of the job's lease (`update`), so two writers never
  * overwrite each other's fields — FerretDB replaces whole documents on update. No poll
- * or sweep reads this collection: they read `live_jobs`.
+ * or sweep reads this collection: they read `live_jobs`. Lists are read from the list
+ * index (job-list-index.ts, docs/lists.md), which this repository keeps as jobs are
+ * stored, change status and are deleted; a list then reads its page's jobs by `_id`.
  */
 import type { Collection, Db, Filter } from 'mongodb';
 import type { JobDoc, JobStatusValue, UsageDoc } from './docs.js';
-import { afterFilter, type Page, type PagePosition } from '../page-cursor.js';
+import type { Page, PagePosition } from '../page-cursor.js';
+import { JobListIndex } from './job-list-index.js';
+import { readEntryPage, type JobListFilter } from './job-list-page.js';
+import { backfillListIndex } from './job-list-backfill.js';
 
-export interface JobListFilter {
-  status?: JobStatusValue[];
-  kind?: string;
-  batchId?: string;
-  createdAfter?: Date;
-  createdBefore?: Date;
-}
+export type { JobListFilter };
+
+/** The fields of a job a list must read; `_id` and `createdAt` (the cursor) are always read. */
+export type JobFields = ReadonlyArray<keyof JobDoc>;
+
+/** Jobs of a page read at once, each by `_id`. */
+const READS_AT_ONCE = 25;
 
 export class JobsRepository {
   readonly collection: Collection<JobDoc>;
+  readonly listIndex: JobListIndex;
 
   constructor(db: Db) {
     this.collection = db.collection<JobDoc>('jobs');
+    this.listIndex = new JobListIndex(db);
   }
 
   async ensureIndexes(): Promise<void> {
+    // Retention and usage sums still query by tenant and batch (on MongoDB, from these indexes).
     await this.collection.createIndex({ tenantId: 1, createdAt: -1, _id: -1 });
     await this.collection.createIndex({ batchId: 1, createdAt: -1 });
+    await backfillListIndex(this.collection, this.listIndex);
   }
 
   async insert(doc: JobDoc): Promise<void> {
     await this.collection.insertOne(doc);
+    await this.listIndex.place([doc]);
   }
 
+  /** Inserts the jobs (those already stored are left as they are and reported by the error) and lists those it stored. */
   async insertMany(docs: JobDoc[]): Promise<void> {
-    if (docs.length > 0) await this.collection.insertMany(docs, { ordered: false });
+    if (docs.length === 0) return;
+    try {
+      await this.collection.insertMany(docs, { ordered: false });
+    } catch (err) {
+      const failed = (err as { writeErrors?: Array<{ index: number }> | { index: number } }).writeErrors;
+      const errors = Array.isArray(failed) ? failed : failed ? [failed] : [];
+      const notStored = new Set(errors.map((e) => e.index));
+      await this.listIndex.place(docs.filter((_d, i) => !notStored.has(i)));
+      throw err;
+    }
+    await this.listIndex.place(docs);
   }
 
   findById(id: string): Promise<JobDoc | null> {
     return this.collection.findOne({ _id: id });
   }
 
-  /** The job if it belongs to the tenant; another tenant's job is as absent as a missing one. */
-  /** Retention: removes a finished job record (the sweep re-checked its status just before). */
+  /** Retention: removes a finished job record (the sweep re-checked its status just before) and its list entry. */
   async deleteById(id: string): Promise<void> {
     await this.collection.deleteOne({ _id: id });
+    await this.listIndex.remove(id);
   }
 
+  /** The job if it belongs to the tenant; another tenant's job is as absent as a missing one. */
   async findForTenant(tenantId: string, id: string): Promise<JobDoc | null> {
     const job = await this.findById(id);
     return job?.tenantId === tenantId ? job : null;
   }
 
-  async list(tenantId: string, filter: JobListFilter, first: number, after?: PagePosition): Promise<Page<JobDoc>> {
-    const base: Filter<JobDoc> = { tenantId };
-    if (filter.status?.length) base.status = { $in: filter.status };
-    if (filter.kind) base.kind = filter.kind;
-    if (filter.batchId) base.batchId = filter.batchId;
-    if (filter.createdAfter || filter.createdBefore) {
-      base.createdAt = {
-        ...(filter.createdAfter ? { $gt: filter.createdAfter } : {}),
-        ...(filter.createdBefore ? { $lt: filter.createdBefore } : {}),
-      };
+  /**
+   * A page of the tenant's jobs, newest first, from the list index. With `fields`, only
+   * those fields of each job are read (a large input or result is not loaded for a list
+   * that does not show it); the other fields of the returned documents are absent.
+   */
+  async list(tenantId: string, filter: JobListFilter, first: number, after?: PagePosition, fields?: JobFields): Promise<Page<JobDoc>> {
+    const page = await readEntryPage(this.listIndex, tenantId, filter, first, after);
+    const onlyCursor = fields !== undefined && fields.every((f) => f === '_id' || f === 'createdAt' || f === 'tenantId');
+    let items: JobDoc[];
+    if (onlyCursor) {
+      // Everything asked for is in the index: no job is read.
+      items = page.entries.map((e) => ({ _id: e.id, tenantId, createdAt: e.createdAt }) as JobDoc);
+    } else {
+      const projection = fields ? Object.fromEntries(['_id', 'createdAt', 'tenantId', 'batchId', ...fields].map((f) => [f, 1])) : undefined;
+      items = [];
+      for (let i = 0; i < page.entries.length; i += READS_AT_ONCE) {
+        const chunk = page.entries.slice(i, i + READS_AT_ONCE);
+        const docs = await Promise.all(chunk.map((e) => this.collection.findOne({ _id: e.id }, projection ? { projection } : {})));
+        // A job deleted since the index was read is left out; one of another tenant cannot be listed.
+        for (const d of docs) if (d && d.tenantId === tenantId) items.push(d);
+      }
     }
-    const query: Filter<JobDoc> = after ? { $and: [base, afterFilter(after) as Filter<JobDoc>] } : base;
-    const [items, totalCount] = await Promise.all([
-      this.collection.find(query).sort({ createdAt: -1, _id: -1 }).limit(first + 1).toArray(),
-      this.collection.countDocuments(base),
-    ]);
-    return { items: items.slice(0, first), hasNextPage: items.length > first, totalCount };
+    return { items, hasNextPage: page.hasNextPage, totalCount: page.totalCount };
   }
 
   /**
@@ -76,6 +104,8 @@ export class JobsRepository {
    */
   async update(id: string, set: Partial<JobDoc>): Promise<void> {
     await this.collection.updateOne({ _id: id }, { $set: set });
+    // The lists follow the job record: a status change moves the job between filtered lists and counts.
+    if (set.status) await this.listIndex.setStatus(id, set.status);
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
- * Tenants' monthly AI budgets and what each has spent per month. Both are single
- * documents read and written by `_id` only: spending is kept here as calls are paid
- * for, never summed from the jobs.
+ * Tenants' monthly AI budgets, one document per tenant by `_id`. Spending is kept in the
+ * spend ledger (spend-ledger.repository); `tenant_spend` holds what versions before the
+ * ledger counted with `$inc`, read once as a month's starting point and never written.
  */
 import type { Collection, Db } from 'mongodb';
 
@@ -48,23 +48,8 @@ export class TenantBudgetsRepository {
     return (await this.budgets.findOne({ _id: tenantId }))?.monthlyUsd ?? null;
   }
 
+  /** What a version before the ledger counted for the month, if anything. */
   async spent(tenantId: string, period: string): Promise<TenantSpendDoc | null> {
     return this.spend.findOne({ _id: `${tenantId}:${period}` });
-  }
-
-  /**
-   * Adds one call's spending. `$inc` is atomic on MongoDB; FerretDB applies it as read
-   * then write, so callers in one process serialise their calls (see budget-guard).
-   */
-  async addSpend(tenantId: string, period: string, add: { costUsd: number; tokens: number }): Promise<void> {
-    await this.spend.updateOne(
-      { _id: `${tenantId}:${period}` },
-      {
-        $inc: { costUsd: add.costUsd, tokens: add.tokens, calls: 1 },
-        $set: { updatedAt: new Date() },
-        $setOnInsert: { tenantId, period },
-      },
-      { upsert: true },
-    );
   }
 }

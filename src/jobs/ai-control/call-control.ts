@@ -1,14 +1,15 @@
 /**
  * What the step context asks around each AI call: which model and parameters the call
  * uses (job options, a step's overrides, the job's execution mode), whether the response
- * cache holds its answer, whether the budgets allow it, where its text streams to, and
- * where its cost is added up for the tenant.
+ * cache holds its answer, whether the budgets allow it (a reservation, settled after the
+ * call), and where its text streams to.
  */
 import { createHash } from 'node:crypto';
 import type { CompletionRequest, CompletionResult } from '../../ai/index.js';
 import type { JobDoc, UsageDoc } from '../../db/jobs/index.js';
 import type { ModelPolicy } from './options.js';
-import { checkJobBudget, estimateCall, type TenantBudgets } from './budgets.js';
+import { checkJobBudget, DEFAULT_OUTPUT_ESTIMATE_TOKENS, estimateCall } from './budgets.js';
+import type { TenantBudgets } from './tenant-budgets.js';
 import type { OutputSink, OutputStreamWriter } from './output-stream-writer.js';
 import type { ResponseCache } from './response-cache.js';
 
@@ -92,23 +93,42 @@ function cacheableCall(job: JobDoc, request: Omit<CompletionRequest, 'signal'>, 
   };
 }
 
-/** Throws BudgetExceededError when the call would pass the job's or the tenant's budget. */
-export async function checkBudgets(
+/** A call cleared by the budgets: its parameters (the answer capped when a budget applies), and how to close its reservation. */
+export interface BudgetHold {
+  params: CallParameters;
+  /** The call was answered: its real cost replaces the reservation. */
+  settle(usage: UsageDoc): Promise<void>;
+  /** The call failed: the reservation is given back (best effort: else it lapses by itself). */
+  release(): Promise<void>;
+}
+
+/**
+ * Checks the call against the job's budget and reserves its estimate against the tenant's
+ * month; throws BudgetExceededError when it would pass either. When a budget applies, the
+ * answer is capped at the tokens the estimate counted, so the call cannot cost more.
+ */
+export async function holdBudgets(
   control: AiControl,
   job: JobDoc,
   request: Omit<CompletionRequest, 'signal'>,
   params: CallParameters,
   offline: boolean,
-): Promise<void> {
+  signal?: AbortSignal,
+): Promise<BudgetHold> {
   const estimate = estimateCall(params.model, request.messages, params.maxTokens, control.models.prices, offline);
   checkJobBudget(job, estimate);
-  await control.budgets.checkCall(job.tenantId, estimate);
+  const reservation = await control.budgets.reserve(job.tenantId, estimate, signal);
+  const budgeted = reservation !== null || (job.budget !== null && job.budget !== undefined && (job.budget.maxCostUsd !== null || job.budget.maxTokens !== null));
+  const capped = budgeted && params.maxTokens === undefined ? { ...params, maxTokens: DEFAULT_OUTPUT_ESTIMATE_TOKENS } : params;
+  return {
+    params: capped,
+    settle: (usage) => control.budgets.settle(job.tenantId, reservation, usage),
+    release: async () => {
+      if (reservation) await control.budgets.release(reservation).catch(() => {});
+    },
+  };
 }
 
 export function openOutput(control: AiControl, job: JobDoc, step: string, call: string): OutputSink {
   return control.output.open({ jobId: job._id, tenantId: job.tenantId, step, call });
-}
-
-export function recordSpend(control: AiControl, job: JobDoc, usage: UsageDoc): Promise<void> {
-  return control.budgets.record(job.tenantId, usage);
 }

@@ -1,9 +1,9 @@
 /** AI control: what surrounds every AI call — model policy and per-job options, execution mode, the response cache, budgets, the shared rate limit, tenant fairness, output streaming, usage. */
 export { BudgetExceededError } from './budget-exceeded-error.js';
-export { TenantBudgets } from './budgets.js';
-export type { TenantBudgetView } from './budgets.js';
-export { cachedAnswer, callParameters, checkBudgets, keepAnswer, openOutput, promptCacheKey, recordSpend } from './call-control.js';
-export type { AiControl } from './call-control.js';
+export { TenantBudgets } from './tenant-budgets.js';
+export type { TenantBudgetView, TenantBudgetsOptions } from './tenant-budgets.js';
+export { cachedAnswer, callParameters, holdBudgets, keepAnswer, openOutput, promptCacheKey } from './call-control.js';
+export type { AiControl, BudgetHold } from './call-control.js';
 export { modelPolicyFrom } from './model-policy.js';
 export { checkSubmissionAi } from './options.js';
 export { checkExecutionOptions } from './execution-options.js';

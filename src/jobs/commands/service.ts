@@ -2,7 +2,7 @@
  * The jobs domain as resolvers see it: every call is scoped to a tenant, and another
  * tenant's job or batch behaves exactly like one that does not exist.
  */
-import type { BatchDoc, JobDoc, JobEventDoc, JobStatusValue, UsageDoc, JobListFilter } from '../../db/jobs/index.js';
+import type { BatchDoc, JobDoc, JobEventDoc, JobFields, JobStatusValue, UsageDoc, JobListFilter } from '../../db/jobs/index.js';
 import { decodeCursor, encodeCursor, type Page, type PagePosition } from '../../db/page-cursor.js';
 import { badInput, notFound } from '../../errors/index.js';
 import { batchCounts, batchStatus, type BatchView } from '../lifecycle/index.js';
@@ -59,8 +59,9 @@ export class JobService {
     return this.domain.stores.jobs.findForTenant(tenantId, id);
   }
 
-  listJobs(tenantId: string, filter: JobListFilter, first: number | null | undefined, after: string | null | undefined): Promise<Page<JobDoc>> {
-    return this.domain.stores.jobs.list(tenantId, filter, pageSize(first), position(after));
+  /** A page of the tenant's jobs from the list index (docs/lists.md); with `fields`, each job holds only those. */
+  listJobs(tenantId: string, filter: JobListFilter, first: number | null | undefined, after: string | null | undefined, fields?: JobFields): Promise<Page<JobDoc>> {
+    return this.domain.stores.jobs.list(tenantId, filter, pageSize(first), position(after), fields);
   }
 
   async getBatch(tenantId: string, id: string): Promise<BatchView | null> {
@@ -73,8 +74,8 @@ export class JobService {
     return { ...page, items: await Promise.all(page.items.map((b) => this.view(b))) };
   }
 
-  batchJobs(tenantId: string, batchId: string, status: JobStatusValue | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<Page<JobDoc>> {
-    return this.listJobs(tenantId, { batchId, ...(status ? { status: [status] } : {}) }, first, after);
+  batchJobs(tenantId: string, batchId: string, status: JobStatusValue | null | undefined, first: number | null | undefined, after: string | null | undefined, fields?: JobFields): Promise<Page<JobDoc>> {
+    return this.listJobs(tenantId, { batchId, ...(status ? { status: [status] } : {}) }, first, after, fields);
   }
 
   /** From the stored sums (src/db/usage-totals.repository.ts), not a scan of the batch's jobs. */

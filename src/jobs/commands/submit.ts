@@ -2,18 +2,28 @@
  * submitJob and analyzeDocuments: validate everything first (nothing is stored for a
  * bad request), write the job records and their live records, append QUEUED, (then the
  * batch record), and wake a worker with ids only.
+ *
+ * The request's deadline is consulted once, right before the first write (`commit`):
+ * past it, nothing has been stored and the caller gets TIMEOUT; before it, the
+ * submission runs to the end whatever the clock says, so an answer is never "failed"
+ * for work that was done.
  */
 import { isDuplicateKeyError } from '../../db/duplicate-key.js';
 import type { BatchDoc, JobDoc, LiveJobDoc } from '../../db/jobs/index.js';
 import { badInput } from '../../errors/index.js';
 import { settleBatchIfDone, submissionTrace, traceIdField } from '../lifecycle/index.js';
 import { checkExecutionOptions, checkSubmissionAi, type AiOptionsRequest, type ExecutionOptionsRequest } from '../ai-control/index.js';
-import { awaitCreated, reserveKey } from './idempotency.js';
+import { awaitCreated, fingerprint, reserveKey } from './idempotency.js';
 import { validateJobInput, type DocumentAnalyzeInput } from '../pipelines/index.js';
-import { checkJsonLimits } from './input-limits.js';
+import { checkJsonLimits, excerpt } from './input-limits.js';
 import type { JobsDomain } from './domain.js';
 import { jobsSubmitted } from '../../metrics/metrics.js';
 import { newId, newJobDoc, requestHash } from './new-job.js';
+
+/** The request's deadline as a submission sees it: `commit()` throws TIMEOUT once it has passed. */
+export interface WriteDeadline {
+  commit(): void;
+}
 
 export interface SubmitJobRequest extends AiOptionsRequest, ExecutionOptionsRequest {
   kind: string;
@@ -24,6 +34,7 @@ export interface SubmitJobRequest extends AiOptionsRequest, ExecutionOptionsRequ
   metadata?: unknown;
   /** The submitting HTTP request's id, kept on the job so the worker's log lines name it. */
   requestId?: string | null;
+  deadline?: WriteDeadline | null;
 }
 
 export interface AnalyzeDocumentsRequest extends AiOptionsRequest, ExecutionOptionsRequest {
@@ -32,6 +43,7 @@ export interface AnalyzeDocumentsRequest extends AiOptionsRequest, ExecutionOpti
   idempotencyKey?: string | null;
   metadata?: unknown;
   requestId?: string | null;
+  deadline?: WriteDeadline | null;
 }
 
 const MAX_ATTEMPTS_LIMIT = 20;
@@ -39,10 +51,12 @@ const PRIORITY_LIMIT = 1_000;
 const MAX_KEY_LENGTH = 255;
 const MAX_METADATA_BYTES = 16_384;
 const MAX_INSTRUCTIONS = 4_000;
+/** Jobs written per round trip by analyzeDocuments: bounded, so no single write grows with the batch. */
+export const STORE_BATCH = 50;
 
 export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobRequest): Promise<JobDoc> {
   const pipeline = d.kinds.get(req.kind);
-  if (!pipeline) throw badInput(['input', 'kind'], `unknown kind "${req.kind}"; known kinds: ${d.kinds.names().join(', ')}`);
+  if (!pipeline) throw badInput(['input', 'kind'], `unknown kind "${excerpt(req.kind)}"; known kinds: ${d.kinds.names().join(', ')}`);
   checkJsonLimits(req.input, ['input', 'input'], { maxDepth: d.limits.maxJsonDepth, maxBytes: d.limits.maxInputBytes });
   const input = validateJobInput(pipeline, req.input, ['input', 'input'], d.limits);
   const common = checkCommon(d, req, ['input']);
@@ -50,16 +64,29 @@ export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobR
   const aiFields = checkSubmissionAi(req, d.models, ['input'], pipeline.requestedModels?.(input) ?? []);
   const execution = checkExecutionOptions(req, ['input']);
   await d.tenantBudgets?.assertCanSubmit(tenantId);
-  const job = newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, ...execution, requestId: req.requestId ?? null, trace: submissionTrace() });
+  // Everything that shapes the job: a replay with the key must match all of it.
+  const print = fingerprint({ kind: req.kind, input, priority: common.priority, maxAttempts, metadata: common.metadata, ...aiRequestFields(aiFields), ...execution });
+  const job = { ...newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, ...execution, requestId: req.requestId ?? null, trace: submissionTrace() }), requestHash: print.hash };
+  req.deadline?.commit();
   if (!common.idempotencyKey) return enqueueNew(d, [job]).then((jobs) => jobs[0]!);
 
-  // The key reserves this job's id; its request hash (kind + input) tells a replay from a conflict.
-  const r = await reserveKey(d.stores.claims, { tenantId, what: 'job', key: common.idempotencyKey }, job._id, job.requestHash);
+  // The key reserves this job's id; the fingerprint tells a replay from a conflict.
+  const r = await reserveKey(d.stores.claims, { tenantId, what: 'job', key: common.idempotencyKey }, job._id, print, requestHash({ kind: req.kind, input }));
   if (!r.fresh) {
     const existing = await awaitCreated(() => d.stores.jobs.findForTenant(tenantId, r.id));
     if (existing) return existing;
   }
   return insertOrLoad(d, { ...job, _id: r.id });
+}
+
+/** The AI options and budget as they take part in a request's fingerprint. */
+function aiRequestFields(f: ReturnType<typeof checkSubmissionAi>) {
+  return {
+    model: f.ai?.model ?? null,
+    temperature: f.ai?.temperature ?? null,
+    maxOutputTokens: f.ai?.maxOutputTokens ?? null,
+    budget: f.budget ?? null,
+  };
 }
 
 export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: AnalyzeDocumentsRequest): Promise<BatchDoc> {
@@ -83,12 +110,17 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
   const aiFields = checkSubmissionAi(req, d.models, ['input'], []);
   const execution = checkExecutionOptions(req, ['input']);
   await d.tenantBudgets?.assertCanSubmit(tenantId);
-  const hash = requestHash({ documents: req.documents, instructions: req.instructions ?? null });
+  const print = fingerprint({ documents: req.documents.map((doc) => ({ name: doc.name, text: doc.text })), instructions: req.instructions ?? null, metadata: common.metadata, ...aiRequestFields(aiFields), ...execution });
+  const hash = print.hash;
+  req.deadline?.commit();
   let batchId = newId();
   let replay = false;
+  let fresh = true;
   if (common.idempotencyKey) {
-    const r = await reserveKey(d.stores.claims, { tenantId, what: 'batch', key: common.idempotencyKey }, batchId, hash);
+    const legacy = requestHash({ documents: req.documents, instructions: req.instructions ?? null });
+    const r = await reserveKey(d.stores.claims, { tenantId, what: 'batch', key: common.idempotencyKey }, batchId, print, legacy);
     batchId = r.id;
+    fresh = r.fresh;
     // A replay waits for a first request still under way, then completes what it left undone.
     replay = !r.fresh && (await awaitCreated(() => d.stores.batches.findForTenant(tenantId, batchId))) !== null;
   }
@@ -132,8 +164,8 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
     await wake(d, await storeMissing(d, jobs));
     return (await d.stores.batches.findById(batchId))!;
   }
-  // With a key, an earlier request may have stored some jobs before it died.
-  const storedBefore = common.idempotencyKey ? (await storeMissing(d, jobs)).length < jobs.length : (await store(d, jobs), false);
+  // A key reserved before by a request that died may have some jobs stored already.
+  const storedBefore = fresh ? (await storeInBatches(d, jobs), false) : (await storeMissing(d, jobs)).length < jobs.length;
   try {
     await d.stores.batches.insert(batch);
   } catch (err) {
@@ -204,6 +236,15 @@ async function store(d: JobsDomain, jobs: JobDoc[]): Promise<void> {
   for (const job of jobs) await appendQueued(d, job);
 }
 
+/**
+ * `store` in rounds of STORE_BATCH: each round's writes stay small whatever the batch's
+ * size, and a request that dies part way leaves whole rounds that a replay with the key
+ * completes (storeMissing) rather than duplicates.
+ */
+async function storeInBatches(d: JobsDomain, jobs: JobDoc[]): Promise<void> {
+  for (let i = 0; i < jobs.length; i += STORE_BATCH) await store(d, jobs.slice(i, i + STORE_BATCH));
+}
+
 /** `store` for what of these jobs is not stored yet (a replay), one by one; returns the jobs it stored or repaired. */
 async function storeMissing(d: JobsDomain, jobs: JobDoc[]): Promise<JobDoc[]> {
   const repaired: JobDoc[] = [];
@@ -244,7 +285,7 @@ async function appendQueued(d: JobsDomain, job: JobDoc): Promise<void> {
   );
 }
 
-/** Wakes a worker for each job; one lost here is woken by the lost-work sweep. */
+/** Queues each job in its tenant's backlog; one lost here is woken by the lost-work sweep. */
 async function wake(d: JobsDomain, jobs: JobDoc[]): Promise<void> {
-  for (const job of jobs) await d.queue.enqueue(job._id, job.priority, job.createdAt);
+  for (const job of jobs) await d.queue.submit(job._id, job.tenantId, job.priority);
 }

@@ -6,7 +6,7 @@
  * happened. A write the database does not answer is retried (up to `dbRetryMs`): a
  * database outage delays a job, it never fails a step.
  */
-import type { JobDoc, JobEventTypeValue, StepDoc } from '../../db/jobs/index.js';
+import type { AgentActivityDoc, JobDoc, JobEventTypeValue, StepDoc } from '../../db/jobs/index.js';
 import { retryTransient } from '../../db/transient-error.js';
 import type { JobStores } from './stores.js';
 import { stillHeld, type HeldLease } from './lease.js';
@@ -72,7 +72,7 @@ export class LeasedJob {
   }
 
   /** Appends an event describing the job as it stands now. */
-  async emit(type: JobEventTypeValue, opts: { step?: StepDoc; message?: string } = {}): Promise<void> {
+  async emit(type: JobEventTypeValue, opts: { step?: StepDoc; message?: string; agent?: AgentActivityDoc } = {}): Promise<void> {
     const { output: _output, ...snapshot } = opts.step ?? ({} as StepDoc);
     const before = this.lastSequence;
     let tried = false;
@@ -81,7 +81,7 @@ export class LeasedJob {
       // holder appends to the job now, so a sequence past ours is that append.
       if (tried && before !== undefined && (await this.stores.events.lastSequence(this.doc._id)) === before + 1) return before + 1;
       tried = true;
-      return (await this.appendNow(type, opts.step ? snapshot : null, opts.message ?? null)).sequence;
+      return (await this.appendNow(type, opts.step ? snapshot : null, opts.message ?? null, opts.agent)).sequence;
     });
     this.lastSequence = sequence;
   }
@@ -91,7 +91,7 @@ export class LeasedJob {
     return retryTransient(write, this.dbRetryMs);
   }
 
-  private appendNow(type: JobEventTypeValue, step: Omit<StepDoc, 'output'> | null, message: string | null) {
+  private appendNow(type: JobEventTypeValue, step: Omit<StepDoc, 'output'> | null, message: string | null, agent?: AgentActivityDoc) {
     return this.stores.events.append(
       {
         jobId: this.doc._id,
@@ -103,6 +103,8 @@ export class LeasedJob {
         message,
         jobStatus: this.doc.status,
         ...traceIdField(this.doc),
+        // Only agent events carry the field, so other events are stored as before.
+        ...(agent ? { agent } : {}),
       },
       this.lastSequence,
     );

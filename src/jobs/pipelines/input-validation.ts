@@ -19,6 +19,14 @@ function validatorFor(pipeline: Pipeline<never>): ValidateFunction {
   return v;
 }
 
+/**
+ * Compiles a kind's schema now, so a bad one stops the process at start rather than failing
+ * the first submission. Throws Ajv's error (e.g. "schema is invalid: data/type must be …").
+ */
+export function compileInputSchema(pipeline: Pipeline<unknown>): void {
+  validatorFor(pipeline as Pipeline<never>);
+}
+
 export function validateJobInput<T>(
   pipeline: Pipeline<T>,
   input: unknown,

@@ -4,6 +4,7 @@
  * of earlier steps, making AI calls through `ctx.complete` so that they are checkpointed.
  */
 import type { CompletionRequest, CompletionResult } from '../../ai/index.js';
+import type { AgentRequest, AgentResult } from '../agents/index.js';
 
 export interface StepContext<TInput> {
   readonly jobId: string;
@@ -24,6 +25,13 @@ export interface StepContext<TInput> {
    * Usage is added to the step and the job. Throws AiError.
    */
   complete(key: string, request: Omit<CompletionRequest, 'signal'>): Promise<CompletionResult>;
+  /**
+   * A tool-calling agent, checkpointed under `key` (unique within the step): each model turn
+   * like `complete`, each tool call's outcome before it is used. A resumed job replays what is
+   * stored and goes on from the turn where it stopped: no tool call that finished runs again,
+   * no answered turn is paid again. Throws AgentMaxTurnsError (AGENT_MAX_TURNS) past `maxTurns`.
+   */
+  agent(key: string, request: AgentRequest): Promise<AgentResult>;
   /** Progress within the step, e.g. (3, 7, 'summarising chunk 3 of 7'); saved and emitted. */
   progress(completed: number, total: number, message: string): Promise<void>;
 }

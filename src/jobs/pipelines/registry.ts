@@ -1,4 +1,7 @@
-/** The job kinds this deployment runs, by name. One pipeline file per kind. */
+/**
+ * The job kinds this deployment runs, by name: the built-in ones (one pipeline file per kind)
+ * and the operator's own from JOB_KINDS_MODULE (kinds-module.ts).
+ */
 import { chainPipeline } from './chain.pipeline.js';
 import { documentAnalyzePipeline } from './document-analyze.pipeline.js';
 import type { Pipeline } from './kind.js';
@@ -23,5 +26,7 @@ export class JobKinds {
   }
 }
 
-export const defaultJobKinds = (): JobKinds =>
-  new JobKinds([documentAnalyzePipeline, chainPipeline] as unknown as Pipeline<never>[]);
+/** The kinds every deployment runs; an operator's kind may not take one of these names. */
+export const builtInPipelines = (): Pipeline<unknown>[] => [documentAnalyzePipeline, chainPipeline] as unknown as Pipeline<unknown>[];
+
+export const defaultJobKinds = (): JobKinds => new JobKinds(builtInPipelines() as Pipeline<never>[]);

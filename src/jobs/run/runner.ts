@@ -37,6 +37,8 @@ export interface RunnerOptions {
   prices: PriceTable;
   /** How long a write the database does not answer is retried (JOB_DB_RETRY). @default 60 s */
   dbRetryMs?: number;
+  /** The limit of one agent tool call (AGENT_TOOL_TIMEOUT). @default 60 s */
+  agentToolTimeoutMs?: number;
   /** Store raw messages of unexpected errors on jobs (NODE_ENV=development). @default false */
   showInternalErrors?: boolean;
 }
@@ -208,6 +210,7 @@ export class JobRunner {
       prices: this.opts.prices,
       isDraining: () => this.draining,
       control: this.deps.aiControl,
+      ...(this.opts.agentToolTimeoutMs !== undefined ? { toolTimeoutMs: this.opts.agentToolTimeoutMs } : {}),
     });
     const output = await step.run(ctx);
     const now = new Date();

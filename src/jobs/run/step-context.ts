@@ -4,9 +4,10 @@
  * and the job and saved right after each call, so it survives a crash.
  */
 import type { AiProvider, CompletionRequest, CompletionResult } from '../../ai/index.js';
+import { runAgentLoop, type AgentActivity } from '../agents/index.js';
 import type { PriceTable } from '../../config/index.js';
 import type { StepDoc } from '../../db/jobs/index.js';
-import { cachedAnswer, callParameters, checkBudgets, keepAnswer, openOutput, recordSpend, type AiControl, addUsage, usageOfCall } from '../ai-control/index.js';
+import { cachedAnswer, callParameters, holdBudgets, keepAnswer, openOutput, type AiControl, addUsage, usageOfCall } from '../ai-control/index.js';
 import { type LeasedJob, makeProgress } from '../lifecycle/index.js';
 import type { StepContext } from '../pipelines/index.js';
 import { RunInterrupted } from './interrupted.js';
@@ -17,6 +18,7 @@ interface StoredAnswer {
   model: string;
   offline: boolean;
   usage: CompletionResult['usage'];
+  toolCalls?: CompletionResult['toolCalls'];
 }
 
 export interface StepContextDeps<TInput> {
@@ -32,6 +34,8 @@ export interface StepContextDeps<TInput> {
   isDraining: () => boolean;
   /** Models, budgets and live output (absent: the deployment's model, no budgets, no streaming). */
   control?: AiControl;
+  /** The limit of one agent tool call (AGENT_TOOL_TIMEOUT). @defaultValue 60 s */
+  toolTimeoutMs?: number;
 }
 
 export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepContext<TInput> {
@@ -54,13 +58,35 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
       return traceAiCall({ jobId: job.id, step: stepName, call: key, provider: deps.ai.name }, (span) => complete(key, request, span));
     },
 
-    async progress(completed: number, total: number, message: string): Promise<void> {
-      const updated: StepDoc = { ...step(), message, progress: makeProgress(completed, total, message) };
-      await job.saveStep(updated);
-      await job.emit('STEP_PROGRESS', { step: updated, message: job.doc.progress.message ?? message });
+    agent(key, request) {
+      return runAgentLoop(
+        {
+          complete: (callKey, req) => context.complete(callKey, req),
+          checkpoints: {
+            get: (callKey) => job.durably(() => job.stores.checkpoints.get(job.id, `${stepName}/${callKey}`)),
+            put: async (callKey, value) => void (await job.durably(() => job.stores.checkpoints.put(job.id, `${stepName}/${callKey}`, value))),
+          },
+          signal: deps.signal,
+          jobId: job.id,
+          tenantId: job.doc.tenantId,
+          stepName,
+          toolTimeoutMs: deps.toolTimeoutMs ?? 60_000,
+          report: (activity, turn, maxTurns, message) => progress(turn, maxTurns, message, activity),
+        },
+        key,
+        request,
+      );
     },
+
+    progress: (completed, total, message) => progress(completed, total, message),
   };
   return context;
+
+  async function progress(completed: number, total: number, message: string, agent?: AgentActivity): Promise<void> {
+    const updated: StepDoc = { ...step(), message, progress: makeProgress(completed, total, message) };
+    await job.saveStep(updated);
+    await job.emit('STEP_PROGRESS', { step: updated, message: job.doc.progress.message ?? message, ...(agent ? { agent } : {}) });
+  }
 
   /** One AI call: a checkpointed answer is reused (not paid again); else checked, made, kept, counted. */
   async function complete(key: string, request: Omit<CompletionRequest, 'signal'>, span: AiCallSpan): Promise<CompletionResult> {
@@ -74,18 +100,26 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     deps.signal.throwIfAborted();
     const params = callParameters(job.doc, request, deps.ai.model);
     span.request({ ...params, messages: request.messages });
-    // An answer from the response cache costs nothing, so no budget stands in its way.
+    // An answer from the response cache costs nothing, so nothing is reserved for it; a paid
+    // call's estimate is reserved against the budgets now, and settled or released below.
     const hit = control ? await cachedAnswer(control, job.doc, request, params, deps.ai.name) : undefined;
-    if (control && !hit) await checkBudgets(control, job.doc, request, params, deps.ai.name === 'offline');
+    const hold = control && !hit ? await holdBudgets(control, job.doc, request, params, deps.ai.name === 'offline', deps.signal) : undefined;
     const sink = control ? openOutput(control, job.doc, stepName, key) : undefined;
     let result: CompletionResult;
     try {
-      result = hit ?? (await deps.ai.complete({ ...request, ...params, signal: deps.signal, ...(sink ? { onText: sink.push } : {}) }));
+      result = hit ?? (await deps.ai.complete({ ...request, ...(hold?.params ?? params), signal: deps.signal, ...(sink ? { onText: sink.push } : {}) }));
     } catch (err) {
+      await hold?.release();
       await sink?.abandon();
       throw err;
     }
-    const answer: StoredAnswer = { text: result.text, model: result.model, offline: result.offline, usage: result.usage };
+    const answer: StoredAnswer = {
+      text: result.text,
+      model: result.model,
+      offline: result.offline,
+      usage: result.usage,
+      ...(result.toolCalls ? { toolCalls: result.toolCalls } : {}),
+    };
     // A paid answer is kept until the database takes it: an outage delays the step, it never buys the answer twice.
     await job.durably(() => job.stores.checkpoints.put(job.id, checkpointKey, answer));
     if (control && !hit) await keepAnswer(control, job.doc, request, params, deps.ai.name, result);
@@ -100,7 +134,7 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
       attempts: result.attempts,
     });
     await job.saveStep({ ...step(), model: result.model, usage: addUsage(step().usage, usage) }, { usage: addUsage(job.doc.usage, usage) });
-    if (control) await recordSpend(control, job.doc, usage);
+    await hold?.settle(usage);
     await sink?.finish(result.text);
     await job.stores.usage.record(job.doc.tenantId, job.doc.batchId, usage);
     return result;

@@ -1,6 +1,6 @@
 /**
- * The job side of a worker process: the queue wakes it with job ids, the runner runs
- * them, and two small loops read the live records of jobs (never the job history):
+ * The job side of a worker process: the queue wakes it with job ids (admitting submitted
+ * jobs from the backlog as it has room), the runner runs them, and two small loops read the live records of jobs (never the job history):
  * - live watch: one read of the live records of the jobs this process runs, so a cancel
  *   request (a field on the record) stops the job within the watch interval;
  * - lost-work sweep: wakes jobs whose wake-up was lost (lost-work-sweep.ts).
@@ -37,7 +37,10 @@ export async function startJobWorker(
   // Building the tokenizer blocks the event loop for a second or more. Do it before taking
   // jobs: inside the first job it would stall the lease heartbeats of every job running.
   countTokens('warm up');
-  await queue.start((jobId) => runner.run(jobId));
+  await queue.start(
+    (jobId) => runner.run(jobId),
+    (err) => logger.warn({ err }, 'admitting jobs from the backlog failed; trying again'),
+  );
 
   const loops = [
     every(opts.cancelPollMs ?? 250, async () => {

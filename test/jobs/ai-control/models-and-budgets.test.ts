@@ -7,6 +7,8 @@
  */
 import { DEFAULT_PRICES } from '../../../src/config/index.js';
 import { spendPeriod, TenantBudgetsRepository } from '../../../src/db/tenants/budgets.repository.js';
+import { SpendLedgerRepository } from '../../../src/db/tenants/spend-ledger.repository.js';
+import { TenantBudgets } from '../../../src/jobs/ai-control/tenant-budgets.js';
 import type { TestApp } from '../../support/app.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../../support/fake-openai.js';
 import { gql, gqlData } from '../../support/graphql-client.js';
@@ -159,7 +161,7 @@ describe('tenant monthly budget', () => {
     const tenantId = (await gqlData(app.url, key, '{ viewer { id } }')).viewer.id as string;
     const repo = new TenantBudgetsRepository(app.db.db);
     await repo.setMonthlyUsd(tenantId, 0.5);
-    await repo.addSpend(tenantId, spendPeriod(new Date()), { costUsd: 0.5, tokens: 10 });
+    await new TenantBudgets(repo, new SpendLedgerRepository(app.db.db)).settle(tenantId, null, { calls: 1, promptTokens: 10, completionTokens: 0, totalTokens: 10, costUsd: 0.5 });
     const res = await gql(app.url, key, SUBMIT, { input: { kind: 'chain', input: { steps: [{ name: 'a', prompt: 'x' }] } } });
     expect(res.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
     expect(res.errors?.[0]?.message).toMatch(/monthly AI budget/);

@@ -5,7 +5,7 @@
 import { costUsd, type PriceTable } from './prices.js';
 import { isAiError } from './ai-error.js';
 import type { AiProvider } from './provider.js';
-import { aiCalls, aiCallSeconds, aiCostUsd, aiTokens } from '../metrics/metrics.js';
+import { aiCachedPromptTokens, aiCalls, aiCallSeconds, aiCostUsd, aiTokens } from '../metrics/metrics.js';
 
 /**
  * Everything but `complete` is the provider's own (reached through the prototype), so a
@@ -24,7 +24,8 @@ export function instrumentProvider(provider: AiProvider, prices: PriceTable = {}
         aiCalls.inc({ ...labels, outcome: 'OK' });
         aiTokens.inc({ model, direction: 'in' }, result.usage.promptTokens);
         aiTokens.inc({ model, direction: 'out' }, result.usage.completionTokens);
-        const usd = costUsd(result.model, result.usage, prices);
+        if (result.usage.cachedPromptTokens) aiCachedPromptTokens.inc({ model }, result.usage.cachedPromptTokens);
+        const usd = costUsd(result.model, result.usage, prices, result.serviceTier);
         if (usd !== null) aiCostUsd.inc({ model }, usd);
         return result;
       } catch (err) {

@@ -2,6 +2,7 @@
  * The offline AI provider: deterministic, marked answers with no network and no key, for
  * development, demos and tests of everything around the model.
  */
+import { createHash } from 'node:crypto';
 import { AiError, AiErrorCode, cancelledError } from './ai-error.js';
 import type { AiProvider, ChatMessage, CompletionRequest, CompletionResult } from './provider.js';
 import { nextOfflineToolCall, offlineToolSummary } from './offline-tools.js';
@@ -23,6 +24,7 @@ export const OFFLINE_MARKER = '[offline]';
  */
 export function createOfflineProvider(opts: OfflineProviderOptions = {}): AiProvider {
   const model = opts.model ?? 'offline';
+  const promptCache = new OfflinePromptCache();
 
   async function complete(req: CompletionRequest): Promise<CompletionResult> {
     if (req.signal?.aborted) throw cancelledError(req.signal.reason).withAttempts(0);
@@ -43,19 +45,57 @@ export function createOfflineProvider(opts: OfflineProviderOptions = {}): AiProv
     if (req.onText) for (const word of text.match(/\S+\s*|\s+/g) ?? []) req.onText(word);
     const promptTokens = req.messages.reduce((sum, m) => sum + countTokens(m.content), 0);
     const completionTokens = countTokens(text);
+    const cachedPromptTokens = promptCache.cachedTokens(req.model ?? model, req.promptCacheKey, req.messages);
     return {
       text,
       // The offline stand-in answers every allowed model alike, and names the one asked for.
       model: req.model ?? model,
-      usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens },
+      usage: { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, ...(cachedPromptTokens > 0 ? { cachedPromptTokens } : {}) },
       offline: true,
       attempts: 1,
       finishReason: toolCall ? 'tool_calls' : 'stop',
+      serviceTier: req.serviceTier ?? 'default',
       ...(toolCall ? { toolCalls: [toolCall] } : {}),
     };
   }
 
   return { name: 'offline', model, complete };
+}
+
+/** Prompts shorter than this are never cached, as with OpenAI's prompt caching. */
+const MIN_CACHED_PROMPT = 1_024;
+/** Cache hits come in steps of this many tokens. */
+const CACHED_STEP = 128;
+const MAX_REMEMBERED = 10_000;
+
+/**
+ * OpenAI's prompt caching, imitated so the offline stand-in reports cached input tokens
+ * too: a request whose leading messages (1,024 tokens or more) were sent before under the
+ * same model and `prompt_cache_key` reports them as cached, rounded down to 128 tokens.
+ * Prefixes are whole messages (the real cache matches token by token); the memory is this
+ * process's, bounded, oldest forgotten first.
+ */
+class OfflinePromptCache {
+  private readonly seen = new Map<string, true>();
+
+  cachedTokens(model: string, key: string | undefined, messages: ChatMessage[]): number {
+    const hash = createHash('sha256').update(`${model}\n${key ?? ''}`);
+    let tokens = 0;
+    let cached = 0;
+    for (const m of messages) {
+      hash.update(`\n${m.role}\n${m.content.length}\n${m.content}`);
+      tokens += countTokens(m.content);
+      const prefix = hash.copy().digest('hex');
+      if (this.seen.has(prefix)) cached = tokens;
+      else this.remember(prefix);
+    }
+    return cached < MIN_CACHED_PROMPT ? 0 : Math.floor(cached / CACHED_STEP) * CACHED_STEP;
+  }
+
+  private remember(prefix: string): void {
+    this.seen.set(prefix, true);
+    if (this.seen.size > MAX_REMEMBERED) this.seen.delete(this.seen.keys().next().value!);
+  }
 }
 
 function textAnswer(source: string, maxTokens: number | undefined): string {

@@ -79,6 +79,8 @@ export function createOpenAiProvider(opts: OpenAiProviderOptions): AiProvider {
         ...(req.json ? { response_format: { type: 'json_object' as const } } : {}),
         ...(req.maxTokens !== undefined ? { [maxTokensField]: req.maxTokens } : {}),
         ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+        ...(req.serviceTier ? { service_tier: req.serviceTier } : {}),
+        ...(req.promptCacheKey ? { prompt_cache_key: req.promptCacheKey } : {}),
       };
       if (req.onText) {
         const stream = await client.chat.completions.create(
@@ -106,8 +108,10 @@ export function createOpenAiProvider(opts: OpenAiProviderOptions): AiProvider {
     for (let attempt = 1; ; attempt++) {
       if (req.signal?.aborted) throw cancelledError(req.signal.reason).withAttempts(attempt - 1);
       try {
-        const done = await tryOnce(req);
-        return { ...done, offline: false, attempts: attempt };
+        const { serviceTier, ...done } = await tryOnce(req);
+        // A server that does not say which tier served the call is taken to have honoured the request.
+        const tier = serviceTier ?? req.serviceTier;
+        return { ...done, ...(tier ? { serviceTier: tier } : {}), offline: false, attempts: attempt };
       } catch (err) {
         const aiErr = classifyAiError(err, { secrets });
         if (aiErr.code === AiErrorCode.RATE_LIMITED && opts.gate) {

@@ -1,13 +1,23 @@
 /**
  * Model prices and the cost of one call: the price table's lookup by model name or
- * dated snapshot, and USD from token counts (null when the model has no price).
+ * dated snapshot, and USD from token counts (null when the model has no price). Prompt
+ * tokens the provider served from its cache are priced at the cached-input rate, and a
+ * call served by the flex tier at the flex rates.
  */
 import type { CompletionUsage } from './provider.js';
 
-/** USD per million tokens. */
-export interface TokenPrice {
+/** USD per million tokens at one tier. */
+export interface TierPrice {
   input: number;
   output: number;
+  /** Prompt tokens served from the provider's prompt cache. Absent: the full input rate. */
+  cachedInput?: number;
+}
+
+/** USD per million tokens: the default tier, and the flex tier where the model offers one. */
+export interface TokenPrice extends TierPrice {
+  /** Absent: the model offers no flex tier (or its rate is unknown), and flex calls are priced at the default rate. */
+  flex?: TierPrice;
 }
 
 /** Model name (or alias, see priceFor) → its price. */
@@ -17,16 +27,26 @@ export type PriceTable = Readonly<Record<string, TokenPrice>>;
  * The cost of one call in USD, or null when the model has no price (unknown cost is not
  * zero cost). A response names a dated snapshot ("gpt-4o-mini-2024-07-18") even when the
  * alias was asked for, so an exact entry wins and otherwise the longest entry that is a
- * `-`-separated prefix of the model is used.
+ * `-`-separated prefix of the model is used. `serviceTier` is the tier that served the
+ * call; only `flex` changes the rate, and only for a model with a flex price.
  */
 export function costUsd(
   model: string,
-  usage: Pick<CompletionUsage, 'promptTokens' | 'completionTokens'>,
+  usage: Pick<CompletionUsage, 'promptTokens' | 'completionTokens' | 'cachedPromptTokens'>,
   prices: PriceTable,
+  serviceTier?: string | null,
 ): number | null {
   const price = priceFor(model, prices);
   if (!price) return null;
-  return (usage.promptTokens * price.input + usage.completionTokens * price.output) / 1_000_000;
+  const rate = tierPrice(price, serviceTier);
+  const cached = Math.min(usage.cachedPromptTokens ?? 0, usage.promptTokens);
+  const fresh = usage.promptTokens - cached;
+  return (fresh * rate.input + cached * (rate.cachedInput ?? rate.input) + usage.completionTokens * rate.output) / 1_000_000;
+}
+
+/** The rates a call at `serviceTier` pays: the flex ones when the call was served by flex and the model has them. */
+export function tierPrice(price: TokenPrice, serviceTier?: string | null): TierPrice {
+  return serviceTier === 'flex' && price.flex ? price.flex : price;
 }
 
 export function priceFor(model: string, prices: PriceTable): TokenPrice | undefined {

@@ -44,12 +44,27 @@ export interface CompletionRequest {
   onText?: (delta: string) => void;
   /** Aborting stops the HTTP request at once and any wait between tries; the call throws CANCELLED. */
   signal?: AbortSignal;
+  /**
+   * `flex`: the provider's cheaper, slower tier for work that can wait (`service_tier: "flex"`).
+   * Absent: the provider's default tier.
+   */
+  serviceTier?: 'flex';
+  /**
+   * Groups requests that share a prompt prefix for the provider's prompt cache
+   * (`prompt_cache_key`), so repeated instructions are billed at the cached-input rate.
+   */
+  promptCacheKey?: string;
 }
 
 export interface CompletionUsage {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /**
+   * The part of `promptTokens` the provider served from its prompt cache
+   * (`prompt_tokens_details.cached_tokens`), billed at the cached-input rate. Absent: none.
+   */
+  cachedPromptTokens?: number;
 }
 
 export interface CompletionResult {
@@ -64,6 +79,10 @@ export interface CompletionResult {
   attempts: number;
   /** Why the model stopped ('stop', 'length', …) as the provider says; absent or null when unknown. */
   finishReason?: string | null;
+  /** The tier that served the call, as the provider reports it ('default', 'flex', …); absent when it does not say. */
+  serviceTier?: string | null;
+  /** True when the answer was reused from the response cache: no provider call was made, nothing was paid. */
+  cached?: boolean;
   /** The tool calls the model asked for instead of (or besides) text; absent when none. */
   toolCalls?: ToolCall[];
 }

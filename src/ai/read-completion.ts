@@ -11,6 +11,7 @@ export interface ReadCompletion {
   model: string;
   usage: CompletionUsage;
   finishReason: string | null;
+  serviceTier: string | null;
   toolCalls?: ToolCall[];
 }
 
@@ -39,16 +40,26 @@ export function readCompletion(res: ChatCompletion, requestedModel: string): Rea
     model: typeof res.model === 'string' && res.model.length > 0 ? res.model : requestedModel,
     usage: readUsage(res.usage),
     finishReason: choice.finish_reason ?? null,
+    serviceTier: typeof res.service_tier === 'string' ? res.service_tier : null,
     ...(toolCalls.length > 0 ? { toolCalls } : {}),
   };
 }
 
-/** Some OpenAI-compatible servers omit usage; zeros keep the sums well-defined. */
-function readUsage(usage: ChatCompletion['usage']): CompletionUsage {
+/**
+ * Some OpenAI-compatible servers omit usage; zeros keep the sums well-defined. Cached
+ * prompt tokens are part of the prompt tokens, so they never exceed them.
+ */
+export function readUsage(usage: ChatCompletion['usage'] | null | undefined): CompletionUsage {
   const promptTokens = count(usage?.prompt_tokens);
   const completionTokens = count(usage?.completion_tokens);
   const total = count(usage?.total_tokens);
-  return { promptTokens, completionTokens, totalTokens: total > 0 ? total : promptTokens + completionTokens };
+  const cached = Math.min(count(usage?.prompt_tokens_details?.cached_tokens), promptTokens);
+  return {
+    promptTokens,
+    completionTokens,
+    totalTokens: total > 0 ? total : promptTokens + completionTokens,
+    ...(cached > 0 ? { cachedPromptTokens: cached } : {}),
+  };
 }
 
 const count = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.round(n) : 0);

@@ -4,7 +4,7 @@
  */
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { AiError, AiErrorCode } from './ai-error.js';
-import type { ReadCompletion } from './read-completion.js';
+import { readUsage, type ReadCompletion } from './read-completion.js';
 
 export async function readStream(
   chunks: AsyncIterable<ChatCompletionChunk>,
@@ -16,12 +16,14 @@ export async function readStream(
   let model = '';
   let finish: string | null = null;
   let sawChoice = false;
+  let serviceTier: string | null = null;
   let usage: ChatCompletionChunk['usage'] | undefined;
   // Tool calls arrive in pieces keyed by index: the id and name first, the arguments in fragments.
   const calls = new Map<number, { id: string; name: string; arguments: string }>();
   for await (const chunk of chunks) {
     if (typeof chunk.model === 'string' && chunk.model.length > 0) model = chunk.model;
     if (chunk.usage) usage = chunk.usage;
+    if (typeof chunk.service_tier === 'string') serviceTier = chunk.service_tier;
     const choice = chunk.choices?.[0];
     if (!choice) continue;
     sawChoice = true;
@@ -47,16 +49,12 @@ export async function readStream(
   if (finish === 'content_filter') {
     throw new AiError(AiErrorCode.CONTENT_POLICY, 'the answer was withheld by the content filter', { retryable: false });
   }
-  const promptTokens = count(usage?.prompt_tokens);
-  const completionTokens = count(usage?.completion_tokens);
-  const total = count(usage?.total_tokens);
   return {
     text,
     model: model.length > 0 ? model : requestedModel,
-    usage: { promptTokens, completionTokens, totalTokens: total > 0 ? total : promptTokens + completionTokens },
+    usage: readUsage(usage),
     finishReason: finish ?? null,
+    serviceTier,
     ...(calls.size > 0 ? { toolCalls: [...calls.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c) } : {}),
   };
 }
-
-const count = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.round(n) : 0);

@@ -20,28 +20,15 @@ import {
 } from './parse.js';
 import { readApiLimits, type ApiLimits } from './api-limits.js';
 import { readTracing, type TracingConfig } from './tracing-config.js';
+import { DEFAULT_PRICES, isPriceTable, type PriceTable } from './price-table.js';
+
+export { DEFAULT_PRICES, type ModelPrice, type PriceTable } from './price-table.js';
 
 export const ROLES = ['api', 'worker', 'all'] as const;
 export type Role = (typeof ROLES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type AiProviderName = 'openai' | 'offline';
-
-/** USD per million tokens. */
-export interface ModelPrice {
-  input: number;
-  output: number;
-}
-export type PriceTable = Readonly<Record<string, ModelPrice>>;
-
-/** Known prices (USD per 1M tokens); AI_PRICES adds to or overrides these. */
-export const DEFAULT_PRICES: PriceTable = {
-  'gpt-4o-mini': { input: 0.15, output: 0.6 },
-  'gpt-4o': { input: 2.5, output: 10 },
-  'gpt-4.1-mini': { input: 0.4, output: 1.6 },
-  'gpt-4.1': { input: 2, output: 8 },
-  'gpt-4.1-nano': { input: 0.1, output: 0.4 },
-};
 
 /** Known context windows (tokens); AI_CONTEXT_TOKENS overrides, else 8192. */
 export const KNOWN_CONTEXT_WINDOWS: Readonly<Record<string, number>> = {
@@ -82,6 +69,8 @@ export interface Config {
     /** Tries of one AI call for retryable errors, the first included. */
     maxCallAttempts: number;
     prices: PriceTable;
+    /** AI_CACHE_TTL: how long a stored answer serves identical calls of jobs that ask for the response cache. */
+    cacheTtlMs: number;
   };
 
   /** Models jobs may ask for, shared rate limits, tenant fairness, output streaming. */
@@ -186,19 +175,6 @@ export interface Config {
   };
 }
 
-function isPriceTable(v: unknown): v is PriceTable {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  return Object.values(v).every(
-    (p) =>
-      typeof p === 'object' &&
-      p !== null &&
-      typeof (p as ModelPrice).input === 'number' &&
-      typeof (p as ModelPrice).output === 'number' &&
-      (p as ModelPrice).input >= 0 &&
-      (p as ModelPrice).output >= 0,
-  );
-}
-
 /** Reads every setting once; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const apiKey = readOptional(env, 'OPENAI_API_KEY');
@@ -207,7 +183,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (provider === 'openai' && !apiKey && !readOptional(env, 'OPENAI_BASE_URL')) {
     throw new ConfigError('AI_PROVIDER', 'openai', 'OPENAI_API_KEY (or OPENAI_BASE_URL) to be set as well');
   }
-  const prices: PriceTable = { ...DEFAULT_PRICES, ...readJson(env, 'AI_PRICES', {}, isPriceTable, 'JSON such as {"my-model":{"input":0.5,"output":1.5}} (USD per million tokens)') };
+  const prices: PriceTable = { ...DEFAULT_PRICES, ...readJson(env, 'AI_PRICES', {}, isPriceTable, 'JSON such as {"my-model":{"input":0.5,"cachedInput":0.25,"output":1.5,"flex":{"input":0.25,"output":0.75}}} (USD per million tokens; cachedInput and flex optional)') };
   const concurrency = readInt(env, 'WORKER_CONCURRENCY', 4, 1, 1000);
   const retrySchedule = readDurationList(env, 'WEBHOOK_RETRY_SCHEDULE', '0s,5s,5m,30m,2h,5h,10h,10h');
   const nodeEnv = readString(env, 'NODE_ENV', 'production');
@@ -233,6 +209,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       contextTokens: readInt(env, 'AI_CONTEXT_TOKENS', KNOWN_CONTEXT_WINDOWS[model] ?? 8192, 256, 10_000_000),
       maxCallAttempts: readInt(env, 'AI_MAX_CALL_ATTEMPTS', 4, 1, 20),
       prices,
+      cacheTtlMs: readDuration(env, 'AI_CACHE_TTL', '24h'),
     },
     aiControl: readAiControl(env, { model, priced: Object.keys(prices), concurrency }),
     jobs: {

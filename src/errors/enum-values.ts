@@ -43,6 +43,13 @@ export const JOB_EVENT_TYPES = [
 ] as const;
 export type JobEventTypeValue = (typeof JOB_EVENT_TYPES)[number];
 
+/**
+ * How a job's AI calls are served: REALTIME at the provider's default tier, FLEX at its
+ * cheaper, slower `flex` tier (work that can wait). BATCH (the provider's Batch API) is to come.
+ */
+export const EXECUTION_MODES = ['REALTIME', 'FLEX'] as const;
+export type ExecutionModeValue = (typeof EXECUTION_MODES)[number];
+
 /** Where a batch is in its life. */
 export const BATCH_STATUSES = ['RUNNING', 'COMPLETED', 'CANCELLED'] as const;
 export type BatchStatusValue = (typeof BATCH_STATUSES)[number];

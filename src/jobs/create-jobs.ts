@@ -8,10 +8,10 @@ import type { Db } from 'mongodb';
 import { createAiProvider } from '../ai/index.js';
 import type { Config } from '../config/index.js';
 import { supportsChangeStreams } from '../db/client.js';
-import { JobOutputRepository, RateLimitRepository } from '../db/jobs/index.js';
+import { JobOutputRepository, RateLimitRepository, ResponseCacheRepository } from '../db/jobs/index.js';
 import { SpendLedgerRepository, TenantBudgetsRepository, TenantSeatsRepository } from '../db/tenants/index.js';
 import type { Logger } from '../log/logger.js';
-import { modelPolicyFrom, OutputStreamWriter, SharedRateLimit, TenantBudgets, TenantFairness, type AiControl } from './ai-control/index.js';
+import { modelPolicyFrom, OutputStreamWriter, ResponseCache, SharedRateLimit, TenantBudgets, TenantFairness, type AiControl } from './ai-control/index.js';
 import { JobService, type JobsDomain } from './commands/index.js';
 import { createJobStores, JobQueue, type JobNotifier, type JobStores } from './lifecycle/index.js';
 import { EventFeed, JobOutputFeed, LiveJobs } from './live/index.js';
@@ -116,7 +116,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
       { maxRunning: config.aiControl.tenantMaxRunning, deferMs: 1_000, claimGraceMs: config.jobs.leaseMs },
     );
     return startJobWorker(
-      { stores, kinds: domain.kinds, ai, notifier, logger: logger.child({ part: 'jobs' }), queue, aiControl: workerAiControl(), fairness },
+      { stores, kinds: domain.kinds, ai, notifier, logger: logger.child({ part: 'jobs' }), queue, aiControl: await workerAiControl(), fairness },
       {
         workerId: processId,
         leaseMs: config.jobs.leaseMs,
@@ -131,8 +131,8 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     );
   }
 
-  /** Models, budgets and live output for the runner's AI calls. */
-  function workerAiControl(): AiControl | undefined {
+  /** Models, budgets, live output and the response cache for the runner's AI calls. */
+  async function workerAiControl(): Promise<AiControl | undefined> {
     const { models, tenantBudgets } = domain;
     if (!models || !tenantBudgets) return undefined;
     const { streamFlushMs, streamPollMs } = config.aiControl;
@@ -142,7 +142,10 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
       { flushMs: streamFlushMs, lingerMs: Math.max(1_000, 5 * streamPollMs) },
       logger.child({ part: 'output-stream' }),
     );
-    return { models, budgets: tenantBudgets, output };
+    const cacheRepo = new ResponseCacheRepository(db);
+    await cacheRepo.ensureIndexes();
+    const cache = new ResponseCache(cacheRepo, { ttlMs: config.ai.cacheTtlMs, logger: logger.child({ part: 'response-cache' }) });
+    return { models, budgets: tenantBudgets, output, cache };
   }
 
   return { stores, queue, domain, service, startLive, startWorker };

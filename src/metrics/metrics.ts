@@ -39,6 +39,18 @@ export const aiCalls = new Counter({ name: `${P}ai_calls_total`, help: 'AI calls
 export const aiCallSeconds = new Histogram({ name: `${P}ai_call_seconds`, help: 'AI call latency, retries within the call included', labelNames: ['provider', 'model'], buckets: SHORT_BUCKETS, registers });
 export const aiTokens = new Counter({ name: `${P}ai_tokens_total`, help: 'Tokens by direction (in = prompt, out = completion)', labelNames: ['model', 'direction'], registers });
 export const aiCostUsd = new Counter({ name: `${P}ai_cost_usd_total`, help: 'Spend in USD at the configured prices', labelNames: ['model'], registers });
+export const aiCachedPromptTokens = new Counter({
+  name: `${P}ai_cached_prompt_tokens_total`,
+  help: "Prompt tokens the provider served from its prompt cache (part of ai_tokens_total{direction=\"in\"}), billed at the cached-input rate",
+  labelNames: ['model'],
+  registers,
+});
+export const aiResponseCache = new Counter({
+  name: `${P}ai_response_cache_total`,
+  help: 'Response-cache lookups of jobs that asked for it: hit (answer reused at no cost) or miss (the provider was called)',
+  labelNames: ['outcome'],
+  registers,
+});
 
 // Webhooks
 export const WEBHOOK_OUTCOMES = ['2xx', '4xx', '5xx', 'redirect', 'timeout', 'refused', 'aborted', 'error'] as const;

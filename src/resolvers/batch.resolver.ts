@@ -6,7 +6,7 @@ import type { JobStatusValue } from '../db/jobs/index.js';
 import { AnalyzeDocumentsInput, Batch, BatchConnection, BatchJobsArgs, JobConnection, PageArgs, Usage } from '../schema/index.js';
 import { docCursor, toConnection } from './connection.js';
 import type { GraphQLContext } from './context.js';
-import { toBatch, toJobObject, type BatchObject } from './mappers.js';
+import { toBatch, toJobObject, toUsage, type BatchObject } from './mappers.js';
 import { jobListFields, toListedJob } from './job-list-fields.js';
 
 @Resolver(() => Batch)
@@ -48,7 +48,7 @@ export class BatchResolver {
   }
 
   @FieldResolver(() => Usage)
-  usage(@Root() batch: BatchObject, @Ctx() ctx: GraphQLContext): Promise<Usage> {
-    return ctx.services.jobs.batchUsage(batch.id);
+  async usage(@Root() batch: BatchObject, @Ctx() ctx: GraphQLContext): Promise<Usage> {
+    return toUsage(await ctx.services.jobs.batchUsage(batch.id));
   }
 }

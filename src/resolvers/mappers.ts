@@ -4,8 +4,8 @@
  * the schema does not expose.
  */
 import { type BatchView, batchProgressMessage, makeProgress } from '../jobs/index.js';
-import type { JobDoc, JobEventDoc, StepDoc, StepSnapshotDoc } from '../db/jobs/index.js';
-import type { Batch, Job, JobEvent, JobStep } from '../schema/index.js';
+import type { JobDoc, JobEventDoc, StepDoc, StepSnapshotDoc, UsageDoc } from '../db/jobs/index.js';
+import type { Batch, Job, JobEvent, JobStep, Usage } from '../schema/index.js';
 import { traceIdOf } from '../tracing/index.js';
 
 export type JobObject = Job & { batchId: string | null };
@@ -13,6 +13,11 @@ export type JobObject = Job & { batchId: string | null };
 export type BatchObject = Omit<Batch, 'usage'>;
 
 const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
+
+/** Usage stored before the cache counts existed lacks them: they are 0. */
+export function toUsage(u: UsageDoc): Usage {
+  return { ...u, cachedCalls: u.cachedCalls ?? 0, cachedPromptTokens: u.cachedPromptTokens ?? 0 };
+}
 
 export function toJobStep(s: StepDoc | StepSnapshotDoc): JobStep {
   return {
@@ -27,7 +32,7 @@ export function toJobStep(s: StepDoc | StepSnapshotDoc): JobStep {
     durationMs: s.durationMs,
     output: 'output' in s ? parseJson(s.output) : null,
     error: s.error,
-    usage: s.usage,
+    usage: toUsage(s.usage),
     model: s.model ?? null,
   };
 }
@@ -49,7 +54,9 @@ export function toJobObject(doc: JobDoc): JobObject {
     priority: doc.priority,
     idempotencyKey: doc.idempotencyKey,
     metadata: parseJson(doc.metadata),
-    usage: doc.usage,
+    usage: toUsage(doc.usage),
+    executionMode: doc.executionMode ?? 'REALTIME',
+    cache: doc.cache === true,
     createdAt: doc.createdAt,
     startedAt: doc.startedAt,
     finishedAt: doc.finishedAt,

@@ -2,6 +2,7 @@
 import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { Tenant, Usage } from '../schema/index.js';
 import type { GraphQLContext } from './context.js';
+import { toUsage } from './mappers.js';
 
 @Resolver(() => Tenant)
 export class ViewerResolver {
@@ -11,7 +12,7 @@ export class ViewerResolver {
   }
 
   @FieldResolver(() => Usage)
-  usage(@Root() tenant: Tenant, @Ctx() ctx: GraphQLContext): Promise<Usage> {
-    return ctx.services.jobs.tenantUsage(tenant.id);
+  async usage(@Root() tenant: Tenant, @Ctx() ctx: GraphQLContext): Promise<Usage> {
+    return toUsage(await ctx.services.jobs.tenantUsage(tenant.id));
   }
 }

@@ -6,12 +6,14 @@ import { registerEnumType } from 'type-graphql';
 import {
   BATCH_STATUSES,
   enumObject,
+  EXECUTION_MODES,
   JOB_ERROR_CODES,
   JOB_EVENT_TYPES,
   JOB_STATUSES,
   STEP_STATUSES,
   WEBHOOK_DELIVERY_STATUSES,
   type BatchStatusValue,
+  type ExecutionModeValue,
   type JobErrorCodeValue,
   type JobEventTypeValue,
   type JobStatusValue,
@@ -92,6 +94,21 @@ registerEnumType(WebhookDeliveryStatus, {
     PENDING: { description: 'Not delivered yet; more attempts are scheduled.' },
     FAILED: {
       description: 'Every scheduled attempt failed, or the endpoint was disabled or deleted.',
+    },
+  },
+});
+
+export const ExecutionMode = enumObject(EXECUTION_MODES);
+export type ExecutionMode = ExecutionModeValue;
+
+registerEnumType(ExecutionMode, {
+  name: 'ExecutionMode',
+  description: "How a job's AI calls are served. BATCH (the provider's Batch API, half price within 24 h) is to come.",
+  valuesConfig: {
+    REALTIME: { description: "At the provider's default tier, as fast as it answers. The default." },
+    FLEX: {
+      description:
+        'At the provider\'s flex tier (`service_tier: "flex"`): cheaper, slower and sometimes unavailable, for work that can wait; priced at the model\'s flex rate (its default rate when the price table has none).',
     },
   },
 });

@@ -4,7 +4,7 @@
  * `tenantId` is internal and never exposed.
  */
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { JobStatus } from './enums.js';
+import { ExecutionMode, JobStatus } from './enums.js';
 import { JobError } from './job-error.type.js';
 import { JobStep } from './job-step.type.js';
 import { Progress } from './progress.type.js';
@@ -60,6 +60,12 @@ export class Job {
 
   @Field(() => Usage, { description: 'Tokens and calls spent on this job, across all attempts.' })
   usage!: Usage;
+
+  @Field(() => ExecutionMode, { description: "How the job's AI calls are served (REALTIME unless the submission asked for FLEX)." })
+  executionMode!: ExecutionMode;
+
+  @Field(() => Boolean, { description: 'Whether the job reuses (and stores) answers of identical AI calls: the response cache.' })
+  cache!: boolean;
 
   @Field(() => DateTimeScalar)
   createdAt!: Date;

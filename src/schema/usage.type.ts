@@ -6,7 +6,7 @@ export class Usage {
   @Field(() => Int, { description: 'AI calls made.' })
   calls!: number;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Prompt tokens sent, cachedPromptTokens included.' })
   promptTokens!: number;
 
   @Field(() => Int)
@@ -20,4 +20,14 @@ export class Usage {
     description: 'Estimated from the configured price table; null when a model has no price.',
   })
   costUsd?: number | null;
+
+  @Field(() => Int, {
+    description: 'Answers reused from the response cache (a job submitted with cache: true): no AI call made, nothing paid, not counted in calls or tokens.',
+  })
+  cachedCalls!: number;
+
+  @Field(() => Int, {
+    description: "The part of promptTokens the provider served from its prompt cache, priced at the model's cached-input rate.",
+  })
+  cachedPromptTokens!: number;
 }

@@ -52,6 +52,17 @@ describe('fake OpenAI server', () => {
     expect(second.json.choices[0].message.content).toBe('handled #1');
   });
 
+  it('reports cached tokens when scripted, and the tier only when one was asked for', async () => {
+    fake.script([{ usage: { prompt_tokens: 3_000, completion_tokens: 5 }, cachedTokens: 2_048 }]);
+    const flex = await post(`${fake.baseUrl}/chat/completions`, chat('x', { service_tier: 'flex', prompt_cache_key: 'chain:t1' }), auth);
+    expect(flex.json.usage.prompt_tokens_details).toEqual({ cached_tokens: 2_048 });
+    expect(flex.json.service_tier).toBe('flex');
+    expect(fake.requests[0]!.body).toMatchObject({ service_tier: 'flex', prompt_cache_key: 'chain:t1' });
+    const plain = await post(`${fake.baseUrl}/chat/completions`, chat('x'), auth);
+    expect(plain.json.service_tier).toBeUndefined();
+    expect(plain.json.usage.prompt_tokens_details).toBeUndefined();
+  });
+
   it('refuses a wrong key and unknown routes', async () => {
     expect((await post(`${fake.baseUrl}/chat/completions`, chat('x'), { authorization: 'Bearer nope' })).status).toBe(401);
     expect((await post(`${fake.baseUrl}/embeddings`, {}, auth)).status).toBe(404);

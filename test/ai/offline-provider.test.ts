@@ -69,6 +69,32 @@ describe('offline provider', () => {
   });
 });
 
+describe('offline provider: prompt caching and tiers, as OpenAI reports them', () => {
+  const long = Array.from({ length: 400 }, (_, i) => `Instruction ${i} of the shared system prompt.`).join(' ');
+
+  it('reports a repeated prefix of 1,024 tokens or more as cached, per model and prompt_cache_key', async () => {
+    const ai = createOfflineProvider();
+    const ask = (user: string, key = 'k1') =>
+      ai.complete({ messages: [{ role: 'system', content: long }, { role: 'user', content: user }], promptCacheKey: key });
+    const first = await ask('First document.');
+    expect(first.usage.cachedPromptTokens).toBeUndefined();
+    const second = await ask('Second document.');
+    expect(second.usage.cachedPromptTokens).toBeGreaterThanOrEqual(1_024);
+    expect(second.usage.cachedPromptTokens! % 128).toBe(0);
+    expect(second.usage.cachedPromptTokens!).toBeLessThanOrEqual(second.usage.promptTokens);
+    expect((await ask('Third document.', 'another-key')).usage.cachedPromptTokens).toBeUndefined();
+    // A short prompt is never cached.
+    await ai.complete({ messages: [{ role: 'user', content: 'short' }] });
+    expect((await ai.complete({ messages: [{ role: 'user', content: 'short' }] })).usage.cachedPromptTokens).toBeUndefined();
+  });
+
+  it('names the tier asked for', async () => {
+    const ai = createOfflineProvider();
+    expect((await ai.complete({ messages: [{ role: 'user', content: 'x' }], serviceTier: 'flex' })).serviceTier).toBe('flex');
+    expect((await ai.complete({ messages: [{ role: 'user', content: 'x' }] })).serviceTier).toBe('default');
+  });
+});
+
 describe('createAiProvider', () => {
   const common = { model: 'gpt-4o-mini', timeoutMs: 1_000, maxCallAttempts: 2 };
 

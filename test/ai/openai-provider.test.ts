@@ -35,6 +35,32 @@ async function failure(promise: Promise<unknown>): Promise<AiError> {
 }
 
 describe('openai provider against the fake server', () => {
+  it('sends service_tier and prompt_cache_key when asked, and reads the tier and cached tokens back', async () => {
+    fake.script([{ usage: { prompt_tokens: 2_000, completion_tokens: 10 }, cachedTokens: 1_536 }]);
+    const result = await provider().complete({ ...ask, serviceTier: 'flex', promptCacheKey: 'chain:abc' });
+    expect(fake.requests[0]!.body).toMatchObject({ service_tier: 'flex', prompt_cache_key: 'chain:abc' });
+    expect(result.serviceTier).toBe('flex');
+    expect(result.usage).toEqual({ promptTokens: 2_000, completionTokens: 10, totalTokens: 2_010, cachedPromptTokens: 1_536 });
+  });
+
+  it('reads cached tokens and the tier from a streamed answer too', async () => {
+    fake.script([{ text: 'a b c', usage: { prompt_tokens: 1_500, completion_tokens: 3 }, cachedTokens: 1_024 }]);
+    const pieces: string[] = [];
+    const result = await provider().complete({ ...ask, serviceTier: 'flex', onText: (d) => pieces.push(d) });
+    expect(pieces.join('')).toBe('a b c');
+    expect(result.serviceTier).toBe('flex');
+    expect(result.usage.cachedPromptTokens).toBe(1_024);
+  });
+
+  it('sends neither field by default, and a tier the server reports wins over the one asked for', async () => {
+    await provider().complete(ask);
+    expect(fake.requests[0]!.body!.service_tier).toBeUndefined();
+    expect(fake.requests[0]!.body!.prompt_cache_key).toBeUndefined();
+    // Flex was asked for but the provider served the call at its default tier: priced as such.
+    fake.script([{ serviceTier: 'default' }]);
+    expect((await provider().complete({ ...ask, serviceTier: 'flex' })).serviceTier).toBe('default');
+  });
+
   it('answers with text, model, usage and one attempt', async () => {
     fake.script([{ text: 'Cats purr.', usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 }, model: 'gpt-4o-mini-2024-07-18' }]);
     const result = await provider().complete(ask);

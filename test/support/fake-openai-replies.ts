@@ -19,7 +19,15 @@ export interface FakeReply {
   /** @defaultValue 'stop' */
   finishReason?: 'stop' | 'length' | 'content_filter' | 'tool_calls';
   /** `null` leaves `usage` out of the answer. @defaultValue estimated from the text */
-  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens?: number } | null;
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } } | null;
+  /** Reports this many of the prompt tokens as served from the prompt cache (`usage.prompt_tokens_details.cached_tokens`). */
+  cachedTokens?: number;
+  /**
+   * The `service_tier` the answer reports. @defaultValue as OpenAI documents it: the tier that
+   * served the call when the request set `service_tier` (`flex` as asked, `auto` → `default`), else
+   * left out; `null` always leaves it out.
+   */
+  serviceTier?: string | null;
   /** @defaultValue the request's model */
   model?: string;
   /** Never answer; the connection stays open until the client gives up or the fake closes. */
@@ -51,6 +59,10 @@ export interface FakeChatBody {
   response_format?: { type: string };
   max_tokens?: number;
   max_completion_tokens?: number;
+  /** The tier asked for (`flex` for a FLEX job). */
+  service_tier?: string;
+  /** The prompt-cache grouping key the client sent. */
+  prompt_cache_key?: string;
   [field: string]: unknown;
 }
 
@@ -120,10 +132,15 @@ export function completionBody(reply: FakeReply, record: RecordedRequest, n: num
     reply.refusal !== undefined ? null : toolCalls.length > 0 ? (reply.text ?? null) : (reply.text ?? defaultAnswer(lastUser, wantsJson));
   const promptTokens = estimateTokens(JSON.stringify(body.messages ?? ''));
   const completionTokens = estimateTokens(content ?? reply.refusal ?? '');
-  const usage =
+  const baseUsage =
     reply.usage === null
       ? undefined
       : (reply.usage ?? { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens });
+  const usage =
+    baseUsage && reply.cachedTokens !== undefined
+      ? { ...baseUsage, prompt_tokens_details: { ...baseUsage.prompt_tokens_details, cached_tokens: reply.cachedTokens } }
+      : baseUsage;
+  const tier = reply.serviceTier === undefined ? servedTier(body.service_tier) : reply.serviceTier;
   return {
     id: `chatcmpl-fake-${n}`,
     object: 'chat.completion',
@@ -138,8 +155,12 @@ export function completionBody(reply: FakeReply, record: RecordedRequest, n: num
       },
     ],
     ...(usage ? { usage } : {}),
+    ...(tier !== null ? { service_tier: tier } : {}),
   };
 }
+
+/** What OpenAI reports for the tier asked for: `flex` (and the others) as asked, `auto` as `default`, nothing when none was asked for. */
+const servedTier = (asked: unknown): string | null => (typeof asked !== 'string' ? null : asked === 'auto' ? 'default' : asked);
 
 /** Deterministic, so tests can assert on it: plain text echoes; JSON is the analysis shape. */
 function defaultAnswer(lastUser: string, json: boolean): string {
@@ -188,9 +209,16 @@ export function streamEvents(reply: FakeReply, record: RecordedRequest, n: numbe
       finish_reason: string;
     }>;
     usage?: unknown;
+    service_tier?: string;
   };
   const choice = full.choices[0]!;
-  const base = { id: full.id, object: 'chat.completion.chunk', created: full.created, model: full.model };
+  const base = {
+    id: full.id,
+    object: 'chat.completion.chunk',
+    created: full.created,
+    model: full.model,
+    ...(full.service_tier !== undefined ? { service_tier: full.service_tier } : {}),
+  };
   const piece = (delta: Record<string, unknown>, finish: string | null = null) => ({
     ...base,
     choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],

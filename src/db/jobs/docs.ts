@@ -5,11 +5,11 @@
  * The job document is the single source of truth for a job's status and progress.
  */
 
-import type { BatchStatusValue, JobErrorCodeValue, JobEventTypeValue, JobStatusValue, StepStatusValue } from '../../errors/index.js';
+import type { BatchStatusValue, ExecutionModeValue, JobErrorCodeValue, JobEventTypeValue, JobStatusValue, StepStatusValue } from '../../errors/index.js';
 import type { TraceContextDoc } from '../trace-context.js';
 
 // The status and code unions are declared once, as data, in src/errors/enum-values.ts.
-export type { BatchStatusValue, JobErrorCodeValue, JobEventTypeValue, JobStatusValue, StepStatusValue };
+export type { BatchStatusValue, ExecutionModeValue, JobErrorCodeValue, JobEventTypeValue, JobStatusValue, StepStatusValue };
 
 export const TERMINAL_JOB_STATUSES: readonly JobStatusValue[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 export const isTerminalStatus = (s: JobStatusValue): boolean => TERMINAL_JOB_STATUSES.includes(s);
@@ -21,6 +21,10 @@ export interface UsageDoc {
   totalTokens: number;
   /** null once any call was made with a model that has no price. */
   costUsd: number | null;
+  /** Answers reused from the response cache: no call made, nothing paid (not in `calls`). Absent: 0. */
+  cachedCalls?: number;
+  /** The part of `promptTokens` the provider served from its prompt cache (cached-input rate). Absent: 0. */
+  cachedPromptTokens?: number;
 }
 
 export const ZERO_USAGE: Readonly<UsageDoc> = Object.freeze({
@@ -119,6 +123,10 @@ export interface JobDoc {
   updatedAt: Date;
   /** AI parameters asked for on submission (absent or null: the deployment's defaults). */
   ai?: { model: string | null; temperature: number | null; maxOutputTokens: number | null } | null;
+  /** REALTIME (absent) or FLEX: the provider tier its AI calls ask for. */
+  executionMode?: ExecutionModeValue;
+  /** True when the job asked to reuse stored answers of identical calls (the response cache). */
+  cache?: boolean;
   /** Spending limits of this job, checked before every AI call. */
   budget?: { maxCostUsd: number | null; maxTokens: number | null } | null;
   /** The id of the HTTP request that submitted it (x-request-id), for following it in logs. */

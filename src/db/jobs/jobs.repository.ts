@@ -127,10 +127,12 @@ export class JobsRepository {
    * rather than with `$group`: FerretDB v1 returns 0 for some `$sum`s over nested fields.
    */
   async sumUsage(match: Filter<JobDoc>): Promise<UsageDoc> {
-    const total: UsageDoc = { calls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 };
+    const total = { calls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 as number | null, cachedCalls: 0, cachedPromptTokens: 0 };
     let unpriced = false;
     for await (const { usage } of this.collection.find(match, { projection: { usage: 1 } })) {
       total.calls += usage.calls;
+      total.cachedCalls += usage.cachedCalls ?? 0;
+      total.cachedPromptTokens += usage.cachedPromptTokens ?? 0;
       total.promptTokens += usage.promptTokens;
       total.completionTokens += usage.completionTokens;
       total.totalTokens += usage.totalTokens;

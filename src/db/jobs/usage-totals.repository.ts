@@ -19,6 +19,9 @@ interface UsageShardDoc {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /** Absent in shards written before the response cache and cached-token pricing: 0. */
+  cachedCalls?: number;
+  cachedPromptTokens?: number;
   /** Sum of the priced calls' costs; `unpriced` makes the sum unknown (null). */
   costUsd: number;
   unpriced: boolean;
@@ -55,6 +58,8 @@ export class UsageTotalsRepository {
           promptTokens: usage.promptTokens,
           completionTokens: usage.completionTokens,
           totalTokens: usage.totalTokens,
+          cachedCalls: usage.cachedCalls ?? 0,
+          cachedPromptTokens: usage.cachedPromptTokens ?? 0,
           costUsd: usage.costUsd ?? 0,
         },
         $set: { scope, ...(usage.costUsd === null ? { unpriced: true } : {}) },
@@ -64,17 +69,19 @@ export class UsageTotalsRepository {
   }
 
   async total(scope: 'tenant' | 'batch', id: string): Promise<UsageDoc> {
-    const sum: UsageDoc = { calls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 };
+    const sum = { calls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0, cachedCalls: 0, cachedPromptTokens: 0 };
     let unpriced = false;
     for await (const s of this.collection.find({ scope: `${scope}:${id}` })) {
       sum.calls += s.calls;
+      sum.cachedCalls += s.cachedCalls ?? 0;
+      sum.cachedPromptTokens += s.cachedPromptTokens ?? 0;
       sum.promptTokens += s.promptTokens;
       sum.completionTokens += s.completionTokens;
       sum.totalTokens += s.totalTokens;
-      sum.costUsd! += s.costUsd;
+      sum.costUsd += s.costUsd;
       if (s.unpriced) unpriced = true;
     }
     // Rounded as a job's own usage is (src/jobs/usage.ts): only float noise goes.
-    return { ...sum, costUsd: unpriced ? null : Math.round(sum.costUsd! * 1e9) / 1e9 };
+    return { ...sum, costUsd: unpriced ? null : Math.round(sum.costUsd * 1e9) / 1e9 };
   }
 }

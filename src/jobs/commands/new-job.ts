@@ -18,6 +18,9 @@ export interface NewJobOptions {
   /** Per-job AI parameters and budget (see ai-options.ts). */
   ai?: JobDoc['ai'];
   budget?: JobDoc['budget'];
+  /** FLEX (REALTIME when absent) and the response cache (see execution-options.ts). */
+  executionMode?: JobDoc['executionMode'];
+  cache?: JobDoc['cache'];
   requestId?: string | null;
   /** The submission's trace context (absent while tracing is off). */
   trace?: JobDoc['trace'];
@@ -70,6 +73,8 @@ export function newJobDoc(pipeline: Pipeline<unknown>, opts: NewJobOptions): Job
     updatedAt: now,
     ...(opts.ai ? { ai: opts.ai } : {}),
     ...(opts.budget ? { budget: opts.budget } : {}),
+    ...(opts.executionMode && opts.executionMode !== 'REALTIME' ? { executionMode: opts.executionMode } : {}),
+    ...(opts.cache ? { cache: true } : {}),
     requestId: opts.requestId ?? null,
     ...(opts.trace ? { trace: opts.trace } : {}),
   };

@@ -12,7 +12,7 @@ import { isDuplicateKeyError } from '../../db/duplicate-key.js';
 import type { BatchDoc, JobDoc, LiveJobDoc } from '../../db/jobs/index.js';
 import { badInput } from '../../errors/index.js';
 import { settleBatchIfDone, submissionTrace, traceIdField } from '../lifecycle/index.js';
-import { checkSubmissionAi, type AiOptionsRequest } from '../ai-control/index.js';
+import { checkExecutionOptions, checkSubmissionAi, type AiOptionsRequest, type ExecutionOptionsRequest } from '../ai-control/index.js';
 import { awaitCreated, fingerprint, reserveKey } from './idempotency.js';
 import { validateJobInput, type DocumentAnalyzeInput } from '../pipelines/index.js';
 import { checkJsonLimits, excerpt } from './input-limits.js';
@@ -25,7 +25,7 @@ export interface WriteDeadline {
   commit(): void;
 }
 
-export interface SubmitJobRequest extends AiOptionsRequest {
+export interface SubmitJobRequest extends AiOptionsRequest, ExecutionOptionsRequest {
   kind: string;
   input: unknown;
   idempotencyKey?: string | null;
@@ -37,7 +37,7 @@ export interface SubmitJobRequest extends AiOptionsRequest {
   deadline?: WriteDeadline | null;
 }
 
-export interface AnalyzeDocumentsRequest extends AiOptionsRequest {
+export interface AnalyzeDocumentsRequest extends AiOptionsRequest, ExecutionOptionsRequest {
   documents: Array<{ name: string; text: string }>;
   instructions?: string | null;
   idempotencyKey?: string | null;
@@ -62,10 +62,11 @@ export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobR
   const common = checkCommon(d, req, ['input']);
   const maxAttempts = checkRange(req.maxAttempts, ['input', 'maxAttempts'], 1, MAX_ATTEMPTS_LIMIT) ?? d.defaultMaxAttempts;
   const aiFields = checkSubmissionAi(req, d.models, ['input'], pipeline.requestedModels?.(input) ?? []);
+  const execution = checkExecutionOptions(req, ['input']);
   await d.tenantBudgets?.assertCanSubmit(tenantId);
   // Everything that shapes the job: a replay with the key must match all of it.
-  const print = fingerprint({ kind: req.kind, input, priority: common.priority, maxAttempts, metadata: common.metadata, ...aiRequestFields(aiFields) });
-  const job = { ...newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, requestId: req.requestId ?? null, trace: submissionTrace() }), requestHash: print.hash };
+  const print = fingerprint({ kind: req.kind, input, priority: common.priority, maxAttempts, metadata: common.metadata, ...aiRequestFields(aiFields), ...execution });
+  const job = { ...newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, ...execution, requestId: req.requestId ?? null, trace: submissionTrace() }), requestHash: print.hash };
   req.deadline?.commit();
   if (!common.idempotencyKey) return enqueueNew(d, [job]).then((jobs) => jobs[0]!);
 
@@ -107,8 +108,9 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
   );
   const common = checkCommon(d, { ...req, priority: null }, ['input']);
   const aiFields = checkSubmissionAi(req, d.models, ['input'], []);
+  const execution = checkExecutionOptions(req, ['input']);
   await d.tenantBudgets?.assertCanSubmit(tenantId);
-  const print = fingerprint({ documents: req.documents.map((doc) => ({ name: doc.name, text: doc.text })), instructions: req.instructions ?? null, metadata: common.metadata, ...aiRequestFields(aiFields) });
+  const print = fingerprint({ documents: req.documents.map((doc) => ({ name: doc.name, text: doc.text })), instructions: req.instructions ?? null, metadata: common.metadata, ...aiRequestFields(aiFields), ...execution });
   const hash = print.hash;
   req.deadline?.commit();
   let batchId = newId();
@@ -136,6 +138,7 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
       batchId,
       id: `${batchId}-${String(i).padStart(5, '0')}`,
       ...aiFields,
+      ...execution,
       requestId: req.requestId ?? null,
       trace,
     }),

@@ -7,7 +7,7 @@ import type { AiProvider, CompletionRequest, CompletionResult } from '../../ai/i
 import { runAgentLoop, type AgentActivity } from '../agents/index.js';
 import type { PriceTable } from '../../config/index.js';
 import type { StepDoc } from '../../db/jobs/index.js';
-import { callParameters, holdBudgets, openOutput, type AiControl, addUsage, usageOfCall } from '../ai-control/index.js';
+import { cachedAnswer, callParameters, holdBudgets, keepAnswer, openOutput, type AiControl, addUsage, usageOfCall } from '../ai-control/index.js';
 import { type LeasedJob, makeProgress } from '../lifecycle/index.js';
 import type { StepContext } from '../pipelines/index.js';
 import { RunInterrupted } from './interrupted.js';
@@ -100,12 +100,14 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     deps.signal.throwIfAborted();
     const params = callParameters(job.doc, request, deps.ai.model);
     span.request({ ...params, messages: request.messages });
-    // The estimate is reserved against the budgets now, and settled or released below.
-    const hold = control ? await holdBudgets(control, job.doc, request, params, deps.ai.name === 'offline', deps.signal) : undefined;
+    // An answer from the response cache costs nothing, so nothing is reserved for it; a paid
+    // call's estimate is reserved against the budgets now, and settled or released below.
+    const hit = control ? await cachedAnswer(control, job.doc, request, params, deps.ai.name) : undefined;
+    const hold = control && !hit ? await holdBudgets(control, job.doc, request, params, deps.ai.name === 'offline', deps.signal) : undefined;
     const sink = control ? openOutput(control, job.doc, stepName, key) : undefined;
     let result: CompletionResult;
     try {
-      result = await deps.ai.complete({ ...request, ...(hold?.params ?? params), signal: deps.signal, ...(sink ? { onText: sink.push } : {}) });
+      result = hit ?? (await deps.ai.complete({ ...request, ...(hold?.params ?? params), signal: deps.signal, ...(sink ? { onText: sink.push } : {}) }));
     } catch (err) {
       await hold?.release();
       await sink?.abandon();
@@ -120,6 +122,7 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     };
     // A paid answer is kept until the database takes it: an outage delays the step, it never buys the answer twice.
     await job.durably(() => job.stores.checkpoints.put(job.id, checkpointKey, answer));
+    if (control && !hit) await keepAnswer(control, job.doc, request, params, deps.ai.name, result);
     const usage = usageOfCall(result, deps.prices);
     span.answered({
       model: result.model,

@@ -1,5 +1,6 @@
 /** `AnalyzeDocumentsInput`: the argument of `Mutation.analyzeDocuments`. */
 import { Field, Float, InputType, Int } from 'type-graphql';
+import { ExecutionMode } from '../enums.js';
 import { JSONScalar } from '../scalars.js';
 import { JobBudgetInput } from './job-budget.input.js';
 import { DocumentInput } from './document.input.js';
@@ -35,4 +36,16 @@ export class AnalyzeDocumentsInput {
 
   @Field(() => JobBudgetInput, { nullable: true, description: "This job's spending limits." })
   budget?: JobBudgetInput | null;
+
+  @Field(() => ExecutionMode, {
+    nullable: true,
+    description: "REALTIME (the default) or FLEX: the provider's cheaper, slower tier for every AI call of the job, priced at the flex rate.",
+  })
+  executionMode?: ExecutionMode | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: "Reuse the stored answer of an identical AI call (same model, messages and parameters) made by one of this tenant's cache-enabled jobs within AI_CACHE_TTL, at no cost; the answer of each call this job pays for is stored for reuse. Never shared between tenants. Default false.",
+  })
+  cache?: boolean | null;
 }

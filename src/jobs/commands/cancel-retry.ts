@@ -68,13 +68,29 @@ export async function retryJob(d: JobsDomain, tenantId: string, jobId: string): 
  * is owed, that record's lease, with that work completed first.
  */
 async function holdFinished(d: JobsDomain, job: JobDoc): Promise<HeldLease | undefined> {
-  const fresh = heldLiveRecord(job._id, job.priority, d.processId, d.leaseMs);
-  if (await d.stores.live.insertIfAbsent(fresh.live)) return fresh.lease;
-  const live = await d.stores.live.findById(job._id);
-  if (!live) return undefined;
-  const held = await acquireLease(d.stores, live, d.processId, d.leaseMs);
-  if (!held) return undefined;
-  const leased = new LeasedJob(d.stores, job, held.lease);
+  const deadline = Date.now() + FINISHING_WAIT_MS;
+  for (;;) {
+    const fresh = heldLiveRecord(job._id, job.priority, d.processId, d.leaseMs);
+    if (await d.stores.live.insertIfAbsent(fresh.live)) return fresh.lease;
+    const live = await d.stores.live.findById(job._id);
+    // Retired between the insert and the read: the insert goes through next time.
+    const held = live ? await acquireLease(d.stores, live, d.processId, d.leaseMs) : undefined;
+    if (held) return completeThenHold(d, job, held.lease);
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * A job is shown finished as soon as its terminal state is saved, while its holder still
+ * owes the after-finish work (event, webhooks, batch) under its lease: that takes
+ * milliseconds, so a retry asked for at once waits this long for it rather than answering
+ * CONFLICT.
+ */
+const FINISHING_WAIT_MS = 3_000;
+
+async function completeThenHold(d: JobsDomain, job: JobDoc, held: HeldLease): Promise<HeldLease | undefined> {
+  const leased = new LeasedJob(d.stores, job, held);
   // completeFinished retires the record; take a fresh one for the retry.
   await completeFinished(leased, d.notifier);
   const again = heldLiveRecord(job._id, job.priority, d.processId, d.leaseMs);

@@ -22,9 +22,9 @@ it('adds up every call recorded at once by two processes, per tenant and per bat
   const writes = [];
   for (let i = 0; i < 40; i++) writes.push((i % 2 ? p1 : p2).record('t1', i % 4 === 0 ? 'b1' : null, call(10)));
   await Promise.all(writes);
-  expect(await p1.total('tenant', 't1')).toEqual({ calls: 40, promptTokens: 400, completionTokens: 40, totalTokens: 440, costUsd: 0.04 });
-  expect(await p2.total('batch', 'b1')).toEqual({ calls: 10, promptTokens: 100, completionTokens: 10, totalTokens: 110, costUsd: 0.01 });
-  expect(await p2.total('tenant', 'nobody')).toEqual({ calls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 });
+  expect(await p1.total('tenant', 't1')).toEqual({ calls: 40, promptTokens: 400, completionTokens: 40, totalTokens: 440, costUsd: 0.04, cachedCalls: 0, cachedPromptTokens: 0 });
+  expect(await p2.total('batch', 'b1')).toEqual({ calls: 10, promptTokens: 100, completionTokens: 10, totalTokens: 110, costUsd: 0.01, cachedCalls: 0, cachedPromptTokens: 0 });
+  expect(await p2.total('tenant', 'nobody')).toEqual({ calls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0, cachedCalls: 0, cachedPromptTokens: 0 });
 });
 
 it('makes the cost unknown (null) once a call without a price is recorded', async () => {

@@ -22,7 +22,11 @@ const SUBMIT = `mutation($input: SubmitJobInput!) { submitJob(input: $input) { i
 const ANALYZE = `mutation($input: AnalyzeDocumentsInput!) { analyzeDocuments(input: $input) { id total status idempotencyKey metadata } }`;
 const chainInput = (prompt: string) => ({ steps: [{ name: 'a', prompt }] });
 
-const agendaRuns = (jobId: string) => app.db.db.collection(AGENDA_COLLECTION).countDocuments({ 'data.jobId': jobId });
+// A job's wake-ups wherever it waits: handed to Agenda, or in the backlog in front of it
+// (this app has no worker, so nothing is admitted from the backlog).
+const agendaRuns = async (jobId: string) =>
+  (await app.db.db.collection(AGENDA_COLLECTION).countDocuments({ 'data.jobId': jobId })) +
+  (await app.db.db.collection('job_backlog').countDocuments({ jobId }));
 const jobCount = async (key = app.key) => (await gqlData(app.url, key, `{ jobs { totalCount } }`)).jobs.totalCount as number;
 
 describe('idempotency', () => {

@@ -49,9 +49,14 @@ test('the lost-work sweep wakes a due job whose wake-up was lost, once, and only
   const lost = await submitChain(apiOnly, [{ name: 'a', prompt: 'lost' }]);
   const waiting = await submitChain(apiOnly, [{ name: 'a', prompt: 'waiting' }]);
   const agenda = apiOnly.db.db.collection(AGENDA_COLLECTION);
-  const wakeUps = (id: string) => agenda.countDocuments({ 'data.jobId': id });
+  const backlog = apiOnly.db.db.collection('job_backlog');
+  // A job's wake-up wherever it waits: handed to Agenda, or in the backlog in front of it
+  // (this app has no worker, so nothing is admitted from the backlog).
+  const wakeUps = async (id: string) => (await agenda.countDocuments({ 'data.jobId': id })) + (await backlog.countDocuments({ jobId: id }));
   expect(await wakeUps(lost)).toBe(1);
   await agenda.deleteMany({ 'data.jobId': lost });
+  await backlog.deleteMany({ jobId: lost });
+  await apiOnly.db.db.collection('job_backlog_members').deleteOne({ _id: lost as never });
   // Both were due long ago; only `lost` has no wake-up.
   const sweep = () => sweepLostWork(stores, apiOnly.services.queue, createLogger('silent'), { strandedAfterMs: 0 });
   const woken = await sweep();

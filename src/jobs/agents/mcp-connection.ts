@@ -181,5 +181,5 @@ export class McpConnection {
 }
 
 function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.replace(/^(Error: )+/, '');
 }

@@ -6,9 +6,12 @@
  * BAD_USER_INPUT naming the entry, before any AI call. And the offline provider runs the
  * example agent end to end without a key, as `npm start` does.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestApp } from '../support/app.js';
 import type { FakeOpenAi, RecordedRequest } from '../support/fake-openai.js';
-import { useFakeOpenAiApp } from '../support/fake-openai-app.js';
+import { startOpenAiApp, useFakeOpenAiApp } from '../support/fake-openai-app.js';
 import { gqlData } from '../support/graphql-client.js';
 import { gqlErrors, waitForStatus } from './jobs-harness.js';
 
@@ -103,5 +106,26 @@ test('the offline provider runs the example agent end to end without a key', asy
     expect(job.result.text).toMatch(/^\[offline\] from the tools: lookup_order → .*shipped/);
   } finally {
     await offline.stop();
+  }
+});
+
+test('AGENT_TOOL_TIMEOUT bounds a module tool that never finishes: its signal is aborted and the model is told', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'agent-kind-'));
+  const module = join(dir, 'slow-tools.mjs');
+  await writeFile(
+    module,
+    `export const tools = [{ name: 'wait_forever', description: 'Never finishes.', parameters: { type: 'object' },
+      run: (_args, { signal }) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))) }];`,
+  );
+  const slow = await startOpenAiApp(fake, { env: { JOB_KINDS_MODULE: module, AGENT_TOOL_TIMEOUT: '300ms' } });
+  try {
+    fake.script([{ toolCalls: [{ id: 'w1', name: 'wait_forever', arguments: {} }] }, { text: 'It took too long.' }]);
+    const { submitJob } = await gqlData(slow.url, slow.key, SUBMIT, { input: { kind: 'agent', input: { prompt: 'Wait.', tools: ['wait_forever'] } } });
+    const job = await waitForStatus(slow, submitJob.id, ['SUCCEEDED', 'FAILED'], 30_000, 'status result error { code message }');
+    expect(job.error).toBeNull();
+    expect(job.result.toolCalls).toEqual([expect.objectContaining({ name: 'wait_forever', error: 'the tool did not finish within 300 ms (AGENT_TOOL_TIMEOUT)' })]);
+  } finally {
+    await slow.stop();
+    await rm(dir, { recursive: true, force: true });
   }
 });

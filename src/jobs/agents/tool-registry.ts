@@ -51,10 +51,14 @@ export class ToolRegistry {
     return new ToolRegistry([]);
   }
 
-  /** Every tool a job may name now: the module's, then each reached server's as last listed. */
+  /** Every tool a job may name now: the module's, then each reached server's as last listed (one never reached is tried again). */
   list(): RegisteredTool[] {
     const own = [...this.moduleTools.values()].map((t) => registered(t, null));
-    const mcp = [...this.servers.values()].flatMap((s) => (s.tools() ?? []).map((t) => registered(t, s.server)));
+    const mcp = [...this.servers.values()].flatMap((s) => {
+      const tools = s.tools();
+      if (tools === undefined) s.retrySoon();
+      return (tools ?? []).map((t) => registered(t, s.server));
+    });
     return [...own, ...mcp];
   }
 

@@ -10,6 +10,8 @@ export type { JobKindDefinition, PipelineLimits, ResultMeta, StepContext } from 
 /** One step of a kind: `{ name, run(ctx) }`; `run` returns the step's output, any JSON value. */
 export type { PipelineStep as JobKindStep } from './jobs/index.js';
 export type { ChatMessage, CompletionRequest, CompletionResult, CompletionUsage } from './ai/index.js';
+/** A tool for ctx.agent, or for the `agent` kind when a kinds module exports it in `tools`. */
+export type { AgentTool, AgentToolContext } from './jobs/index.js';
 
 /**
  * Returns the definition as given: it exists so that an editor checks the definition and

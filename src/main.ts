@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, type Config } from './config/index.js';
 import { connectMongo } from './db/client.js';
 import { JobKindsModuleError, loadJobKinds, type JobKinds } from './jobs/index.js';
 import { findOrStartMongo } from './db/local-server.js';
-import { createLogger, redactUri } from './log/logger.js';
+import { createLogger, redactUri, type Logger } from './log/logger.js';
 import { startApiServer } from './server/api-server.js';
 import { createServices } from './server/services.js';
 import { startWorkerRole, type RunningPart } from './server/worker-role.js';
@@ -27,9 +27,9 @@ function loadConfigOrExit(): Readonly<Config> {
 }
 
 /** The operator's kinds (JOB_KINDS_MODULE) are loaded before anything starts: a bad module is one line and exit 1. */
-async function loadKindsOrExit(modulePath: string | undefined): Promise<JobKinds> {
+async function loadKindsOrExit(config: Readonly<Config>, logger: Logger): Promise<JobKinds> {
   try {
-    return await loadJobKinds(modulePath);
+    return await loadJobKinds(config.jobs.kindsModule, { mcp: config.mcp, toolTimeoutMs: config.jobs.agentToolTimeoutMs, logger });
   } catch (err) {
     if (err instanceof JobKindsModuleError) {
       process.stderr.write(`configuration error: ${err.message}\n`);
@@ -40,8 +40,8 @@ async function loadKindsOrExit(modulePath: string | undefined): Promise<JobKinds
 }
 
 const config = loadConfigOrExit();
-const kinds = await loadKindsOrExit(config.jobs.kindsModule);
 const logger = createLogger(config.logLevel);
+const kinds = await loadKindsOrExit(config, logger);
 // Before anything else starts, so every span has the SDK behind it (a no-op when tracing is off).
 const tracing = startTracing(config.tracing, config.role, (message) => logger.warn(message));
 /** A database that cannot be reached or started is one clear line and exit 1, not a stack trace. */
@@ -110,6 +110,8 @@ async function shutdown(signal: string): Promise<void> {
   results.forEach((r, i) => {
     if (r.status === 'rejected') logger.error({ err: r.reason, part: parts[i]!.name }, 'stopping failed');
   });
+  // MCP servers' connections stay up until the drained jobs no longer call their tools.
+  await services.jobs.close().catch((err: unknown) => logger.warn({ err }, 'closing MCP connections failed'));
   await connection.close().catch(() => {});
   await mongo.stop();
   // Spans still buffered are exported before the exit (the exporter's own timeout bounds it).

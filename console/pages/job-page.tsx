@@ -1,15 +1,16 @@
 /**
- * One job: its steps as a timeline, the event log arriving live (resumed exactly by
- * afterSequence after a drop), result and error as collapsible JSON, usage, webhook
- * deliveries, and Cancel / Retry with their outcome.
+ * One job: its steps as a timeline, an agent's turns and tool calls, the event log arriving
+ * live (resumed exactly by afterSequence after a drop), result and error as collapsible JSON,
+ * usage, webhook deliveries, and Cancel / Retry with their outcome.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { TERMINAL_JOB_STATUSES, type ClientError, type Job, type JobEvent, type JobStep } from '../../client/index.js';
+import { JOB_EVENT_FIELDS, TERMINAL_JOB_STATUSES, type ClientError, type Job, type JobStep } from '../../client/index.js';
 import { useClient, useQuery } from '../api.js';
 import { CANCEL_JOB, JOB_PAGE, RETRY_JOB } from '../queries.js';
 import { href } from '../router.js';
 import { ErrorNotice, Json, money, Section, Status, UsageCards } from '../ui/bits.js';
 import { duration, Time } from '../ui/time.js';
+import { AGENT_ACTIVITY_FIELDS, AgentActivityList, type AgentJobEvent } from './agent-activity.js';
 import { DeliveriesTable, type Delivery } from './deliveries-table.js';
 
 type FullJob = Job & { input: unknown; result: unknown; metadata: unknown; idempotencyKey: string | null; webhookDeliveries: Array<Delivery & { endpoint: { id: string; url: string } }> };
@@ -43,7 +44,7 @@ export function JobPage({ id }: { id: string }) {
   const client = useClient();
   const loaded = useQuery<{ job: FullJob | null }>(JOB_PAGE, { id });
   const [job, setJob] = useState<Job | null>(null);
-  const [events, setEvents] = useState<JobEvent[]>([]);
+  const [events, setEvents] = useState<AgentJobEvent[]>([]);
   const [watchError, setWatchError] = useState<ClientError | null>(null);
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -57,7 +58,7 @@ export function JobPage({ id }: { id: string }) {
   }, [id]);
 
   useEffect(() => {
-    const watch = client.watchJob<JobEvent>(
+    const watch = client.watchJob<AgentJobEvent>(
       id,
       {
         onEvent: (e) => {
@@ -68,7 +69,7 @@ export function JobPage({ id }: { id: string }) {
         },
         onError: setWatchError,
       },
-      { afterSequence: lastSeq.current },
+      { afterSequence: lastSeq.current, fields: `${JOB_EVENT_FIELDS} ${AGENT_ACTIVITY_FIELDS}` },
     );
     return () => watch.stop();
   }, [client, id, round]);
@@ -140,6 +141,8 @@ export function JobPage({ id }: { id: string }) {
           ))}
         </ol>
       </Section>
+
+      <AgentActivityList events={events} />
 
       {now.error ? (
         <Section title="Error">

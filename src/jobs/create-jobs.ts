@@ -51,6 +51,8 @@ export interface Jobs {
   startLive(): Promise<LiveParts>;
   /** Starts taking jobs (worker role), with the configured AI provider behind the shared rate limit. */
   startWorker(): Promise<JobWorker>;
+  /** Closes the agent tools' MCP connections: call it after the worker has drained. */
+  close(): Promise<void>;
 }
 
 export async function createJobs({ db, config, logger, processId, notifier, kinds }: CreateJobsOptions): Promise<Jobs> {
@@ -69,7 +71,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
   });
   const domain: JobsDomain = {
     stores,
-    kinds: kinds ?? (await loadJobKinds(config.jobs.kindsModule)),
+    kinds: kinds ?? (await loadJobKinds(config.jobs.kindsModule, { mcp: config.mcp, toolTimeoutMs: config.jobs.agentToolTimeoutMs, logger })),
     queue,
     notifier,
     logger,
@@ -82,6 +84,8 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     tenantBudgets: new TenantBudgets(new TenantBudgetsRepository(db), new SpendLedgerRepository(db), { holdMs: config.jobs.timeoutMs }),
   };
   const service = new JobService(domain);
+  // Before serving: jobKinds lists the MCP servers' tools, and a submission naming one is checked against them.
+  await domain.kinds.tools.connectAll();
 
   async function startLive(): Promise<LiveParts> {
     // One event reader per API process feeds every subscription it serves.
@@ -123,6 +127,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
         jobTimeoutMs: config.jobs.timeoutMs,
         retryDelayMs: config.jobs.retryDelayMs,
         dbRetryMs: config.jobs.dbRetryMs,
+        agentToolTimeoutMs: config.jobs.agentToolTimeoutMs,
         contextTokens: config.ai.contextTokens,
         prices: config.ai.prices,
         drainGraceMs: Math.floor(config.shutdownTimeoutMs / 2),
@@ -148,5 +153,5 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     return { models, budgets: tenantBudgets, output, cache };
   }
 
-  return { stores, queue, domain, service, startLive, startWorker };
+  return { stores, queue, domain, service, startLive, startWorker, close: () => domain.kinds.close() };
 }

@@ -7,6 +7,7 @@
  *   ai-control/ around each AI call: models, budgets, rate limit, fairness, streaming, usage
  *   live/       the event feed, gapless event streams, live output, subscription views
  *   pipelines/  what a kind is, the registry, input validation, the built-in kinds
+ *   agents/     ctx.agent's tool-calling loop, the registered tools and MCP connections
  *
  * How the parts fit, in one process (src/server/services.ts does this):
  *
@@ -25,6 +26,7 @@ export type { BatchView, JobNotifier, JobStores } from './lifecycle/index.js';
 export { EventFeed, JobOutputFeed, LiveJobs } from './live/index.js';
 export type { JobOutputChunk } from './live/index.js';
 export { defaultJobKinds, JobKindsModuleError, loadJobKinds } from './pipelines/index.js';
-export type { JobKindDefinition, JobKinds, PipelineLimits, PipelineStep, ResultMeta, StepContext } from './pipelines/index.js';
+export type { JobKindDefinition, JobKinds, LoadJobKindsOptions, PipelineLimits, PipelineStep, ResultMeta, StepContext } from './pipelines/index.js';
+export type { AgentTool, AgentToolContext, RegisteredTool } from './agents/index.js';
 export { batchProgressMessage, makeProgress } from './lifecycle/index.js';
 export type { JobQueue } from './lifecycle/index.js';

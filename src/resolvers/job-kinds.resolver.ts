@@ -5,7 +5,7 @@ import type { GraphQLContext } from './context.js';
 
 @Resolver(() => JobKind)
 export class JobKindsResolver {
-  @Query(() => [JobKind], { description: 'The pipelines this deployment runs, with their steps.' })
+  @Query(() => [JobKind], { description: 'The pipelines this deployment runs, with their steps, and the tools an agent job may name.' })
   jobKinds(@Ctx() ctx: GraphQLContext): JobKind[] {
     return ctx.services.jobs.kinds().map((p) => ({
       name: p.kind,
@@ -14,6 +14,7 @@ export class JobKindsResolver {
       inputSchema: p.inputSchema,
       options: [...p.options],
       models: [...ctx.services.jobs.models()],
+      tools: (p.tools?.() ?? []).map((t) => ({ name: t.name, description: t.description, parameters: t.parameters, server: t.server })),
     }));
   }
 }

@@ -14,6 +14,7 @@ export * from './agent-activity.type.js';
 export * from './job-event.type.js';
 export * from './batch.type.js';
 export * from './job-kind.type.js';
+export * from './job-kind-tool.type.js';
 export * from './tenant.type.js';
 export * from './page-info.type.js';
 export * from './connections.js';

@@ -1,5 +1,6 @@
 /** `JobKind`: a pipeline this deployment runs, with its steps and input schema. */
 import { Field, ObjectType } from 'type-graphql';
+import { JobKindTool } from './job-kind-tool.type.js';
 import { JSONScalar } from './scalars.js';
 
 @ObjectType('JobKind')
@@ -24,4 +25,10 @@ export class JobKind {
 
   @Field(() => [String], { description: 'The models a job may ask for (AI_MODELS).' })
   models!: string[];
+
+  @Field(() => [JobKindTool], {
+    description:
+      "The tools a job of this kind may name: for the agent kind, those the operator registered (JOB_KINDS_MODULE's tools, MCP_SERVERS' tools as server.tool); empty for other kinds. Any other name is refused on submit (BAD_USER_INPUT).",
+  })
+  tools!: JobKindTool[];
 }

@@ -79,6 +79,7 @@ export async function startTestApp(opts: TestAppOptions = {}): Promise<TestApp> 
     newTenantKey: async (name) => (await createApiKey(services.tenants, name)).key,
     async stop() {
       await Promise.allSettled(parts.map((p) => p.stop()));
+      await services.jobs.close();
       if (!opts.db) await db.close();
     },
   };

@@ -34,7 +34,7 @@ export interface AgentLoopDeps {
 export async function runAgentLoop(deps: AgentLoopDeps, key: string, request: AgentRequest): Promise<AgentResult> {
   const checked = checkTools(request.tools);
   const maxTurns = checkMaxTurns(request.maxTurns);
-  const tools: ToolDefinition[] = request.tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
+  const tools: ToolDefinition[] = [...checked.byModelName.values()].map(({ tool, modelName }) => ({ name: modelName, description: tool.description, parameters: tool.parameters }));
   const messages = startingMessages(request);
   const toolCalls: AgentToolCallRecord[] = [];
 
@@ -50,7 +50,7 @@ export async function runAgentLoop(deps: AgentLoopDeps, key: string, request: Ag
     const calls = answer.toolCalls ?? [];
     // A reused answer (attempts 0) was reported by the attempt that paid for it.
     if (answer.attempts > 0) {
-      const message = calls.length > 0 ? `turn ${turn}: calling ${calls.map((c) => c.name).join(', ')}` : `turn ${turn}: answered`;
+      const message = calls.length > 0 ? `turn ${turn}: calling ${calls.map((c) => toolName(checked, c.name)).join(', ')}` : `turn ${turn}: answered`;
       await deps.report(activity(key, turn, 'turn', { durationMs: Date.now() - startedAt }), turn, maxTurns, message);
     }
     if (calls.length === 0) return { text: answer.text, turns: turn, toolCalls };
@@ -58,16 +58,22 @@ export async function runAgentLoop(deps: AgentLoopDeps, key: string, request: Ag
     for (const [i, call] of calls.entries()) {
       const callKey = `${key}/turn/${turn}/tool/${i + 1}`;
       const { outcome, args, fresh } = await toolOutcome(deps, checked, callKey, call.name, call.arguments);
-      toolCalls.push({ name: call.name, args, result: outcome.ok ? outcome.result : { error: outcome.error }, ...(outcome.ok ? {} : { error: outcome.error! }), turn });
+      const name = toolName(checked, call.name);
+      toolCalls.push({ name, args, result: outcome.ok ? outcome.result : { error: outcome.error }, ...(outcome.ok ? {} : { error: outcome.error! }), turn });
       messages.push({ role: 'tool', toolCallId: call.id, content: toolMessage(outcome) });
       if (fresh) {
-        const message = outcome.ok ? `turn ${turn}: ${call.name} returned` : `turn ${turn}: ${call.name} failed: ${outcome.error}`;
-        const done = activity(key, turn, 'tool', { tool: call.name, args, outcome });
+        const message = outcome.ok ? `turn ${turn}: ${name} returned` : `turn ${turn}: ${name} failed: ${outcome.error}`;
+        const done = activity(key, turn, 'tool', { tool: name, args, outcome });
         await deps.report(done, turn, maxTurns, message);
       }
     }
   }
   throw new AgentMaxTurnsError(`agent "${key}" in step "${deps.stepName}" was still calling tools after maxTurns (${maxTurns}) model turns`);
+}
+
+/** The tool's own name (e.g. `docs.search`) for the one the model called (`docs__search`); an unknown one as called. */
+function toolName(checked: CheckedTools, called: string): string {
+  return checked.byModelName.get(called)?.tool.name ?? called;
 }
 
 /** The stored outcome of a call, else the call validated and (when valid) run and checkpointed. */
@@ -89,7 +95,7 @@ async function toolOutcome(
   }
   const outcome = await runToolOnce(deps.checkpoints, {
     key: callKey,
-    tool: checked.byName.get(name)!.tool,
+    tool: checked.byModelName.get(name)!.tool,
     args: parsed.args,
     context: { jobId: deps.jobId, tenantId: deps.tenantId, callId: `${deps.jobId}/${deps.stepName}/${callKey}` },
     signal: deps.signal,

@@ -5,5 +5,6 @@ export { InvalidJobInputError } from './kind.js';
 export type { Pipeline, PipelineLimits, PipelineStep, ResultMeta, StepContext } from './kind.js';
 export type { JobKindDefinition } from './kind-definition.js';
 export { JobKindsModuleError, loadJobKinds } from './kinds-module.js';
+export type { LoadJobKindsOptions } from './kinds-module.js';
 export { defaultJobKinds } from './registry.js';
 export type { JobKinds } from './registry.js';

@@ -4,7 +4,7 @@
  * of earlier steps, making AI calls through `ctx.complete` so that they are checkpointed.
  */
 import type { CompletionRequest, CompletionResult } from '../../ai/index.js';
-import type { AgentRequest, AgentResult } from '../agents/index.js';
+import type { AgentRequest, AgentResult, RegisteredTool } from '../agents/index.js';
 
 export interface StepContext<TInput> {
   readonly jobId: string;
@@ -58,6 +58,8 @@ export interface Pipeline<TInput = unknown> {
   options: readonly string[];
   /** Models the input itself asks for (e.g. per chain step), with their path within input. */
   requestedModels?(input: TInput): Array<[ReadonlyArray<string | number>, string]>;
+  /** The tools a job of this kind may name (the `agent` kind: those the operator registered), shown by `jobKinds`. */
+  tools?(): RegisteredTool[];
   /** The steps of one job (a chain has one per entry). */
   steps(input: TInput): PipelineStep<TInput>[];
   /** The job's result from all step outputs. */

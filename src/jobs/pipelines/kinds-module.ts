@@ -1,10 +1,15 @@
 /**
  * The registry a process runs with: the built-in kinds, plus the operator's own from the ES
- * module JOB_KINDS_MODULE names (its default export: an array of kind definitions). Every API
- * and worker process loads it at start, so both know the same kinds; anything wrong with the
- * module is one JobKindsModuleError whose single-line message names the module and the problem.
+ * module JOB_KINDS_MODULE names (its default export: an array of kind definitions; its
+ * `tools` export: the tools the `agent` kind may offer), and the MCP servers of MCP_SERVERS.
+ * Every API and worker process loads it at start, so both know the same kinds and tools;
+ * anything wrong with the module is one JobKindsModuleError whose single-line message names
+ * the module and the problem.
  */
 import { pathToFileURL } from 'node:url';
+import type { McpConfig } from '../../config/index.js';
+import { createLogger, type Logger } from '../../log/logger.js';
+import { AgentDefinitionError, checkTools, ToolRegistry, type AgentTool } from '../agents/index.js';
 import { compileInputSchema } from './input-validation.js';
 import type { Pipeline } from './kind.js';
 import { pipelineFromDefinition } from './kind-definition.js';
@@ -20,23 +25,42 @@ export class JobKindsModuleError extends Error {
   }
 }
 
-/** The built-in kinds, and those of `modulePath` (an absolute path) when given. */
-export async function loadJobKinds(modulePath: string | undefined): Promise<JobKinds> {
-  const builtIn = builtInPipelines();
-  if (modulePath === undefined) return new JobKinds(builtIn as Pipeline<never>[]);
+export interface LoadJobKindsOptions {
+  /** MCP_SERVERS and MCP_TIMEOUT: servers whose tools the `agent` kind offers as `server.tool`. */
+  mcp?: McpConfig;
+  /** AGENT_TOOL_TIMEOUT, the MCP client's own limit of one call. @defaultValue 60 s */
+  toolTimeoutMs?: number;
+  /** Where MCP connections log. @defaultValue silent */
+  logger?: Logger;
+}
+
+/**
+ * The built-in kinds, and those of `modulePath` (an absolute path) when given, with the tools
+ * registered for the `agent` kind. Opens no connection: `kinds.tools.connectAll()` does.
+ */
+export async function loadJobKinds(modulePath: string | undefined, options: LoadJobKindsOptions = {}): Promise<JobKinds> {
+  const { mcp, toolTimeoutMs, logger = createLogger('silent') } = options;
+  const registry = (tools: readonly AgentTool[]) => new ToolRegistry(tools, { logger, ...(mcp ? { mcp } : {}), ...(toolTimeoutMs !== undefined ? { toolTimeoutMs } : {}) });
+  if (modulePath === undefined) {
+    const tools = registry([]);
+    return new JobKinds(builtInPipelines(tools) as Pipeline<never>[], tools);
+  }
   const fail = (problem: string): never => {
     throw new JobKindsModuleError(modulePath, problem);
   };
-  let loaded: { default?: unknown };
+  let loaded: { default?: unknown; tools?: unknown };
   try {
-    loaded = (await import(pathToFileURL(modulePath).href)) as { default?: unknown };
+    loaded = (await import(pathToFileURL(modulePath).href)) as { default?: unknown; tools?: unknown };
   } catch (err) {
     return fail(`cannot be loaded: ${messageOf(err)}`);
   }
-  const definitions = loaded.default;
+  // A module may export tools alone.
+  const definitions = loaded.default === undefined && loaded.tools !== undefined ? [] : loaded.default;
   if (!Array.isArray(definitions)) {
     return fail(`its default export must be an array of kind definitions, got ${definitions === undefined ? 'no default export' : typeof definitions}`);
   }
+  const tools = registry(moduleTools(loaded.tools, fail));
+  const builtIn = builtInPipelines(tools);
   const builtInNames = new Set(builtIn.map((p) => p.kind));
   const own = new Map<string, Pipeline<unknown>>();
   definitions.forEach((definition: unknown, i) => {
@@ -57,7 +81,20 @@ export async function loadJobKinds(modulePath: string | undefined): Promise<JobK
     if (own.has(pipeline.kind)) fail(`${which}: "${pipeline.kind}" is defined twice`);
     own.set(pipeline.kind, pipeline);
   });
-  return new JobKinds([...builtIn, ...own.values()] as Pipeline<never>[]);
+  return new JobKinds([...builtIn, ...own.values()] as Pipeline<never>[], tools);
+}
+
+/** The module's `tools` export, checked like ctx.agent's tools (name, description, parameters Ajv compiles, run). */
+function moduleTools(exported: unknown, fail: (problem: string) => never): AgentTool[] {
+  if (exported === undefined) return [];
+  if (Array.isArray(exported) && exported.length === 0) return [];
+  try {
+    checkTools(exported, { label: 'tools', plainNames: true });
+  } catch (err) {
+    if (err instanceof AgentDefinitionError) return fail(err.message);
+    throw err;
+  }
+  return exported as AgentTool[];
 }
 
 function messageOf(err: unknown): string {

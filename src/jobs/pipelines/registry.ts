@@ -1,7 +1,10 @@
 /**
  * The job kinds this deployment runs, by name: the built-in ones (one pipeline file per kind)
- * and the operator's own from JOB_KINDS_MODULE (kinds-module.ts).
+ * and the operator's own from JOB_KINDS_MODULE (kinds-module.ts), with the tools registered
+ * for the `agent` kind (a kinds module's and MCP servers').
  */
+import { ToolRegistry } from '../agents/index.js';
+import { agentPipeline } from './agent.pipeline.js';
 import { chainPipeline } from './chain.pipeline.js';
 import { documentAnalyzePipeline } from './document-analyze.pipeline.js';
 import type { Pipeline } from './kind.js';
@@ -9,7 +12,11 @@ import type { Pipeline } from './kind.js';
 export class JobKinds {
   private readonly byName: Map<string, Pipeline<never>>;
 
-  constructor(pipelines: ReadonlyArray<Pipeline<never>>) {
+  /** `tools`: what the `agent` kind offers; the registry owns its MCP connections. */
+  constructor(
+    pipelines: ReadonlyArray<Pipeline<never>>,
+    readonly tools: ToolRegistry = ToolRegistry.empty(),
+  ) {
     this.byName = new Map(pipelines.map((p) => [p.kind, p]));
   }
 
@@ -24,10 +31,19 @@ export class JobKinds {
   names(): string[] {
     return [...this.byName.keys()];
   }
+
+  /** Closes the tools' MCP connections (at shutdown, after the worker has drained). */
+  close(): Promise<void> {
+    return this.tools.close();
+  }
 }
 
 /** The kinds every deployment runs; an operator's kind may not take one of these names. */
-export const builtInPipelines = (): Pipeline<unknown>[] => [documentAnalyzePipeline, chainPipeline] as unknown as Pipeline<unknown>[];
+export const builtInPipelines = (tools: ToolRegistry): Pipeline<unknown>[] =>
+  [documentAnalyzePipeline, chainPipeline, agentPipeline(tools)] as unknown as Pipeline<unknown>[];
 
-/** The built-in kinds alone, for tests and tools that run no kinds module. */
-export const defaultJobKinds = (): JobKinds => new JobKinds(builtInPipelines() as Pipeline<never>[]);
+/** The built-in kinds alone (the `agent` kind with no tools registered), for tests and tools that run no kinds module. */
+export const defaultJobKinds = (): JobKinds => {
+  const tools = ToolRegistry.empty();
+  return new JobKinds(builtInPipelines(tools) as Pipeline<never>[], tools);
+};

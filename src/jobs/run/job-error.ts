@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { isAiError } from '../../ai/index.js';
 import type { JobErrorDoc } from '../../db/jobs/index.js';
 import { BudgetExceededError } from '../ai-control/index.js';
-import { AgentDefinitionError, AgentMaxTurnsError } from '../agents/index.js';
+import { AgentDefinitionError, AgentMaxTurnsError, McpUnavailableError } from '../agents/index.js';
 import { InvalidJobInputError } from '../pipelines/index.js';
 
 /** A reference that ties a stored INTERNAL error to the log line holding its detail. */
@@ -27,6 +27,10 @@ export function toJobError(err: unknown, step: string | null, internal: { showDe
   // The step's own code defines its agent wrongly: another attempt would fail alike, and the message names no secret.
   if (err instanceof AgentDefinitionError) {
     return { code: 'INTERNAL', message: err.message, retryable: false, step, at };
+  }
+  // An agent's MCP server is down: it names the server (never its URL or env); another attempt may reach it.
+  if (err instanceof McpUnavailableError) {
+    return { code: 'INTERNAL', message: err.message, retryable: true, step, at };
   }
   if (err instanceof InvalidJobInputError) {
     return { code: 'INVALID_INPUT', message: err.message, retryable: false, step, at };

@@ -8,7 +8,7 @@ import type { JobErrorDoc } from '../../db/jobs/index.js';
 import { isTransientDbError } from '../../db/transient-error.js';
 import { LeaseLostError } from '../lifecycle/index.js';
 import { BudgetExceededError } from '../ai-control/index.js';
-import { AgentMaxTurnsError } from '../agents/index.js';
+import { AgentMaxTurnsError, McpUnavailableError } from '../agents/index.js';
 import { internalErrorRef, jobTimeoutError, toJobError } from './job-error.js';
 import type { StopReason } from './interrupted.js';
 
@@ -68,7 +68,7 @@ export function decideAttempt(err: unknown, interruption: StopReason | undefined
       {
         // An AI error or a budget refusal is expected and told by its code; anything else
         // is a bug worth its stack, logged under the reference the stored error carries.
-        const expected = isAiError(err) || err instanceof BudgetExceededError || err instanceof AgentMaxTurnsError;
+        const expected = isAiError(err) || err instanceof BudgetExceededError || err instanceof AgentMaxTurnsError || err instanceof McpUnavailableError;
         const ref = internalErrorRef();
         const error = toJobError(err, facts.step, { showDetail: policy.showInternalErrors, ref });
         return failOrRetry(error, facts, policy, expected ? undefined : { err, ref });

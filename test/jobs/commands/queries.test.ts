@@ -202,10 +202,12 @@ describe('listing', () => {
   });
 });
 
-test('jobKinds lists both kinds with their steps and input schemas', async () => {
-  const { jobKinds } = await gqlData(app.url, app.key, `{ jobKinds { name description steps inputSchema } }`);
+test('jobKinds lists the built-in kinds with their steps and input schemas', async () => {
+  const { jobKinds } = await gqlData(app.url, app.key, `{ jobKinds { name description steps inputSchema tools { name } } }`);
   const byName = Object.fromEntries(jobKinds.map((k: any) => [k.name, k]));
-  expect(Object.keys(byName).sort()).toEqual(['chain', 'document.analyze']);
+  expect(Object.keys(byName).sort()).toEqual(['agent', 'chain', 'document.analyze']);
+  // No kinds module and no MCP server: the agent kind has no tool to offer.
+  expect(byName.agent.tools).toEqual([]);
   expect(byName['document.analyze'].steps).toEqual(['prepare', 'summarize', 'combine', 'extract']);
   expect(byName['document.analyze'].inputSchema).toMatchObject({
     type: 'object',

@@ -1,7 +1,7 @@
 /**
- * Loading JOB_KINDS_MODULE: the example module joins the built-in kinds; every way a module
- * can be wrong is one JobKindsModuleError whose message is a single line naming the module
- * and the problem. The modules are real files outside src (a temporary folder), loaded by
+ * Loading JOB_KINDS_MODULE: the example module joins the built-in kinds and registers its tools
+ * for the `agent` kind; every way a module (or one of its tools) can be wrong is one
+ * JobKindsModuleError whose message is a single line naming the module and the problem. The modules are real files outside src (a temporary folder), loaded by
  * the real loader with a dynamic import.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -40,13 +40,36 @@ async function loadError(path: string): Promise<JobKindsModuleError> {
   return err as JobKindsModuleError;
 }
 
-test('without a module the registry holds the built-in kinds only', async () => {
-  expect((await loadJobKinds(undefined)).names()).toEqual(['document.analyze', 'chain']);
+const tool = (name: string) => `{ name: '${name}', description: 'd', parameters: { type: 'object' }, run: () => 1 }`;
+
+test('without a module the registry holds the built-in kinds only, and no tools', async () => {
+  const kinds = await loadJobKinds(undefined);
+  expect(kinds.names()).toEqual(['document.analyze', 'chain', 'agent']);
+  expect(kinds.tools.list()).toEqual([]);
+});
+
+test("the example module's tools are registered for the agent kind, which refuses any other name", async () => {
+  const kinds = await loadJobKinds(EXAMPLE);
+  const agent = kinds.get('agent')!;
+  expect(agent.tools!().map((t) => [t.name, t.server])).toEqual([
+    ['lookup_order', null],
+    ['search_help_center', null],
+  ]);
+  expect(agent.validate!({ prompt: 'p', tools: ['search_help_center', 'lookup_order'] }, { maxDocumentBytes: 1, maxChainSteps: 1 })).toEqual([]);
+  expect(agent.validate!({ prompt: 'p', tools: ['lookup_order', 'send_refund'] }, { maxDocumentBytes: 1, maxChainSteps: 1 })).toEqual([
+    [['tools', 1], '"send_refund" is not a registered tool; the tools are lookup_order, search_help_center'],
+  ]);
+});
+
+test('a module may export tools alone', async () => {
+  const kinds = await loadJobKinds(await moduleWith('tools-only', `export const tools = [${tool('ping')}];`));
+  expect(kinds.names()).toEqual(['document.analyze', 'chain', 'agent']);
+  expect(kinds.tools.list().map((t) => t.name)).toEqual(['ping']);
 });
 
 test("the example module's ticket.triage joins the built-in kinds, with its defaults filled in", async () => {
   const kinds = await loadJobKinds(EXAMPLE);
-  expect(kinds.names()).toEqual(['document.analyze', 'chain', 'ticket.triage']);
+  expect(kinds.names()).toEqual(['document.analyze', 'chain', 'agent', 'ticket.triage']);
   const triage = kinds.get('ticket.triage')!;
   expect(triage.stepNames).toEqual(['classify', 'draft']);
   expect(triage.options).toEqual(['model', 'temperature', 'maxOutputTokens', 'budget']);
@@ -67,6 +90,16 @@ test.each([
   ['bad-name', `export default [{ kind: 'has space', inputSchema: {}, steps: () => [] }];`, 'definition 1 of 1 ("has space"): "kind" must be a name'],
   ['duplicate', `export default [${good('a.b')}, ${good('a.b')}];`, 'definition 2 of 2 ("a.b"): "a.b" is defined twice'],
   ['built-in', `export default [${good('chain')}];`, 'definition 1 of 1 ("chain"): "chain" is a built-in kind and cannot be replaced'],
+  ['built-in-agent', `export default [${good('agent')}];`, 'definition 1 of 1 ("agent"): "agent" is a built-in kind and cannot be replaced'],
+  ['tools-not-array', `export default []; export const tools = ${tool('a')};`, 'tools must be a non-empty array'],
+  ['tool-dotted', `export default []; export const tools = [${tool('docs.search')}];`, 'tools[0].name must be 1 to 64 letters, digits, _ or - (a dot is kept for MCP tools, server.tool), got "docs.search"'],
+  ['tool-twice', `export default []; export const tools = [${tool('a')}, ${tool('a')}];`, 'tools[1].name: a second tool named "a"'],
+  ['tool-no-run', `export default []; export const tools = [{ name: 'a', description: '', parameters: {} }];`, 'tools[0].run (tool "a") must be a function'],
+  [
+    'tool-bad-schema',
+    `export default []; export const tools = [{ name: 'a', description: '', parameters: { type: 'objekt' }, run: () => 1 }];`,
+    'tools[0].parameters (tool "a") is not a valid JSON Schema',
+  ],
   [
     'bad-schema',
     `export default [{ kind: 'x', inputSchema: { type: 'object', properties: { n: { type: 'strng' } } }, steps: () => [] }];`,

@@ -47,7 +47,7 @@ async function submitTicket(input: unknown, extra: Record<string, unknown> = {})
 
 test('jobKinds lists the kind with its description, steps, input schema and options', async () => {
   const { jobKinds } = await gqlData(app.url, app.key, '{ jobKinds { name description steps inputSchema options } }');
-  expect(jobKinds.map((k: { name: string }) => k.name)).toEqual(['document.analyze', 'chain', 'ticket.triage']);
+  expect(jobKinds.map((k: { name: string }) => k.name)).toEqual(['document.analyze', 'chain', 'agent', 'ticket.triage']);
   const triage = jobKinds.find((k: { name: string }) => k.name === 'ticket.triage');
   expect(triage).toMatchObject({
     description: expect.stringContaining('support ticket'),

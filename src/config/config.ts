@@ -19,6 +19,7 @@ import {
   readUrl,
 } from './parse.js';
 import { readApiLimits, type ApiLimits } from './api-limits.js';
+import { readFilesConfig, type FilesConfig } from './files-config.js';
 import { readTracing, type TracingConfig } from './tracing-config.js';
 import { DEFAULT_PRICES, isPriceTable, type PriceTable } from './price-table.js';
 
@@ -160,6 +161,9 @@ export interface Config {
   /** OpenTelemetry traces (src/config/tracing-config.ts, src/tracing). */
   tracing: TracingConfig;
 
+  /** Uploads and file references in jobs (src/config/files-config.ts, src/files). */
+  files: FilesConfig;
+
   /** The retention sweep (worker role): see src/retention. */
   retention: {
     /** EVENT_RETENTION: events and webhook attempts of finished work are kept this long. */
@@ -260,6 +264,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       secretKey: readSecretKey(env, 'WEBHOOK_SECRET_KEY'),
     },
     tracing: readTracing(env),
+    files: readFilesConfig(env),
     retention: {
       eventsMs: readDuration(env, 'EVENT_RETENTION', '7d'),
       jobsMs: readString(env, 'JOB_RETENTION', '30d').trim() === '0' ? 0 : readDuration(env, 'JOB_RETENTION', '30d'),

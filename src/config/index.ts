@@ -5,3 +5,4 @@ export { ConfigError, parseDuration } from './parse.js';
 export * from './api-limits.js';
 export { perMinuteLimit, type AiControlConfig } from './ai-control-config.js';
 export * from './tracing-config.js';
+export * from './files-config.js';

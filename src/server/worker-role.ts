@@ -15,7 +15,7 @@ export async function startWorkerRole(services: Services): Promise<RunningPart[]
   const jobs = await services.jobs.startWorker();
   const dispatcher = services.webhooks.createDispatcher();
   dispatcher.start();
-  const retention = services.retention.sweep(services.jobStores, services.webhooks, services.logger.child({ part: 'retention' }));
+  const retention = services.retention.sweep(services.jobStores, services.webhooks, services.logger.child({ part: 'retention' }), services.files.service);
   retention.start();
   // Each stops once, however often it is asked; the probe server waits for both.
   let jobsStopped: Promise<void> | null = null;

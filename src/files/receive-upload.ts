@@ -38,7 +38,8 @@ const BAD_BODY = 'the body must be multipart/form-data with one part named "file
 export function receiveUpload(req: IncomingMessage, tenantId: string, opts: UploadOptions): Promise<UploadOutcome> {
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: req.headers, limits: { files: 1, fileSize: opts.maxBytes, fields: 10, fieldSize: 1024, parts: 20 } });
+    // busboy calls a part that reaches fileSize truncated: one byte more is what tells "over the limit".
+    parser = busboy({ headers: req.headers, limits: { files: 1, fileSize: opts.maxBytes + 1, fields: 10, fieldSize: 1024, parts: 20 } });
   } catch {
     req.resume();
     return Promise.resolve(refuse(415, 'BAD_USER_INPUT', BAD_BODY));

@@ -105,6 +105,9 @@ function DocumentForm({ onDone }: { onDone: (where: string) => void }) {
       >
         <label for="doc-files">Drop text files here, or choose them</label>
         <input id="doc-files" type="file" multiple accept=".txt,.md,.csv,.json,text/*" onChange={(e) => void addFiles(e.currentTarget.files)} />
+        <p class="muted">
+          PDF or Word? Upload them on the <a href={href('files')}>Files</a> page.
+        </p>
       </div>
       {docs.length ? (
         <ul data-testid="documents">

@@ -17,8 +17,8 @@ import { receiveUpload, type UploadOutcome } from './receive-upload.js';
 export interface CreateFilesOptions {
   db: Db;
   config: Readonly<Config>;
-  /** Told of each stored upload before its record is written (the retention ledger). */
-  onStored?(file: Omit<FileDoc, 'place'>): Promise<void>;
+  /** Told of each upload before its first byte is stored (the retention ledger). */
+  onStart?(file: Pick<FileDoc, '_id' | 'tenantId' | 'createdAt'>): Promise<void>;
   /** How URL hosts are resolved at connect time; for tests. */
   lookup?: LookupFunction;
 }
@@ -33,7 +33,7 @@ export interface Files {
   close(): Promise<void>;
 }
 
-export async function createFiles({ db, config, onStored, lookup }: CreateFilesOptions): Promise<Files> {
+export async function createFiles({ db, config, onStart, lookup }: CreateFilesOptions): Promise<Files> {
   const repository = new FilesRepository(db);
   await repository.ensureIndexes();
   const { maxBytes, allowPrivateUrls, fetchTimeoutMs, uploadTimeoutMs } = config.files;
@@ -42,7 +42,7 @@ export async function createFiles({ db, config, onStored, lookup }: CreateFilesO
     repository,
     service: new FileService(repository),
     reader: new FileReader({ repository, fetcher, maxTextBytes: config.jobs.limits.maxDocumentBytes }),
-    receive: (req, tenantId) => receiveUpload(req, tenantId, { repository, maxBytes, timeoutMs: uploadTimeoutMs, ...(onStored ? { onStored } : {}) }),
+    receive: (req, tenantId) => receiveUpload(req, tenantId, { repository, maxBytes, timeoutMs: uploadTimeoutMs, ...(onStart ? { onStart } : {}) }),
     close: () => fetcher.close(),
   };
 }

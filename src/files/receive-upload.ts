@@ -22,8 +22,11 @@ export interface UploadOptions {
   maxBytes: number;
   /** FILE_UPLOAD_TIMEOUT_MS: the whole request. */
   timeoutMs: number;
-  /** Called before the file's record is stored (the retention ledger notes it there). */
-  onStored?(doc: Omit<FileDoc, 'place'>): Promise<void>;
+  /**
+   * Called before the first byte is stored (the retention ledger notes the file there), so that
+   * bytes a crash leaves without a record are removed when the file ages out.
+   */
+  onStart?(file: Pick<FileDoc, '_id' | 'tenantId' | 'createdAt'>): Promise<void>;
 }
 
 export type UploadOutcome =
@@ -86,6 +89,7 @@ export function cleanFileName(given: string | undefined): string {
 
 async function storePart(stream: Readable & { truncated?: boolean }, filename: string | undefined, tenantId: string, opts: UploadOptions): Promise<UploadOutcome> {
   const id = new ObjectId().toHexString();
+  const createdAt = new Date();
   const name = cleanFileName(filename);
   const hash = createHash('sha256');
   let size = 0;
@@ -103,6 +107,7 @@ async function storePart(stream: Readable & { truncated?: boolean }, filename: s
       return null;
     }
     contentType = detection.contentType;
+    await opts.onStart?.({ _id: id, tenantId, createdAt });
     const opened = opts.repository.content.openUpload(id, name);
     await write(opened, Buffer.concat(head, headSize));
     head = [];
@@ -137,9 +142,8 @@ async function storePart(stream: Readable & { truncated?: boolean }, filename: s
     await upload?.abort().catch(() => {});
     throw err;
   }
-  const doc = { _id: id, tenantId, name, contentType, size, sha256: hash.digest('hex'), createdAt: new Date() };
+  const doc = { _id: id, tenantId, name, contentType, size, sha256: hash.digest('hex'), createdAt };
   try {
-    await opts.onStored?.(doc);
     return { ok: true, file: await opts.repository.insert(doc) };
   } catch (err) {
     await opts.repository.content.delete(id).catch(() => {});

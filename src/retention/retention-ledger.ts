@@ -34,7 +34,7 @@ export class RetentionLedger implements JobNotifier {
     });
   }
 
-  /** A file ages from its upload (JOB_RETENTION); noted before its record is stored, so none is missed. */
+  /** A file ages from its upload (JOB_RETENTION); noted before its first byte is stored, so none is missed. */
   async fileStored(file: Pick<FileDoc, '_id' | 'tenantId' | 'createdAt'>): Promise<void> {
     await this.ledger.record({
       _id: ledgerId('file', file._id, file.createdAt),

@@ -44,7 +44,7 @@ export async function createServices(config: Readonly<Config>, logger: Logger, d
   const webhooks = await createWebhooks({ db, config, logger: logger.child({ part: 'webhooks' }) });
   const retention = await createRetention(db, config);
   const notifier: JobNotifier = notifyAll(webhooks.outbox, retention.ledger);
-  const files = await createFiles({ db, config, onStored: (file) => retention.ledger.fileStored(file) });
+  const files = await createFiles({ db, config, onStart: (file) => retention.ledger.fileStored(file) });
   const jobs = await createJobs({ db, config, logger, processId, notifier, files: files.reader, ...(opts.kinds ? { kinds: opts.kinds } : {}) });
   return {
     config,

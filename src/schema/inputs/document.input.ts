@@ -1,7 +1,9 @@
 /** `DocumentInput`: one named document of `AnalyzeDocumentsInput`, as text or as a file; `FileRefInput`. */
 import { Field, ID, InputType } from 'type-graphql';
 
-@InputType('FileRefInput', { description: 'Exactly one of id (an upload of this tenant) and url (fetched by the worker; https only unless FILE_ALLOW_PRIVATE_URLS).' })
+@InputType('FileRefInput', {
+  description: 'Exactly one of id (an upload of this tenant, POST /files) and url (fetched by the worker; https only unless FILE_ALLOW_PRIVATE_URLS).',
+})
 export class FileRefInput {
   @Field(() => ID, { nullable: true, description: 'A file uploaded with POST /files.' })
   id?: string | null;
@@ -10,7 +12,7 @@ export class FileRefInput {
   url?: string | null;
 }
 
-@InputType('DocumentInput')
+@InputType('DocumentInput', { description: 'One document: its text, or a file that a first step `read` fetches and extracts. Exactly one of text and file.' })
 export class DocumentInput {
   @Field(() => String)
   name!: string;

@@ -20,7 +20,8 @@ export async function startWorkerRole(services: Services): Promise<RunningPart[]
   // Each stops once, however often it is asked; the probe server waits for both.
   let jobsStopped: Promise<void> | null = null;
   let webhooksStopped: Promise<void> | null = null;
-  const stopJobs = () => (jobsStopped ??= jobs.stop());
+  // The URL fetcher's connections close once no job can read a file any more.
+  const stopJobs = () => (jobsStopped ??= jobs.stop().then(() => services.files.close()));
   const stopWebhooks = () => (webhooksStopped ??= dispatcher.stop());
   const parts: RunningPart[] = [
     { name: 'jobs', stop: stopJobs },

@@ -11,6 +11,8 @@ import { useClient, useQuery } from '../api.js';
 import { DELETE_FILE, FILES } from '../queries.js';
 import { href } from '../router.js';
 import { ErrorNotice } from '../ui/bits.js';
+import { DropZone } from '../ui/drop-zone.js';
+import { Pager } from '../ui/pager.js';
 import { Time } from '../ui/time.js';
 
 interface Page<T> {
@@ -59,7 +61,6 @@ export function FilesPage() {
   const [uploads, setUploads] = useState<Upload[]>([]);
   const [chosen, setChosen] = useState<Map<string, UploadedFile>>(new Map());
   const [instructions, setInstructions] = useState('');
-  const [over, setOver] = useState(false);
   const [error, setError] = useState<ClientError | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -118,22 +119,10 @@ export function FilesPage() {
   return (
     <div>
       <h1>Files</h1>
-      <div
-        class={`dropzone ${over ? 'over' : ''}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={(e) => {
-          e.preventDefault();
-          setOver(false);
-          addFiles(e.dataTransfer?.files ?? null);
-        }}
-      >
+      <DropZone onFiles={addFiles}>
         <label for="upload-files">Drop PDF, Word, HTML, Markdown or text files here, or choose them</label>
         <input id="upload-files" type="file" multiple accept={ACCEPT} onChange={(e) => addFiles(e.currentTarget.files)} />
-      </div>
+      </DropZone>
       {uploads.length ? (
         <ul class="uploads" data-testid="uploads" aria-label="Uploads">
           {uploads.map((u) => (
@@ -179,14 +168,7 @@ export function FilesPage() {
               </tbody>
             </table>
           </div>
-          <div class="row" style={{ marginTop: '8px' }}>
-            <button type="button" disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              ← Newer
-            </button>
-            <button type="button" disabled={!page.pageInfo.hasNextPage} onClick={() => setCursors((c) => [...c, page.pageInfo.endCursor])}>
-              Older →
-            </button>
-          </div>
+          <Pager cursors={cursors} setCursors={setCursors} pageInfo={page.pageInfo} />
           <label for="files-instructions">Instructions (optional)</label>
           <input id="files-instructions" value={instructions} onInput={(e) => setInstructions(e.currentTarget.value)} style={{ width: '100%' }} />
           <ErrorNotice error={error} />

@@ -66,9 +66,15 @@ export function receiveUpload(req: IncomingMessage, tenantId: string, opts: Uplo
     }, opts.timeoutMs);
     parser.on('file', (field, stream, info) => {
       if (field !== 'file' || storing) return void stream.resume();
-      storing = storePart(stream, info.filename, tenantId, opts);
-      // Kept until the parser closes; a failure is settled there (or by the timeout).
-      storing.catch(() => {});
+      const part = storePart(stream, info.filename, tenantId, opts);
+      storing = part;
+      // The database failed: answer now (the route closes the connection) instead of waiting
+      // for a parser whose part nobody reads any more.
+      part.catch(() => {
+        req.unpipe(parser);
+        req.resume();
+        settle(part);
+      });
     });
     parser.on('close', () => settle(storing ?? refuse(400, 'BAD_USER_INPUT', BAD_BODY)));
     parser.on('error', (err: Error) => {

@@ -1,6 +1,6 @@
 /**
  * The import rules of ARCHITECTURE.md, checked in the test run (test/foundation/architecture).
- * The domain (ai, jobs, webhooks) knows nothing of GraphQL; resolvers reach storage and
+ * The domain (ai, jobs, webhooks, files) knows nothing of GraphQL; resolvers reach storage and
  * the network only through the domain; `log` may be used by every layer below `server`;
  * `client/` and `console/` speak only GraphQL; nothing imports in a circle.
  */
@@ -73,9 +73,32 @@ module.exports = {
       to: { path: '^src/auth/', dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'files-use-storage-config-and-the-address-guard',
+      severity: 'error',
+      comment: 'Files reach the database through db/, the network through the webhooks\' address guard, and jobs only as the JobFiles port they implement.',
+      from: { path: '^src/files/' },
+      to: {
+        path: '^src/',
+        pathNot: '^src/(files|db|config|errors|log|metrics|tracing)/|^src/webhooks/(address-guard|guarded-connector)\\.ts$|^src/jobs/index\\.ts$',
+      },
+    },
+    {
+      name: 'files-name-only-jobs-types',
+      severity: 'error',
+      from: { path: '^src/files/' },
+      to: { path: '^src/jobs/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'jobs-reach-files-only-through-their-port',
+      severity: 'error',
+      comment: 'Pipelines and the runner read files through JobFiles (src/jobs/pipelines/files.ts), never GridFS or HTTP.',
+      from: { path: '^src/jobs/' },
+      to: { path: ['^src/(files|db/files)/', '^node_modules/(busboy|unpdf|mammoth|file-type|html-to-text)/'] },
+    },
+    {
       name: 'domain-knows-no-graphql',
       severity: 'error',
-      from: { path: '^src/(ai|jobs|webhooks|db|auth|config|errors|log|metrics|tracing)/' },
+      from: { path: '^src/(ai|jobs|webhooks|files|db|auth|config|errors|log|metrics|tracing)/' },
       to: { path: [GRAPHQL_LIBS, '^src/(schema|resolvers|server)/'] },
     },
     {
@@ -121,7 +144,7 @@ module.exports = {
     {
       name: 'server-builds-no-repository',
       severity: 'error',
-      comment: 'Each domain composes its own repositories (createJobs, createAuth, createWebhooks, createRetention).',
+      comment: 'Each domain composes its own repositories (createJobs, createAuth, createWebhooks, createRetention, createFiles).',
       from: { path: '^src/server/' },
       to: { path: '^src/db/', pathNot: '^src/db/(client|local-server)\\.ts$', dependencyTypesNot: ['type-only'] },
     },
@@ -136,7 +159,7 @@ module.exports = {
       severity: 'error',
       comment: 'Resolvers call the domain; they never touch storage, HTTP or the AI SDK themselves.',
       from: { path: '^src/resolvers/' },
-      to: { path: ['^src/', '^node_modules/(mongodb|undici|openai|@agendajs|agenda)/'], pathNot: '^src/(resolvers|schema|auth|jobs|webhooks|errors|log|db|tracing)/' },
+      to: { path: ['^src/', '^node_modules/(mongodb|undici|openai|@agendajs|agenda)/'], pathNot: '^src/(resolvers|schema|auth|jobs|webhooks|errors|log|db|tracing)/|^src/files/index\\.ts$' },
     },
     {
       name: 'resolvers-name-stored-shapes-only',

@@ -6,5 +6,6 @@ export { createJobsClient, type JobsClient, type JobsClientOptions } from './job
 export { ClientError, isFinalError, type GraphQLErrorShape } from './client-error.js';
 export { RECONNECT_DEFAULTS, type LiveHandlers, type ReconnectOptions, type Stoppable } from './live-subscription.js';
 export type { BatchWatchHandlers, BatchWatchOptions, JobWatch, JobWatchHandlers, JobWatchOptions } from './watch.js';
+export type { UploadOptions } from './upload.js';
 export * from './fields.js';
 export * from './types.js';

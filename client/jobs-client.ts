@@ -8,7 +8,8 @@ import { createClient, type Client as WsClient } from 'graphql-ws/client';
 import { ClientError, type GraphQLErrorShape } from './client-error.js';
 import { BATCH_FIELDS, JOB_FIELDS } from './fields.js';
 import { liveSubscription, type LiveHandlers, type ReconnectOptions, type Stoppable } from './live-subscription.js';
-import type { AnalyzeDocumentsInput, Batch, ConnectionState, Job, SubmitJobInput } from './types.js';
+import type { AnalyzeDocumentsInput, Batch, ConnectionState, Job, SubmitJobInput, UploadedFile } from './types.js';
+import { filesUrl, uploadTo, type UploadOptions } from './upload.js';
 import { watchBatchOn, watchJobOn, type BatchWatchHandlers, type BatchWatchOptions, type JobWatch, type JobWatchHandlers, type JobWatchOptions } from './watch.js';
 
 export interface JobsClientOptions {
@@ -29,6 +30,8 @@ export interface JobsClient {
   request<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T>;
   submitJob(input: SubmitJobInput): Promise<Job>;
   analyzeDocuments(input: AnalyzeDocumentsInput): Promise<Batch>;
+  /** Uploads a file (POST /files) for jobs to name as `file: { id }`; with onProgress, reports bytes sent (browsers). */
+  uploadFile(file: Blob, options?: UploadOptions): Promise<UploadedFile>;
   watchJob<E extends { sequence: number }>(jobId: string, handlers: JobWatchHandlers<E>, options?: JobWatchOptions): JobWatch;
   watchBatch<B>(batchId: string, handlers: BatchWatchHandlers<B>, options?: BatchWatchOptions): Stoppable;
   /** Any subscription, subscribed again (same variables) after a drop. */
@@ -110,6 +113,7 @@ export function createJobsClient(options: JobsClientOptions): JobsClient {
       );
       return data.analyzeDocuments;
     },
+    uploadFile: async (file, opts) => uploadTo(filesUrl(options.url), await token(), file, opts),
     watchJob: (jobId, handlers, opts) => watchJobOn(ws, jobId, handlers, { ...options.reconnect, ...opts }, track),
     watchBatch: (batchId, handlers, opts) => watchBatchOn(ws, batchId, handlers, { ...options.reconnect, ...opts }, track),
     subscribe: (query, variables, handlers) => liveSubscription(ws, () => ({ query, variables }), handlers, options.reconnect, track),

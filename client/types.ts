@@ -109,8 +109,22 @@ export interface SubmitJobInput {
   metadata?: unknown;
 }
 
+/** A file a job reads: an upload's id, or a URL the worker fetches. */
+export type FileRef = { id: string } | { url: string };
+
+/** An uploaded file (POST /files, `file(id)`, `files`). */
+export interface UploadedFile {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  createdAt: string;
+}
+
 export interface AnalyzeDocumentsInput {
-  documents: Array<{ name: string; text: string }>;
+  /** Each document's text, or a file its job reads first. */
+  documents: Array<{ name: string; text: string } | { name: string; file: FileRef }>;
   instructions?: string;
   idempotencyKey?: string;
   metadata?: unknown;

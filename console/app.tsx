@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ClientContext, newClient, useConnectionState } from './api.js';
 import { BatchesPage, BatchPage } from './pages/batches-page.js';
+import { FilesPage } from './pages/files-page.js';
 import { JobPage } from './pages/job-page.js';
 import { JobsPage } from './pages/jobs-page.js';
 import { SignIn } from './pages/sign-in.js';
@@ -15,6 +16,7 @@ const NAV: Array<[string, string]> = [
   ['jobs', 'Jobs'],
   ['batches', 'Batches'],
   ['submit', 'Submit'],
+  ['files', 'Files'],
   ['webhooks', 'Webhooks'],
   ['usage', 'Usage'],
 ];
@@ -38,6 +40,8 @@ function Page({ route }: { route: Route }) {
       return route.id ? <BatchPage id={route.id} /> : <BatchesPage />;
     case 'submit':
       return <SubmitPage />;
+    case 'files':
+      return <FilesPage />;
     case 'webhooks':
       return <WebhooksPage />;
     case 'usage':

@@ -38,3 +38,9 @@ export const VIEWER = `query { viewer { id name usage { ${USAGE_FIELDS} } } }`;
 export const ENDPOINT_FIELDS = 'id url description eventTypes enabled disabledReason createdAt';
 export const ENDPOINTS = `query { webhookEndpoints { ${ENDPOINT_FIELDS}
   deliveries(first: 20) { totalCount edges { node { ${DELIVERY_FIELDS} } } } } }`;
+
+export const FILE_FIELDS = 'id name contentType size sha256 createdAt';
+export const FILES = `query($after: String) {
+  files(first: 20, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { ${FILE_FIELDS} } } }
+}`;
+export const DELETE_FILE = `mutation($id: ID!) { deleteFile(id: $id) { id } }`;

@@ -5,6 +5,7 @@ import { useClient, useQuery } from '../api.js';
 import { BATCHES, BATCH_PAGE, CANCEL_BATCH } from '../queries.js';
 import { href } from '../router.js';
 import { Bar, ErrorNotice, Section, Status, UsageCards } from '../ui/bits.js';
+import { Pager } from '../ui/pager.js';
 import { Time } from '../ui/time.js';
 import { JobsTable, type JobRow } from './jobs-page.js';
 
@@ -55,14 +56,7 @@ export function BatchesPage() {
               </tbody>
             </table>
           </div>
-          <div class="row" style={{ marginTop: '8px' }}>
-            <button disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              ← Newer
-            </button>
-            <button disabled={!page.pageInfo.hasNextPage} onClick={() => setCursors((c) => [...c, page.pageInfo.endCursor])}>
-              Older →
-            </button>
-          </div>
+          <Pager cursors={cursors} setCursors={setCursors} pageInfo={page.pageInfo} />
         </>
       ) : null}
     </div>

@@ -5,6 +5,7 @@ import { useClient, useOnReconnect, useQuery } from '../api.js';
 import { JOBS, TENANT_EVENTS, JOB_KINDS } from '../queries.js';
 import { href } from '../router.js';
 import { ErrorNotice, Status } from '../ui/bits.js';
+import { Pager } from '../ui/pager.js';
 import { Time } from '../ui/time.js';
 
 export interface JobRow {
@@ -141,14 +142,7 @@ export function JobsPage({ query }: { query: URLSearchParams }) {
         <>
           <p class="muted">{page.totalCount} jobs</p>
           <JobsTable rows={page.edges.map((e) => e.node)} />
-          <div class="row" style={{ marginTop: '8px' }}>
-            <button disabled={cursors.length === 1} onClick={() => setCursors((c) => c.slice(0, -1))}>
-              ← Newer
-            </button>
-            <button disabled={!page.pageInfo.hasNextPage} onClick={() => setCursors((c) => [...c, page.pageInfo.endCursor])}>
-              Older →
-            </button>
-          </div>
+          <Pager cursors={cursors} setCursors={setCursors} pageInfo={page.pageInfo} />
         </>
       ) : jobs.loading ? (
         <p class="muted">Loading…</p>

@@ -11,6 +11,7 @@ import { JOB_KINDS } from '../queries.js';
 import { href } from '../router.js';
 import { checkSchema, type SchemaProblem } from '../schema-check.js';
 import { ErrorNotice } from '../ui/bits.js';
+import { DropZone } from '../ui/drop-zone.js';
 
 interface Kind {
   name: string;
@@ -55,7 +56,6 @@ function DocumentForm({ onDone }: { onDone: (where: string) => void }) {
   const [docs, setDocs] = useState<Doc[]>([]);
   const [paste, setPaste] = useState('');
   const [instructions, setInstructions] = useState('');
-  const [over, setOver] = useState(false);
   const [error, setError] = useState<ClientError | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -90,22 +90,13 @@ function DocumentForm({ onDone }: { onDone: (where: string) => void }) {
       <label for="doc-paste">Paste text</label>
       <textarea id="doc-paste" value={paste} onInput={(e) => setPaste(e.currentTarget.value)} />
       <FieldError error={error} prefix={['input', 'input', 'text']} />
-      <div
-        class={`dropzone ${over ? 'over' : ''}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={(e) => {
-          e.preventDefault();
-          setOver(false);
-          void addFiles(e.dataTransfer?.files ?? null);
-        }}
-      >
+      <DropZone onFiles={(files) => void addFiles(files)}>
         <label for="doc-files">Drop text files here, or choose them</label>
         <input id="doc-files" type="file" multiple accept=".txt,.md,.csv,.json,text/*" onChange={(e) => void addFiles(e.currentTarget.files)} />
-      </div>
+        <p class="muted">
+          PDF or Word? Upload them on the <a href={href('files')}>Files</a> page.
+        </p>
+      </DropZone>
       {docs.length ? (
         <ul data-testid="documents">
           {docs.map((d, i) => (

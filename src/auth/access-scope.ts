@@ -1,7 +1,8 @@
 /**
  * Who is calling and what they may touch. An API key reaches its whole tenant; a scoped
- * access token reaches only its own jobs and batches (a job of a batch in scope counts)
- * and may submit only its kinds. The resolvers ask these small questions.
+ * access token reaches only its own jobs and batches (a job of a batch in scope counts),
+ * may submit only its kinds, and may upload files only when minted with `uploadFiles` (the
+ * files it uploads are then its own). The resolvers and `POST /files` ask these small questions.
  */
 import { AppError, ErrorCode } from '../errors/index.js';
 
@@ -20,12 +21,15 @@ export interface TokenAccess {
   jobIds: Set<string>;
   batchIds: Set<string>;
   submitKinds: Set<string>;
+  /** May upload files (POST /files); the files it uploaded are `fileIds`. */
+  uploadFiles: boolean;
+  fileIds: Set<string>;
   expiresAt: Date;
 }
 
 export type Access = KeyAccess | TokenAccess;
 
-/** Ids one token may reach in all (named at minting plus submitted with it). */
+/** Ids one token may reach in all (named at minting plus submitted or uploaded with it). */
 export const MAX_SCOPE_IDS = 1_000;
 
 /** True when the caller may see this job (undefined access: an API key's whole tenant). */
@@ -38,13 +42,27 @@ export function canSeeBatch(access: Access | undefined, batchId: string): boolea
   return access?.kind !== 'token' || access.batchIds.has(batchId);
 }
 
+/** True when the caller may see or name this uploaded file (a token: one it uploaded). */
+export function canUseFile(access: Access | undefined, fileId: string): boolean {
+  return access?.kind !== 'token' || access.fileIds.has(fileId);
+}
+
+const scopeSize = (access: TokenAccess): number => access.jobIds.size + access.batchIds.size + access.fileIds.size;
+
+/** Throws FORBIDDEN when the caller may not upload files (a token minted without uploadFiles, or full). */
+export function assertCanUpload(access: Access | undefined): void {
+  if (access?.kind !== 'token') return;
+  if (!access.uploadFiles) throw new AppError(ErrorCode.FORBIDDEN, 'this access token may not upload files; mint it with uploadFiles: true');
+  if (scopeSize(access) >= MAX_SCOPE_IDS) throw new AppError(ErrorCode.FORBIDDEN, `this access token reaches ${MAX_SCOPE_IDS} jobs, batches and files already; mint a new one`);
+}
+
 /** Throws FORBIDDEN when a token may not submit jobs of this kind. */
 export function assertCanSubmit(access: Access | undefined, kind: string): void {
   if (access?.kind === 'token' && !access.submitKinds.has(kind)) {
     throw new AppError(ErrorCode.FORBIDDEN, `this access token may not submit ${kind} jobs`);
   }
-  if (access?.kind === 'token' && access.jobIds.size + access.batchIds.size >= MAX_SCOPE_IDS) {
-    throw new AppError(ErrorCode.FORBIDDEN, `this access token reaches ${MAX_SCOPE_IDS} jobs and batches already; mint a new one`);
+  if (access?.kind === 'token' && scopeSize(access) >= MAX_SCOPE_IDS) {
+    throw new AppError(ErrorCode.FORBIDDEN, `this access token reaches ${MAX_SCOPE_IDS} jobs, batches and files already; mint a new one`);
   }
 }
 

@@ -23,6 +23,7 @@ export interface MintInput {
   jobIds?: readonly string[] | null;
   batchIds?: readonly string[] | null;
   submitKinds?: readonly string[] | null;
+  uploadFiles?: boolean | null;
   expiresInSeconds?: number | null;
 }
 
@@ -74,6 +75,7 @@ export class AccessTokens {
       jobIds: idList(input.jobIds, 'jobIds'),
       batchIds: idList(input.batchIds, 'batchIds'),
       submitKinds,
+      ...(input.uploadFiles ? { uploadFiles: true, fileIds: [] } : {}),
       createdAt: now,
       expiresAt: new Date(now.getTime() + seconds * 1000),
     };
@@ -107,15 +109,18 @@ export class AccessTokens {
         jobIds: new Set(doc.jobIds),
         batchIds: new Set(doc.batchIds),
         submitKinds: new Set(doc.submitKinds),
+        uploadFiles: doc.uploadFiles === true,
+        fileIds: new Set(doc.fileIds ?? []),
         expiresAt: doc.expiresAt,
       },
     };
   }
 
-  /** A job or batch submitted with a token joins its scope (here and in storage). */
-  async widen(access: TokenAccess, ids: { jobId?: string; batchId?: string }): Promise<void> {
+  /** A job or batch submitted, or a file uploaded, with a token joins its scope (here and in storage). */
+  async widen(access: TokenAccess, ids: { jobId?: string; batchId?: string; fileId?: string }): Promise<void> {
     if (ids.jobId) access.jobIds.add(ids.jobId);
     if (ids.batchId) access.batchIds.add(ids.batchId);
-    await this.repo.addIds(access.tokenHash, { jobIds: ids.jobId ? [ids.jobId] : [], batchIds: ids.batchId ? [ids.batchId] : [] });
+    if (ids.fileId) access.fileIds.add(ids.fileId);
+    await this.repo.addIds(access.tokenHash, { jobIds: ids.jobId ? [ids.jobId] : [], batchIds: ids.batchId ? [ids.batchId] : [], fileIds: ids.fileId ? [ids.fileId] : [] });
   }
 }

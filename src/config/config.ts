@@ -19,6 +19,7 @@ import {
   readUrl,
 } from './parse.js';
 import { readApiLimits, type ApiLimits } from './api-limits.js';
+import { readFilesConfig, type FilesConfig } from './files-config.js';
 import { readTracing, type TracingConfig } from './tracing-config.js';
 import { readMcpConfig, type McpConfig } from './mcp-config.js';
 import { DEFAULT_PRICES, isPriceTable, type PriceTable } from './price-table.js';
@@ -163,6 +164,8 @@ export interface Config {
 
   /** MCP servers whose tools the `agent` kind offers (src/config/mcp-config.ts). */
   mcp: McpConfig;
+  /** Uploads and file references in jobs (src/config/files-config.ts, src/files). */
+  files: FilesConfig;
 
   /** The retention sweep (worker role): see src/retention. */
   retention: {
@@ -265,6 +268,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
     tracing: readTracing(env),
     mcp: readMcpConfig(env),
+    files: readFilesConfig(env),
     retention: {
       eventsMs: readDuration(env, 'EVENT_RETENTION', '7d'),
       jobsMs: readString(env, 'JOB_RETENTION', '30d').trim() === '0' ? 0 : readDuration(env, 'JOB_RETENTION', '30d'),

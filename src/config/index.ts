@@ -6,3 +6,4 @@ export * from './api-limits.js';
 export { perMinuteLimit, type AiControlConfig } from './ai-control-config.js';
 export * from './tracing-config.js';
 export type { McpConfig, McpServerConfig } from './mcp-config.js';
+export * from './files-config.js';

@@ -24,8 +24,11 @@ export const AI_ERROR_CODES = [
 ] as const;
 export type AiErrorCodeValue = (typeof AI_ERROR_CODES)[number];
 
-/** Why a job or a step failed: an AI error, a budget that the next call would pass, an agent out of turns, or a failure of our own. */
-export const JOB_ERROR_CODES = [...AI_ERROR_CODES, 'INTERNAL', 'BUDGET_EXCEEDED', 'AGENT_MAX_TURNS'] as const;
+/**
+ * Why a job or a step failed: an AI error, a budget that the next call would pass, an agent
+ * out of turns, a file with no text to read, or a failure of our own.
+ */
+export const JOB_ERROR_CODES = [...AI_ERROR_CODES, 'INTERNAL', 'BUDGET_EXCEEDED', 'AGENT_MAX_TURNS', 'UNSUPPORTED_FILE'] as const;
 export type JobErrorCodeValue = (typeof JOB_ERROR_CODES)[number];
 
 /** What happened to a job. */

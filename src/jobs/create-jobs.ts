@@ -15,7 +15,7 @@ import { modelPolicyFrom, OutputStreamWriter, ResponseCache, SharedRateLimit, Te
 import { JobService, type JobsDomain } from './commands/index.js';
 import { createJobStores, JobQueue, type JobNotifier, type JobStores } from './lifecycle/index.js';
 import { EventFeed, JobOutputFeed, LiveJobs } from './live/index.js';
-import { loadJobKinds, type JobKinds } from './pipelines/index.js';
+import { loadJobKinds, type JobFiles, type JobKinds } from './pipelines/index.js';
 import { startJobWorker, type JobWorker } from './run/index.js';
 
 export interface CreateJobsOptions {
@@ -31,6 +31,8 @@ export interface CreateJobsOptions {
    * (the entry point loads them before anything starts, so a bad module stops it at once).
    */
   kinds?: JobKinds;
+  /** Uploads and URLs that jobs read (src/files); absent: a submission naming a file is refused. */
+  files?: JobFiles;
 }
 
 /** What an API process serves subscriptions from; `stop` ends both readers. */
@@ -55,7 +57,7 @@ export interface Jobs {
   close(): Promise<void>;
 }
 
-export async function createJobs({ db, config, logger, processId, notifier, kinds }: CreateJobsOptions): Promise<Jobs> {
+export async function createJobs({ db, config, logger, processId, notifier, kinds, files }: CreateJobsOptions): Promise<Jobs> {
   const stores = await createJobStores(db, {
     eventFeed: { maxDocs: config.events.feedMaxEvents, maxBytes: config.events.feedMaxBytes },
   });
@@ -82,6 +84,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     models: modelPolicyFrom(config),
     // A reservation a dead worker never settled stops counting after one job attempt's limit.
     tenantBudgets: new TenantBudgets(new TenantBudgetsRepository(db), new SpendLedgerRepository(db), { holdMs: config.jobs.timeoutMs }),
+    ...(files ? { files } : {}),
   };
   const service = new JobService(domain);
   // Before serving: jobKinds lists the MCP servers' tools, and a submission naming one is checked against them.
@@ -120,7 +123,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
       { maxRunning: config.aiControl.tenantMaxRunning, deferMs: 1_000, claimGraceMs: config.jobs.leaseMs },
     );
     return startJobWorker(
-      { stores, kinds: domain.kinds, ai, notifier, logger: logger.child({ part: 'jobs' }), queue, aiControl: await workerAiControl(), fairness },
+      { stores, kinds: domain.kinds, ai, notifier, logger: logger.child({ part: 'jobs' }), queue, aiControl: await workerAiControl(), fairness, ...(files ? { files } : {}) },
       {
         workerId: processId,
         leaseMs: config.jobs.leaseMs,

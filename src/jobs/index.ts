@@ -28,5 +28,7 @@ export type { JobOutputChunk } from './live/index.js';
 export { defaultJobKinds, JobKindsModuleError, loadJobKinds } from './pipelines/index.js';
 export type { JobKindDefinition, JobKinds, LoadJobKindsOptions, PipelineLimits, PipelineStep, ResultMeta, StepContext } from './pipelines/index.js';
 export type { AgentTool, AgentToolContext, RegisteredTool } from './agents/index.js';
+// The port through which jobs read files (src/files implements it).
+export type { FileReadFailureCode, FileReadHooks, FileReadOutcome, FileRef, JobFiles, ReadFile } from './pipelines/index.js';
 export { batchProgressMessage, makeProgress } from './lifecycle/index.js';
 export type { JobQueue } from './lifecycle/index.js';

@@ -1,6 +1,6 @@
 /**
  * What a scoped access token may call at the top level: reading one job or batch, the
- * kinds, submitting, and following a job or batch. Everything else — lists, control,
+ * kinds, submitting, following a job or batch, and reading or deleting a file it uploaded. Everything else — lists, control,
  * webhooks, usage, minting, and any field added later — is FORBIDDEN to a token unless
  * it is named here, so new features are closed to tokens by default.
  */
@@ -13,8 +13,10 @@ const TOKEN_ROOT_FIELDS = new Set([
   'Query.job',
   'Query.batch',
   'Query.jobKinds',
+  'Query.file',
   'Mutation.submitJob',
   'Mutation.analyzeDocuments',
+  'Mutation.deleteFile',
   'Subscription.jobEvents',
   'Subscription.jobOutput',
   'Subscription.batchProgress',

@@ -7,6 +7,7 @@ import type { TenantDoc as Tenant } from '../db/tenants/index.js';
 import type { Access } from '../auth/access-scope.js';
 import type { AccessTokens } from '../auth/access-tokens.js';
 import type { JobOutputFeed, JobService, LiveJobs } from '../jobs/index.js';
+import type { FileService } from '../files/index.js';
 import type { WebhookService } from '../webhooks/index.js';
 
 /** The domain services resolvers may call; src/server/services.ts builds them. */
@@ -18,6 +19,8 @@ export interface DomainServices {
   output?: JobOutputFeed;
   /** Webhook endpoints, deliveries and the outbox (sendTest, redeliver). */
   webhooks: WebhookService;
+  /** Uploaded files: the tenant's list, one file, deleting one. */
+  files: FileService;
   /** Per-tenant limits on submissions and webhook sends: throws RATE_LIMITED when over. */
   rateLimits?: { take(tenantId: string, kind: RateKind): Promise<void> };
   /** Scoped access tokens: minting, and widening a token's scope by what it submits. */

@@ -1,6 +1,7 @@
 /** Every resolver class, in one list for buildSchema. */
 import { AccessTokenResolver } from './access-token.resolver.js';
 import { BatchResolver } from './batch.resolver.js';
+import { FileResolver } from './file.resolver.js';
 import { JobEventResolver } from './job-event.resolver.js';
 import { JobKindsResolver } from './job-kinds.resolver.js';
 import { JobOutputResolver } from './job-output.resolver.js';
@@ -25,4 +26,5 @@ export const resolvers = [
   AccessTokenResolver,
   TenantBudgetResolver,
   JobOutputResolver,
+  FileResolver,
 ] as const;

@@ -9,13 +9,13 @@ import type { JobStores } from '../jobs/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Webhooks } from '../webhooks/index.js';
 import { RetentionLedger } from './retention-ledger.js';
-import { RetentionSweep } from './retention-sweep.js';
+import { RetentionSweep, type RetentionSweepDeps } from './retention-sweep.js';
 
 export interface Retention {
   /** Notes each finished job and batch once (compose it into the jobs' notifier). */
   ledger: RetentionLedger;
   /** A sweep over this process's stores (worker role); call `start()` on it. */
-  sweep(jobs: JobStores, webhooks: Webhooks, logger: Logger): RetentionSweep;
+  sweep(jobs: JobStores, webhooks: Webhooks, logger: Logger, files?: RetentionSweepDeps['files']): RetentionSweep;
 }
 
 export async function createRetention(db: Db, config: Readonly<Config>): Promise<Retention> {
@@ -23,7 +23,7 @@ export async function createRetention(db: Db, config: Readonly<Config>): Promise
   await repository.ensureIndexes();
   return {
     ledger: new RetentionLedger(repository),
-    sweep: (jobs, webhooks, logger) => {
+    sweep: (jobs, webhooks, logger, files) => {
       const { repositories } = webhooks;
       return new RetentionSweep({
         ledger: repository,
@@ -35,6 +35,7 @@ export async function createRetention(db: Db, config: Readonly<Config>): Promise
         deliveries: repositories.deliveries,
         attempts: repositories.attempts,
         queue: repositories.queue,
+        ...(files ? { files } : {}),
         settings: config.retention,
         logger,
       });

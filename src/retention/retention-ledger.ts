@@ -1,8 +1,9 @@
 /**
  * The retention ledger's writer: a JobNotifier (composed beside the webhook outbox) that
- * notes each finished job or batch occurrence once, so that the sweep finds aged work in
- * this small collection instead of reading the history collections.
+ * notes each finished job or batch occurrence once, and each uploaded file, so that the
+ * sweep finds aged work in this small collection instead of reading the history collections.
  */
+import type { FileDoc } from '../db/files/index.js';
 import { type BatchDoc, type JobDoc, ledgerId, type RetentionLedgerRepository } from '../db/jobs/index.js';
 import type { JobNotifier } from '../jobs/index.js';
 
@@ -30,6 +31,18 @@ export class RetentionLedger implements JobNotifier {
       tenantId: batch.tenantId,
       finishedAt: batch.finishedAt,
       stage: 'events',
+    });
+  }
+
+  /** A file ages from its upload (JOB_RETENTION); noted before its first byte is stored, so none is missed. */
+  async fileStored(file: Pick<FileDoc, '_id' | 'tenantId' | 'createdAt'>): Promise<void> {
+    await this.ledger.record({
+      _id: ledgerId('file', file._id, file.createdAt),
+      kind: 'file',
+      refId: file._id,
+      tenantId: file.tenantId,
+      finishedAt: file.createdAt,
+      stage: 'all',
     });
   }
 }

@@ -40,6 +40,8 @@ export interface RetentionSweepDeps {
   deliveries: WebhookDeliveriesRepository;
   attempts: WebhookAttemptsRepository;
   queue: WebhookQueueRepository;
+  /** Removes an uploaded file (record, list entry, bytes); absent: file rows are left. */
+  files?: { expire(fileId: string): Promise<void> };
   settings: RetentionSettings;
   logger: Logger;
   /** The clock; for tests. */
@@ -49,7 +51,7 @@ export interface RetentionSweepDeps {
 export interface SweepCounts {
   /** Occurrences whose events and attempts were removed. */
   eventsSwept: number;
-  /** Jobs and batches removed with everything they kept. */
+  /** Jobs and batches removed with everything they kept, and uploaded files. */
   recordsSwept: number;
   /** Rows left for later: their work is still owed a webhook. */
   deferred: number;
@@ -146,8 +148,15 @@ export class RetentionSweep {
     return 'swept';
   }
 
-  /** The finished job or batch with everything it kept. */
+  /** The finished job or batch with everything it kept; an uploaded file. */
   private async sweepRecord(row: RetentionLedgerDoc): Promise<Outcome> {
+    if (row.kind === 'file') {
+      if (!this.deps.files) return 'deferred';
+      // A job that reads it later fails with INVALID_INPUT; jobs that read it keep what they read.
+      await this.deps.files.expire(row.refId);
+      await this.deps.ledger.delete(row._id);
+      return 'swept';
+    }
     const occurrence = await this.occurrence(row);
     if (occurrence.state === 'gone') {
       await this.deps.ledger.delete(row._id);

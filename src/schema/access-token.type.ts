@@ -16,6 +16,12 @@ export class CreateAccessTokenInput {
   })
   submitKinds?: string[] | null;
 
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'May upload files (POST /files) and name them in its submissions; each file it uploads joins its scope (file(id), deleteFile). False when omitted.',
+  })
+  uploadFiles?: boolean | null;
+
   @Field(() => Int, { nullable: true, description: 'Lifetime in seconds; 900 (15 minutes) by default, at most 86400 (24 hours) by default.' })
   expiresInSeconds?: number | null;
 }
@@ -39,4 +45,7 @@ export class AccessToken {
 
   @Field(() => [String])
   submitKinds!: string[];
+
+  @Field(() => Boolean, { description: 'Whether the token may upload files.' })
+  uploadFiles!: boolean;
 }

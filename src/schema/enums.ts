@@ -62,6 +62,10 @@ registerEnumType(JobErrorCode, {
     AGENT_MAX_TURNS: {
       description: 'An agent (ctx.agent) was still calling tools when its maxTurns model turns ran out. Not retried.',
     },
+    UNSUPPORTED_FILE: {
+      description:
+        'A file the job reads has no text to extract (a scanned PDF), is of a type that cannot be read, or is damaged; the message says which. Not retried.',
+    },
   },
 });
 

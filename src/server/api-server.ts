@@ -16,6 +16,7 @@ import type { GraphQLContext } from '../resolvers/context.js';
 import { buildAppSchema } from './build-schema.js';
 import { createErrorFormatter } from './format-error.js';
 import { consoleRouter } from './console-static.js';
+import { filesRoute } from './files-route.js';
 import { attachGraphQLWs } from './graphql-ws.js';
 import { limitsPlugin } from './limits-plugin.js';
 import { parseOptions, queryLimitRules } from './query-limits.js';
@@ -126,6 +127,8 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
       },
     }),
   );
+  // Uploads: the multipart body is streamed into storage by the files domain, never parsed here.
+  app.post('/files', filesRoute(services, unauthenticated));
   app.use(bodyErrorHandler);
   // Last, so that /graphql and the probes never fall through to a file.
   const consoleFiles = consoleRouter();

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/index.js';
 import { createAuth, type Auth } from '../auth/create-auth.js';
+import { createFiles, type Files } from '../files/index.js';
 import { createJobs, type JobKinds, type JobNotifier, type Jobs, type JobStores, type JobQueue } from '../jobs/index.js';
 import type { Logger } from '../log/logger.js';
 import { createRetention, type Retention } from '../retention/create-retention.js';
@@ -31,6 +32,8 @@ export interface Services extends Auth {
   retention: Retention;
   /** Webhook endpoints, deliveries, the outbox (= notifier) and the dispatcher factory. */
   webhooks: Webhooks;
+  /** Uploads (POST /files), their list, and the reader jobs use. */
+  files: Files;
   domain: DomainServices;
 }
 
@@ -41,7 +44,8 @@ export async function createServices(config: Readonly<Config>, logger: Logger, d
   const webhooks = await createWebhooks({ db, config, logger: logger.child({ part: 'webhooks' }) });
   const retention = await createRetention(db, config);
   const notifier: JobNotifier = notifyAll(webhooks.outbox, retention.ledger);
-  const jobs = await createJobs({ db, config, logger, processId, notifier, ...(opts.kinds ? { kinds: opts.kinds } : {}) });
+  const files = await createFiles({ db, config, onStart: (file) => retention.ledger.fileStored(file) });
+  const jobs = await createJobs({ db, config, logger, processId, notifier, files: files.reader, ...(opts.kinds ? { kinds: opts.kinds } : {}) });
   return {
     config,
     logger,
@@ -54,6 +58,7 @@ export async function createServices(config: Readonly<Config>, logger: Logger, d
     notifier,
     retention,
     webhooks,
-    domain: { jobs: jobs.service, webhooks, rateLimits: auth.rateLimiter, accessTokens: auth.accessTokens },
+    files,
+    domain: { jobs: jobs.service, webhooks, files: files.service, rateLimits: auth.rateLimiter, accessTokens: auth.accessTokens },
   };
 }

@@ -15,12 +15,13 @@ export async function startWorkerRole(services: Services): Promise<RunningPart[]
   const jobs = await services.jobs.startWorker();
   const dispatcher = services.webhooks.createDispatcher();
   dispatcher.start();
-  const retention = services.retention.sweep(services.jobStores, services.webhooks, services.logger.child({ part: 'retention' }));
+  const retention = services.retention.sweep(services.jobStores, services.webhooks, services.logger.child({ part: 'retention' }), services.files.service);
   retention.start();
   // Each stops once, however often it is asked; the probe server waits for both.
   let jobsStopped: Promise<void> | null = null;
   let webhooksStopped: Promise<void> | null = null;
-  const stopJobs = () => (jobsStopped ??= jobs.stop());
+  // The URL fetcher's connections close once no job can read a file any more.
+  const stopJobs = () => (jobsStopped ??= jobs.stop().then(() => services.files.close()));
   const stopWebhooks = () => (webhooksStopped ??= dispatcher.stop());
   const parts: RunningPart[] = [
     { name: 'jobs', stop: stopJobs },

@@ -1,10 +1,12 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { isIP, type LookupFunction } from 'node:net';
+import type { LookupFunction } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
-import { Agent, buildConnector, request } from 'undici';
-import { checkWebhookUrlShape, isForbiddenAddress } from './address-guard.js';
+import { Agent, request } from 'undici';
+import { checkWebhookUrlShape } from './address-guard.js';
+import { BlockedAddressError, guardedConnector, rootCause } from './guarded-connector.js';
+
+export { BlockedAddressError } from './guarded-connector.js';
 
 /**
  * One HTTP attempt of a webhook delivery, and nothing more: no retries, no database. The
@@ -56,20 +58,6 @@ export interface WebhookSender {
   send(input: SendInput): Promise<SendOutcome>;
   /** Closes idle connections and waits for attempts in flight (each bounded by timeoutMs). */
   close(): Promise<void>;
-}
-
-/** The connection was refused because the address it would reach is not public. */
-export class BlockedAddressError extends Error {
-  override readonly name = 'BlockedAddressError';
-  readonly code = 'WEBHOOK_BLOCKED_ADDRESS';
-  constructor(
-    readonly address: string,
-    readonly hostname: string,
-  ) {
-    // The address a name resolved to is not shown: it would tell a tenant about the
-    // network the service runs in. `address` stays on the error for the operator's log.
-    super(hostname === address ? `blocked address ${address}: address is not public` : `blocked: ${hostname}: address is not public`);
-  }
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 1024;
@@ -136,52 +124,6 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   }
 
   return { send, close: () => agent.close() };
-}
-
-/**
- * The connector that decides, per connection, whether the address may be reached. An IP
- * literal never goes through DNS (net.connect skips lookup for it), so it is checked here;
- * a host name is checked inside the lookup, on the very addresses the socket will use.
- */
-function guardedConnector(options: {
-  allowPrivate: boolean;
-  timeoutMs: number;
-  lookup: LookupFunction | undefined;
-}): buildConnector.connector {
-  const baseLookup = options.lookup ?? (dnsLookup as LookupFunction);
-  const connect = buildConnector({
-    timeout: options.timeoutMs,
-    lookup: options.allowPrivate ? baseLookup : guardedLookup(baseLookup),
-  });
-  if (options.allowPrivate) return connect;
-  return (connectOptions, callback) => {
-    const { hostname } = connectOptions;
-    if (isIP(hostname) !== 0 && isForbiddenAddress(hostname)) {
-      process.nextTick(() => callback(new BlockedAddressError(hostname, hostname), null));
-      return;
-    }
-    connect(connectOptions, callback);
-  };
-}
-
-/** Resolves every address (as happy eyeballs would), and refuses the host if any is forbidden. */
-function guardedLookup(base: LookupFunction): LookupFunction {
-  return (hostname, lookupOptions, callback) => {
-    base(hostname, { ...lookupOptions, all: true }, (error, result) => {
-      if (error) return callback(error, '');
-      const addresses: LookupAddress[] = Array.isArray(result)
-        ? result
-        : [{ address: result, family: isIP(result) }];
-      const first = addresses[0];
-      if (first === undefined) {
-        return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '');
-      }
-      const blocked = addresses.find((a) => isForbiddenAddress(a.address));
-      if (blocked) return callback(new BlockedAddressError(blocked.address, hostname), '');
-      if (lookupOptions.all) return callback(null, addresses);
-      return callback(null, first.address, first.family);
-    });
-  };
 }
 
 function firstHeader(value: string | string[] | undefined): string | null {
@@ -255,25 +197,4 @@ function describeFailure(error: unknown, timeoutMs: number): string {
       if (code !== undefined && TLS_CODE.test(code)) return `tls error (${code})`;
       return `request failed (${code ?? message})`;
   }
-}
-
-/**
- * Undici and happy eyeballs wrap the interesting error (`cause`, AggregateError): walk the
- * chain, preferring our own refusal, then the first error that carries a code.
- */
-function rootCause(error: unknown): unknown {
-  const chain: unknown[] = [];
-  let current: unknown = error;
-  while (current != null && chain.length < 8 && !chain.includes(current)) {
-    chain.push(current);
-    current =
-      current instanceof AggregateError && current.errors.length > 0
-        ? current.errors[0]
-        : (current as { cause?: unknown }).cause;
-  }
-  return (
-    chain.find((e) => e instanceof BlockedAddressError) ??
-    chain.find((e) => typeof (e as NodeJS.ErrnoException).code === 'string') ??
-    error
-  );
 }

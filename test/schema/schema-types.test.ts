@@ -53,6 +53,10 @@ import {
   WebhookDeliveryConnection,
   WebhookDeliveryEdge,
   WebhookEndpoint,
+  File,
+  FileConnection,
+  FileEdge,
+  FileRefInput,
 } from '../../src/schema/index.js';
 import { contractSchema, dangerousChanges } from '../support/contract.js';
 
@@ -259,6 +263,10 @@ const ORPHANED_TYPES = [
   AnalyzeDocumentsInput,
   CreateWebhookEndpointInput,
   UpdateWebhookEndpointInput,
+  File,
+  FileEdge,
+  FileConnection,
+  FileRefInput,
 ];
 
 // ---- Schemas ------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import {
   type ListCountsDoc,
   type ListLocatorDoc,
 } from './job-list-docs.js';
-import { ListLock, type ListLockDoc, type ListLockOptions } from './list-lock.js';
+import { ListLock, type ListLockDoc, type ListLockOptions } from '../list-lock.js';
 
 /** What the index needs of a job. */
 export type ListedJob = Pick<JobDoc, '_id' | 'tenantId' | 'kind' | 'batchId' | 'status' | 'createdAt'>;

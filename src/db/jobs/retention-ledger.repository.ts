@@ -1,22 +1,24 @@
 /**
  * The `retention_ledger` collection: one small insert-only row per finished job or batch
- * occurrence, so that the retention sweep finds what has aged out without reading any
- * history collection. A row moves from stage `events` (its events and webhook attempts
- * are still kept) to `all` (only the job, batch and deliveries are left), then goes.
+ * occurrence, and per uploaded file, so that the retention sweep finds what has aged out
+ * without reading any history collection. A job's or batch's row moves from stage `events`
+ * (its events and webhook attempts are still kept) to `all` (only the job, batch and
+ * deliveries are left), then goes; a file's row is `all` from the start (dated by its upload).
  */
 import type { Collection, Db } from 'mongodb';
 import { insertUnlessTaken } from '../duplicate-key.js';
 
-export type LedgerKind = 'job' | 'batch';
+export type LedgerKind = 'job' | 'batch' | 'file';
 export type LedgerStage = 'events' | 'all';
 
 export interface RetentionLedgerDoc {
   /** `${kind}:${refId}:${finishedAt ms}`: a repeated notice of one occurrence is one row. */
   _id: string;
   kind: LedgerKind;
-  /** The job's or batch's `_id`. */
+  /** The job's, batch's or file's `_id`. */
   refId: string;
   tenantId: string;
+  /** When the job or batch finished, or the file was uploaded. */
   finishedAt: Date;
   stage: LedgerStage;
 }

@@ -14,6 +14,10 @@ export interface AccessTokenDoc {
   jobIds: string[];
   batchIds: string[];
   submitKinds: string[];
+  /** May upload files; absent on tokens minted before uploads existed (they may not). */
+  uploadFiles?: boolean;
+  /** Files uploaded with the token. */
+  fileIds?: string[];
   createdAt: Date;
   expiresAt: Date;
 }
@@ -33,11 +37,12 @@ export class AccessTokensRepository {
     return this.tokens.findOne({ _id: hash });
   }
 
-  /** Widens the scope by a job or batch submitted with the token. */
-  async addIds(hash: string, ids: { jobIds?: string[]; batchIds?: string[] }): Promise<void> {
+  /** Widens the scope by a job or batch submitted, or a file uploaded, with the token. */
+  async addIds(hash: string, ids: { jobIds?: string[]; batchIds?: string[]; fileIds?: string[] }): Promise<void> {
     const add: Record<string, { $each: string[] }> = {};
     if (ids.jobIds?.length) add.jobIds = { $each: ids.jobIds };
     if (ids.batchIds?.length) add.batchIds = { $each: ids.batchIds };
+    if (ids.fileIds?.length) add.fileIds = { $each: ids.fileIds };
     if (Object.keys(add).length) await this.tokens.updateOne({ _id: hash }, { $addToSet: add });
   }
 }

@@ -2,7 +2,7 @@
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../../log/logger.js';
 import type { ModelPolicy, TenantBudgets } from '../ai-control/index.js';
-import type { JobKinds } from '../pipelines/index.js';
+import type { JobFiles, JobKinds } from '../pipelines/index.js';
 import type { JobStores, JobNotifier, JobQueue } from '../lifecycle/index.js';
 
 /** The configured limits on what may be submitted (MAX_DOCUMENT_BYTES and the like). */
@@ -23,4 +23,6 @@ export interface JobsDomain {
   models?: ModelPolicy;
   /** Monthly tenant budgets: a tenant over its budget may not submit (absent: no budgets). */
   tenantBudgets?: TenantBudgets;
+  /** The files jobs may refer to (absent: a submission naming a file is refused). */
+  files?: JobFiles;
 }

@@ -17,6 +17,7 @@ import { awaitCreated, fingerprint, reserveKey } from './idempotency.js';
 import { validateJobInput, type DocumentAnalyzeInput } from '../pipelines/index.js';
 import { checkJsonLimits, excerpt } from './input-limits.js';
 import type { JobsDomain } from './domain.js';
+import { checkFileRefs, fileRefFrom, type FileScope } from './file-refs.js';
 import { jobsSubmitted } from '../../metrics/metrics.js';
 import { newId, newJobDoc, requestHash } from './new-job.js';
 
@@ -35,15 +36,25 @@ export interface SubmitJobRequest extends AiOptionsRequest, ExecutionOptionsRequ
   /** The submitting HTTP request's id, kept on the job so the worker's log lines name it. */
   requestId?: string | null;
   deadline?: WriteDeadline | null;
+  /** Which uploads the caller may name (absent: every upload of the tenant). */
+  fileScope?: FileScope;
+}
+
+/** One document: its text, or a file (an upload's id or a URL) that a first step reads. */
+export interface DocumentRequest {
+  name: string;
+  text?: string | null;
+  file?: { id?: string | null; url?: string | null } | null;
 }
 
 export interface AnalyzeDocumentsRequest extends AiOptionsRequest, ExecutionOptionsRequest {
-  documents: Array<{ name: string; text: string }>;
+  documents: DocumentRequest[];
   instructions?: string | null;
   idempotencyKey?: string | null;
   metadata?: unknown;
   requestId?: string | null;
   deadline?: WriteDeadline | null;
+  fileScope?: FileScope;
 }
 
 const MAX_ATTEMPTS_LIMIT = 20;
@@ -59,6 +70,7 @@ export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobR
   if (!pipeline) throw badInput(['input', 'kind'], `unknown kind "${excerpt(req.kind)}"; known kinds: ${d.kinds.names().join(', ')}`);
   checkJsonLimits(req.input, ['input', 'input'], { maxDepth: d.limits.maxJsonDepth, maxBytes: d.limits.maxInputBytes });
   const input = validateJobInput(pipeline, req.input, ['input', 'input'], d.limits);
+  await checkFileRefs(d, tenantId, pipeline, input, ['input', 'input'], req.fileScope);
   const common = checkCommon(d, req, ['input']);
   const maxAttempts = checkRange(req.maxAttempts, ['input', 'maxAttempts'], 1, MAX_ATTEMPTS_LIMIT) ?? d.defaultMaxAttempts;
   const aiFields = checkSubmissionAi(req, d.models, ['input'], pipeline.requestedModels?.(input) ?? []);
@@ -98,26 +110,27 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
   if (req.instructions && req.instructions.length > MAX_INSTRUCTIONS) {
     throw badInput(['input', 'instructions'], `is longer than ${MAX_INSTRUCTIONS} characters`);
   }
-  const inputs: DocumentAnalyzeInput[] = req.documents.map((doc, i) =>
-    validateJobInput(
-      pipeline,
-      { name: doc.name, text: doc.text, ...(req.instructions ? { instructions: req.instructions } : {}) },
-      ['input', 'documents', i],
-      d.limits,
-    ) as DocumentAnalyzeInput,
+  const documents = req.documents.map((doc) => ({
+    name: doc.name,
+    ...(doc.text !== null && doc.text !== undefined ? { text: doc.text } : {}),
+    ...(doc.file ? { file: fileRefFrom(doc.file) } : {}),
+  }));
+  const inputs: DocumentAnalyzeInput[] = documents.map((doc, i) =>
+    validateJobInput(pipeline, { ...doc, ...(req.instructions ? { instructions: req.instructions } : {}) }, ['input', 'documents', i], d.limits) as DocumentAnalyzeInput,
   );
+  for (const [i, input] of inputs.entries()) await checkFileRefs(d, tenantId, pipeline, input, ['input', 'documents', i], req.fileScope);
   const common = checkCommon(d, { ...req, priority: null }, ['input']);
   const aiFields = checkSubmissionAi(req, d.models, ['input'], []);
   const execution = checkExecutionOptions(req, ['input']);
   await d.tenantBudgets?.assertCanSubmit(tenantId);
-  const print = fingerprint({ documents: req.documents.map((doc) => ({ name: doc.name, text: doc.text })), instructions: req.instructions ?? null, metadata: common.metadata, ...aiRequestFields(aiFields), ...execution });
+  const print = fingerprint({ documents, instructions: req.instructions ?? null, metadata: common.metadata, ...aiRequestFields(aiFields), ...execution });
   const hash = print.hash;
   req.deadline?.commit();
   let batchId = newId();
   let replay = false;
   let fresh = true;
   if (common.idempotencyKey) {
-    const legacy = requestHash({ documents: req.documents, instructions: req.instructions ?? null });
+    const legacy = requestHash({ documents, instructions: req.instructions ?? null });
     const r = await reserveKey(d.stores.claims, { tenantId, what: 'batch', key: common.idempotencyKey }, batchId, print, legacy);
     batchId = r.id;
     fresh = r.fresh;

@@ -1,17 +1,22 @@
 /**
- * `document.analyze`: prepare (normalise, count, chunk to fit the context window),
- * summarize (one call per chunk, progress per chunk), combine (one summary), extract
- * (key points, topics, sentiment, entities as validated JSON, repaired once if needed).
+ * `document.analyze`: read (only for a `file` reference: fetch it and extract its text),
+ * prepare (normalise, count, chunk to fit the context window), summarize (one call per
+ * chunk, progress per chunk), combine (one summary), extract (key points, topics,
+ * sentiment, entities as validated JSON, repaired once if needed).
  */
 import { AiError, countTokens, splitIntoChunks } from '../../ai/index.js';
 import { offlineNotice, type Pipeline, type PipelineStep, type StepContext } from './kind.js';
 import { chunkBudget, documentChunks, normaliseText } from './document-text.js';
 import { checkExtraction, type Extraction } from './extraction.js';
 import { parseOrRepairJson } from './json-output.js';
+import { fileRefSchema, type FileRef, type ReadFile } from './files.js';
+import { fileFacts, READ_STEP, readFileStep } from './read-step.js';
 
+/** Exactly one of `text` and `file`. */
 export interface DocumentAnalyzeInput {
   name?: string;
-  text: string;
+  text?: string;
+  file?: FileRef;
   instructions?: string;
 }
 
@@ -20,27 +25,34 @@ type Ctx = StepContext<DocumentAnalyzeInput>;
 export const documentAnalyzeInputSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['text'],
   properties: {
     name: { type: 'string', maxLength: 500 },
-    text: { type: 'string', minLength: 1, description: 'The document; split into chunks that fit the model, never cut off.' },
+    text: { type: 'string', minLength: 1, description: 'The document; split into chunks that fit the model, never cut off. Give this or file.' },
+    file: { ...fileRefSchema, description: `The document as a file, read by a first step \`read\` (PDF, .docx, HTML, Markdown, plain text). Give this or text. ${fileRefSchema.description}` },
     instructions: { type: 'string', maxLength: 4000, description: "Extra guidance, e.g. 'focus on risks'." },
   },
 } as const;
 
-const system = (input: DocumentAnalyzeInput, task: string): string =>
-  [
-    `You analyse documents${input.name ? ` ("${input.name}")` : ''}. ${task}`,
-    input.instructions ? `Follow these instructions from the user: ${input.instructions}` : '',
-  ]
+/** The file as read by the `read` step, when the input names one. */
+const readFile = (ctx: Ctx): ReadFile | undefined => ctx.outputs[READ_STEP] as ReadFile | undefined;
+
+/** The document's text: given, or extracted from its file by `read`. */
+const documentText = (ctx: Ctx): string => readFile(ctx)?.text ?? ctx.input.text ?? '';
+
+const system = (ctx: Ctx, task: string): string => {
+  const name = ctx.input.name ?? readFile(ctx)?.name;
+  return [`You analyse documents${name ? ` ("${name}")` : ''}. ${task}`, ctx.input.instructions ? `Follow these instructions from the user: ${ctx.input.instructions}` : '']
     .filter(Boolean)
     .join('\n');
+};
+
+const readStep = readFileStep<DocumentAnalyzeInput>((input) => input.file!);
 
 const prepare: PipelineStep<DocumentAnalyzeInput> = {
   name: 'prepare',
   async run(ctx) {
-    const text = normaliseText(ctx.input.text);
-    const chunks = documentChunks(ctx.input.text, ctx.contextTokens);
+    const text = normaliseText(documentText(ctx));
+    const chunks = documentChunks(documentText(ctx), ctx.contextTokens);
     return {
       characters: text.length,
       tokens: countTokens(text),
@@ -55,7 +67,7 @@ async function summariseChunk(ctx: Ctx, key: string, chunk: string, splitOnce: b
   try {
     const answer = await ctx.complete(key, {
       messages: [
-        { role: 'system', content: system(ctx.input, 'Summarise the given part of a document faithfully and concisely.') },
+        { role: 'system', content: system(ctx, 'Summarise the given part of a document faithfully and concisely.') },
         { role: 'user', content: chunk },
       ],
     });
@@ -73,7 +85,7 @@ async function summariseChunk(ctx: Ctx, key: string, chunk: string, splitOnce: b
 const summarize: PipelineStep<DocumentAnalyzeInput> = {
   name: 'summarize',
   async run(ctx) {
-    const chunks = documentChunks(ctx.input.text, ctx.contextTokens);
+    const chunks = documentChunks(documentText(ctx), ctx.contextTokens);
     const summaries: string[] = [];
     for (const [i, chunk] of chunks.entries()) {
       await ctx.progress(i, chunks.length, `Summarising chunk ${i + 1} of ${chunks.length}`);
@@ -97,7 +109,7 @@ const combine: PipelineStep<DocumentAnalyzeInput> = {
       for (const [g, group] of groups.entries()) {
         const answer = await ctx.complete(`round-${round}/group-${g}`, {
           messages: [
-            { role: 'system', content: system(ctx.input, 'Combine these partial summaries of one document, in order, into one coherent summary.') },
+            { role: 'system', content: system(ctx, 'Combine these partial summaries of one document, in order, into one coherent summary.') },
             { role: 'user', content: group.map((s, i) => `Part ${i + 1}:\n${s}`).join('\n\n') },
           ],
         });
@@ -137,7 +149,7 @@ const extract: PipelineStep<DocumentAnalyzeInput> = {
     const answer = await ctx.complete('call', {
       json: true,
       messages: [
-        { role: 'system', content: system(ctx.input, `Extract structured facts. Reply with JSON only, shaped as ${shape}.`) },
+        { role: 'system', content: system(ctx, `Extract structured facts. Reply with JSON only, shaped as ${shape}.`) },
         { role: 'user', content: summary },
       ],
     });
@@ -148,16 +160,20 @@ const extract: PipelineStep<DocumentAnalyzeInput> = {
 export const documentAnalyzePipeline: Pipeline<DocumentAnalyzeInput> = {
   kind: 'document.analyze',
   description: 'Summarises a document of any length (chunked to fit the model) and extracts key points, topics, sentiment and entities.',
-  stepNames: ['prepare', 'summarize', 'combine', 'extract'],
+  stepNames: ['read (for a file)', 'prepare', 'summarize', 'combine', 'extract'],
   options: ['model', 'temperature', 'maxOutputTokens', 'budget'],
   inputSchema: documentAnalyzeInputSchema as unknown as Record<string, unknown>,
   validate(input, limits) {
+    if (input.text !== undefined && input.file !== undefined) return [[['file'], 'give either text or file, not both']];
+    if (input.file !== undefined) return [];
+    if (input.text === undefined) return [[['text'], 'is required (or give file)']];
     const bytes = Buffer.byteLength(input.text);
     if (bytes > limits.maxDocumentBytes) return [[['text'], `is ${bytes} bytes; at most ${limits.maxDocumentBytes} are accepted`]];
     if (normaliseText(input.text).length === 0) return [[['text'], 'has no text once whitespace is removed']];
     return [];
   },
-  steps: () => [prepare, summarize, combine, extract],
+  fileRefs: (input) => (input.file ? [[['file'], input.file]] : []),
+  steps: (input) => [...(input.file ? [readStep] : []), prepare, summarize, combine, extract],
   result(outputs, _input, meta) {
     const prepared = outputs.prepare as { chunks: number };
     const extraction = outputs.extract as Extraction;
@@ -168,6 +184,7 @@ export const documentAnalyzePipeline: Pipeline<DocumentAnalyzeInput> = {
       sentiment: extraction.sentiment,
       entities: extraction.entities,
       chunks: prepared.chunks,
+      ...(outputs[READ_STEP] ? { file: fileFacts(outputs[READ_STEP] as ReadFile) } : {}),
       model: meta.model,
       ...offlineNotice(meta),
     };

@@ -8,3 +8,5 @@ export { JobKindsModuleError, loadJobKinds } from './kinds-module.js';
 export type { LoadJobKindsOptions } from './kinds-module.js';
 export { defaultJobKinds } from './registry.js';
 export type { JobKinds } from './registry.js';
+export { FileReadError, FILE_ID_PATTERN, isUploadRef } from './files.js';
+export type { FileReadFailureCode, FileReadHooks, FileReadOutcome, FileRef, JobFiles, ReadFile } from './files.js';

@@ -5,6 +5,7 @@
  */
 import type { CompletionRequest, CompletionResult } from '../../ai/index.js';
 import type { AgentRequest, AgentResult, RegisteredTool } from '../agents/index.js';
+import type { FileReadHooks, FileRef, ReadFile } from './files.js';
 
 export interface StepContext<TInput> {
   readonly jobId: string;
@@ -34,6 +35,13 @@ export interface StepContext<TInput> {
   agent(key: string, request: AgentRequest): Promise<AgentResult>;
   /** Progress within the step, e.g. (3, 7, 'summarising chunk 3 of 7'); saved and emitted. */
   progress(completed: number, total: number, message: string): Promise<void>;
+  /**
+   * Fetches a file of the job's tenant (an upload's id, or a URL through the address guard)
+   * and extracts its text. Not checkpointed by itself: return what it gives as a step's
+   * output (as the built-in `read` step does), so a retry does not read it again. Throws
+   * FileReadError: UNSUPPORTED_FILE and INVALID_INPUT are not retried, NETWORK and TIMEOUT are.
+   */
+  readFile(ref: FileRef, hooks?: Pick<FileReadHooks, 'onOpened'>): Promise<ReadFile>;
 }
 
 export interface PipelineStep<TInput> {
@@ -60,6 +68,8 @@ export interface Pipeline<TInput = unknown> {
   requestedModels?(input: TInput): Array<[ReadonlyArray<string | number>, string]>;
   /** The tools a job of this kind may name (the `agent` kind: those the operator registered), shown by `jobKinds`. */
   tools?(): RegisteredTool[];
+  /** Files the input refers to, with their path within input: checked at submit (an upload must be the tenant's). */
+  fileRefs?(input: TInput): Array<[ReadonlyArray<string | number>, FileRef]>;
   /** The steps of one job (a chain has one per entry). */
   steps(input: TInput): PipelineStep<TInput>[];
   /** The job's result from all step outputs. */

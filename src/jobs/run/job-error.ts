@@ -4,7 +4,7 @@ import { isAiError } from '../../ai/index.js';
 import type { JobErrorDoc } from '../../db/jobs/index.js';
 import { BudgetExceededError } from '../ai-control/index.js';
 import { AgentDefinitionError, AgentMaxTurnsError, McpUnavailableError } from '../agents/index.js';
-import { InvalidJobInputError } from '../pipelines/index.js';
+import { FileReadError, InvalidJobInputError } from '../pipelines/index.js';
 
 /** A reference that ties a stored INTERNAL error to the log line holding its detail. */
 export const internalErrorRef = (): string => `err_${randomBytes(6).toString('hex')}`;
@@ -31,6 +31,9 @@ export function toJobError(err: unknown, step: string | null, internal: { showDe
   // An agent's MCP server is down: it names the server (never its URL or env); another attempt may reach it.
   if (err instanceof McpUnavailableError) {
     return { code: 'INTERNAL', message: err.message, retryable: true, step, at };
+  }
+  if (err instanceof FileReadError) {
+    return { code: err.code, message: err.message, retryable: err.retryable, step, at };
   }
   if (err instanceof InvalidJobInputError) {
     return { code: 'INVALID_INPUT', message: err.message, retryable: false, step, at };

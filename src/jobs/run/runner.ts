@@ -12,7 +12,7 @@ import { type JobErrorDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/
 import type { Logger } from '../../log/logger.js';
 import { cancelledJobError, decideAttempt, type AttemptOutcome } from './retrying.js';
 import { completeFinished, finishJob, type JobStores, acquireLease, keepLeaseAlive, releaseLease, LeasedJob, LeaseLostError, type JobNotifier } from '../lifecycle/index.js';
-import type { JobKinds, Pipeline, PipelineStep } from '../pipelines/index.js';
+import type { JobFiles, JobKinds, Pipeline, PipelineStep } from '../pipelines/index.js';
 import { attemptTrace, traceAttempt, traceStep } from '../../tracing/index.js';
 import { interruptionOf, RunInterrupted, type StopReason } from './interrupted.js';
 import { createStepContext } from './step-context.js';
@@ -53,6 +53,8 @@ export interface RunnerDeps {
   aiControl?: AiControl;
   /** Caps each tenant's running jobs (see tenant-fairness.ts); absent: no cap. */
   fairness?: TenantFairness;
+  /** Reads the files jobs refer to (ctx.readFile); absent: a job that reads a file fails. */
+  files?: JobFiles;
   /** Wakes a worker for the job at `runAt` (a retry, or a resume after release). */
   enqueue(jobId: string, priority: number, runAt: Date): Promise<void>;
 }
@@ -210,6 +212,7 @@ export class JobRunner {
       prices: this.opts.prices,
       isDraining: () => this.draining,
       control: this.deps.aiControl,
+      ...(this.deps.files ? { files: this.deps.files } : {}),
       ...(this.opts.agentToolTimeoutMs !== undefined ? { toolTimeoutMs: this.opts.agentToolTimeoutMs } : {}),
     });
     const output = await step.run(ctx);

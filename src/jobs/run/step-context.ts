@@ -9,7 +9,7 @@ import type { PriceTable } from '../../config/index.js';
 import type { StepDoc } from '../../db/jobs/index.js';
 import { cachedAnswer, callParameters, holdBudgets, keepAnswer, openOutput, type AiControl, addUsage, usageOfCall } from '../ai-control/index.js';
 import { type LeasedJob, makeProgress } from '../lifecycle/index.js';
-import type { StepContext } from '../pipelines/index.js';
+import { FileReadError, type JobFiles, type StepContext } from '../pipelines/index.js';
 import { RunInterrupted } from './interrupted.js';
 import { traceAiCall, type AiCallSpan } from '../../tracing/index.js';
 
@@ -36,6 +36,8 @@ export interface StepContextDeps<TInput> {
   control?: AiControl;
   /** The limit of one agent tool call (AGENT_TOOL_TIMEOUT). @defaultValue 60 s */
   toolTimeoutMs?: number;
+  /** Reads the files a job refers to (src/files); absent: readFile fails the step. */
+  files?: JobFiles;
 }
 
 export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepContext<TInput> {
@@ -79,6 +81,16 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     },
 
     progress: (completed, total, message) => progress(completed, total, message),
+
+    async readFile(ref, hooks) {
+      if (!deps.files) throw new Error('this worker was started without file storage');
+      deps.signal.throwIfAborted();
+      const outcome = await deps.files.read(job.doc.tenantId, ref, { signal: deps.signal, ...(hooks?.onOpened ? { onOpened: hooks.onOpened } : {}) });
+      // A cancel, a timeout or a lost lease that stopped the read stops the step the same way.
+      deps.signal.throwIfAborted();
+      if (!outcome.ok) throw new FileReadError(outcome.code, outcome.message, outcome.retryable);
+      return outcome.file;
+    },
   };
   return context;
 

@@ -208,16 +208,22 @@ test('jobKinds lists the built-in kinds with their steps and input schemas', asy
   expect(Object.keys(byName).sort()).toEqual(['agent', 'chain', 'document.analyze']);
   // No kinds module and no MCP server: the agent kind has no tool to offer.
   expect(byName.agent.tools).toEqual([]);
-  expect(byName['document.analyze'].steps).toEqual(['prepare', 'summarize', 'combine', 'extract']);
+  expect(byName['document.analyze'].steps).toEqual(['read (for a file)', 'prepare', 'summarize', 'combine', 'extract']);
+  // Exactly one of text and file: checked by the kind (errors name the field), so neither is `required`.
   expect(byName['document.analyze'].inputSchema).toMatchObject({
     type: 'object',
-    required: ['text'],
-    properties: { text: { type: 'string' }, name: { type: 'string' }, instructions: { type: 'string' } },
+    properties: {
+      text: { type: 'string' },
+      file: { type: 'object', maxProperties: 1, properties: { id: { type: 'string' }, url: { type: 'string' } } },
+      name: { type: 'string' },
+      instructions: { type: 'string' },
+    },
   });
+  expect(byName['document.analyze'].inputSchema.required).toBeUndefined();
   expect(byName.chain.inputSchema).toMatchObject({
     type: 'object',
     required: ['steps'],
-    properties: { steps: { type: 'array', items: { required: ['name', 'prompt'] } }, variables: { type: 'object' } },
+    properties: { steps: { type: 'array', items: { required: ['name', 'prompt'] } }, variables: { type: 'object' }, files: { type: 'object' } },
   });
   for (const kind of jobKinds) expect(kind.description.length).toBeGreaterThan(10);
 });

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Collection } from 'mongodb';
-import { isDuplicateKeyError } from '../duplicate-key.js';
+import { isDuplicateKeyError } from './duplicate-key.js';
 
 export interface ListLockDoc {
   _id: string;

@@ -21,9 +21,10 @@ const chainOf = (n, label) => ({
  * `connections` WebSockets × `perConnection` subscriptions spread over `jobs` QUEUED jobs
  * (no worker yet); each subscription counts as live once its replayed QUEUED event arrives.
  * Then a worker runs the jobs and every later event's receive − at is a fan-out sample.
+ * `ctx.main`: another build's dist/main.js for the worker (the API is `ctx.api`).
  */
 export async function measureSubscriptions(ctx, { connections = 50, perConnection = 100, jobs = 5, steps = 3, waitMs = 120_000 } = {}) {
-  const { api, key, dbEnv, cleanup, log } = ctx;
+  const { api, key, dbEnv, cleanup, log, main } = ctx;
   const ids = [];
   for (let i = 0; i < jobs; i++) ids.push((await gql(api.url, key, SUBMIT, { input: chainOf(steps, `fan-out ${i}`) })).submitJob.id);
   const total = connections * perConnection;
@@ -63,7 +64,7 @@ export async function measureSubscriptions(ctx, { connections = 50, perConnectio
   const openSeconds = (Date.now() - t0) / 1000;
   const liveRssMB = memoryOf(api.pid).rssMB;
   log(`${live} of ${total} subscriptions live after ${openSeconds.toFixed(1)} s (API RSS ${liveRssMB} MB); starting a worker`);
-  const worker = await startService('fan-out worker', { ...dbEnv, ROLE: 'worker' }, cleanup);
+  const worker = await startService('fan-out worker', { ...dbEnv, ROLE: 'worker' }, cleanup, main ? { main } : {});
   const expected = live * (2 + 2 * steps); // STARTED, per step STARTED+SUCCEEDED, SUCCEEDED
   const done = await until(() => samples.length >= expected, { everyMs: 100, timeoutMs: waitMs });
   await worker.stop();

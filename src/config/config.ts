@@ -118,6 +118,11 @@ export interface Config {
     maxSubscriptionsPerConnection: number;
     /** Events buffered for one slow subscriber before it is disconnected. */
     subscriberBuffer: number;
+    /**
+     * Bytes one WebSocket may hold not yet sent (WS_SEND_BUFFER_BYTES): a socket past it when
+     * another subscription message is due is closed with 1013 (its client resumes). @default 4194304
+     */
+    sendBufferBytes: number;
     keepAliveMs: number;
     /** Most events the live feed (job_event_feed, capped) keeps. */
     feedMaxEvents: number;
@@ -236,6 +241,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       pollMs: readDuration(env, 'EVENT_POLL_INTERVAL', '150ms'),
       maxSubscriptionsPerConnection: readInt(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
       subscriberBuffer: readInt(env, 'SUBSCRIBER_BUFFER', 1000, 1, 1_000_000),
+      sendBufferBytes: readInt(env, 'WS_SEND_BUFFER_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       keepAliveMs: readDuration(env, 'WS_KEEPALIVE', '15s'),
       feedMaxEvents: readInt(env, 'EVENT_FEED_MAX_EVENTS', 10_000, 100, 10_000_000),
       feedMaxBytes: readInt(env, 'EVENT_FEED_MAX_BYTES', 33_554_432, 1_048_576, 17_179_869_184),

@@ -88,6 +88,19 @@ export const subscriptions = new Gauge({
 });
 export const eventFeedLagSeconds = new Histogram({ name: `${P}event_feed_lag_seconds`, help: 'Event stored to read by the feed', buckets: SHORT_BUCKETS, registers });
 export const slowConsumersDropped = new Counter({ name: `${P}slow_consumers_dropped_total`, help: 'Subscribers ended for falling too far behind', registers });
+export const subscriptionPayloadsBuilt = new Counter({
+  name: `${P}subscription_payloads_built_total`,
+  help: 'Subscription payloads executed and serialised: once per item per subscription shape, however many subscriptions share it',
+  labelNames: ['field'],
+  registers,
+});
+export const subscriptionFramesSent = new Counter({
+  name: `${P}subscription_frames_sent_total`,
+  help: 'Subscription next messages written to sockets (frames_sent / payloads_built is the sharing)',
+  labelNames: ['field'],
+  registers,
+});
+export const slowSocketsClosed = new Counter({ name: `${P}ws_slow_sockets_closed_total`, help: 'WebSockets closed (1013) for holding more than WS_SEND_BUFFER_BYTES unsent', registers });
 
 // Process
 export const dbPingSeconds = new Gauge({

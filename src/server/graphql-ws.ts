@@ -2,9 +2,22 @@
  * GraphQL over WebSocket (graphql-transport-ws) on the HTTP server's /graphql path.
  * The API key comes in `connectionParams.authorization`; a missing or wrong key makes
  * onConnect return false, which graphql-ws answers with close code 4403 Forbidden.
+ *
+ * graphql-ws runs a subscription's resolver (access checks, the source stream) but not its
+ * items: each item is built and serialised once per subscription shape and written to the
+ * sockets as a ready frame (./fan-out), within each socket's WS_SEND_BUFFER_BYTES.
  */
 import type { Server as HttpServer } from 'node:http';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  createSourceEventStream,
+  getOperationAST,
+  parse,
+  specifiedRules,
+  validate,
+  NoSchemaIntrospectionCustomRule,
+  type GraphQLSchema,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Access } from '../auth/access-scope.js';
@@ -12,6 +25,10 @@ import type { Caller } from '../auth/access-tokens.js';
 import type { TenantDoc as Tenant } from '../db/tenants/index.js';
 import { ErrorCode } from '../errors/index.js';
 import type { GraphQLContext } from '../resolvers/context.js';
+import { FrameSink, SubscriptionSource } from './fan-out/frame-sink.js';
+import { Shapes } from './fan-out/shapes.js';
+import { SocketFrames } from './fan-out/socket-frames.js';
+import { subscriptionShape } from './fan-out/subscription-shape.js';
 import type { ErrorFormatter } from './format-error.js';
 import { queryLimitRules } from './query-limits.js';
 import { RequestBudget } from './request-budget.js';
@@ -26,6 +43,8 @@ type ConnectionExtra = {
   connectionId?: string;
   /** The budgets of this socket's queries and mutations in flight, by operation id. */
   budgets?: Map<string, RequestBudget>;
+  /** Where this socket's subscription frames are written. */
+  frames?: SocketFrames;
 };
 
 export interface WsHandle {
@@ -48,6 +67,7 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
     logger: logger.child({ part: 'ws-connections' }),
   });
   registry.start();
+  const shapes = new Shapes({ formatError, maxResponseBytes: limits.maxResponseBytes, requestTimeoutMs: limits.requestTimeoutMs });
   const rules = [...specifiedRules, ...queryLimitRules(limits), ...(limits.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
   const cleanup = useServer<Record<string, unknown>, ConnectionExtra>(
     {
@@ -68,6 +88,9 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
         ctx.extra.tenant = caller.tenant;
         ctx.extra.access = caller.access;
         ctx.extra.connectionId = admitted.id;
+        ctx.extra.frames = new SocketFrames(ctx.extra.socket, ctx.extra.request.socket, config.events.sendBufferBytes, (bufferedBytes) =>
+          logger.warn({ connectionId: admitted.id, tenantId: caller.tenant._id, bufferedBytes }, 'closed a WebSocket that fell behind (WS_SEND_BUFFER_BYTES)'),
+        );
         if (caller.access.kind === 'token') guardTokenSocket(ctx.extra.socket, caller.access, services.accessTokens, config.accessTokens.recheckMs);
         return true;
       },
@@ -126,6 +149,23 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
         ctx.extra.budgets.set(id, request);
         return { ...base, request };
       },
+      // A subscription's source stream only: its items are executed per shape (FrameSink).
+      subscribe: async (args) => {
+        const source = await createSourceEventStream(args);
+        return isAsyncIterable(source) ? new SubscriptionSource(source[Symbol.asyncIterator]()) : source;
+      },
+      onOperation: (ctx, id, _payload, args, result) => {
+        if (!(result instanceof SubscriptionSource)) return undefined;
+        const context = args.contextValue as GraphQLContext;
+        const shape = subscriptionShape({
+          document: args.document,
+          operationName: args.operationName,
+          variables: args.variableValues,
+          tenantId: context.tenant._id,
+          access: context.access,
+        });
+        return new FrameSink(result.items, shapes.acquire(shape, args), ctx.extra.frames!, id);
+      },
       onComplete: (ctx, id) => {
         ctx.extra.budgets?.get(id)?.finish();
         ctx.extra.budgets?.delete(id);
@@ -161,4 +201,8 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
     },
     connectionCount: () => wss.clients.size,
   };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === 'function';
 }

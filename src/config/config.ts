@@ -123,6 +123,11 @@ export interface Config {
      * another subscription message is due is closed with 1013 (its client resumes). @default 4194304
      */
     sendBufferBytes: number;
+    /**
+     * How long a subscription replaying stored events waits for its socket to come down to
+     * WS_SEND_BUFFER_BYTES before the socket is closed with 1013 (WS_SEND_TIMEOUT). @default 30s
+     */
+    sendTimeoutMs: number;
     keepAliveMs: number;
     /** Most events the live feed (job_event_feed, capped) keeps. */
     feedMaxEvents: number;
@@ -242,6 +247,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxSubscriptionsPerConnection: readInt(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
       subscriberBuffer: readInt(env, 'SUBSCRIBER_BUFFER', 1000, 1, 1_000_000),
       sendBufferBytes: readInt(env, 'WS_SEND_BUFFER_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      sendTimeoutMs: readDuration(env, 'WS_SEND_TIMEOUT', '30s'),
       keepAliveMs: readDuration(env, 'WS_KEEPALIVE', '15s'),
       feedMaxEvents: readInt(env, 'EVENT_FEED_MAX_EVENTS', 10_000, 100, 10_000_000),
       feedMaxBytes: readInt(env, 'EVENT_FEED_MAX_BYTES', 33_554_432, 1_048_576, 17_179_869_184),

@@ -51,6 +51,10 @@ export interface WsHandle {
   /** Completes every open subscription and closes every socket (1001 Going Away). */
   dispose(): Promise<void>;
   connectionCount(): number;
+  /** Open subscriptions. */
+  subscriptionCount(): number;
+  /** Bytes the open sockets hold, not yet sent. */
+  unsentBytes(): number;
 }
 
 export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, services: Services, formatError: ErrorFormatter): WsHandle {
@@ -88,9 +92,12 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
         ctx.extra.tenant = caller.tenant;
         ctx.extra.access = caller.access;
         ctx.extra.connectionId = admitted.id;
-        ctx.extra.frames = new SocketFrames(ctx.extra.socket, ctx.extra.request.socket, config.events.sendBufferBytes, (bufferedBytes) =>
-          logger.warn({ connectionId: admitted.id, tenantId: caller.tenant._id, bufferedBytes }, 'closed a WebSocket that fell behind (WS_SEND_BUFFER_BYTES)'),
-        );
+        ctx.extra.frames = new SocketFrames(ctx.extra.socket, ctx.extra.request.socket, {
+          maxBufferedBytes: config.events.sendBufferBytes,
+          sendTimeoutMs: config.events.sendTimeoutMs,
+          onSlow: (unsentBytes) =>
+            logger.warn({ connectionId: admitted.id, tenantId: caller.tenant._id, unsentBytes }, 'closed a WebSocket that fell behind (WS_SEND_BUFFER_BYTES)'),
+        });
         if (caller.access.kind === 'token') guardTokenSocket(ctx.extra.socket, caller.access, services.accessTokens, config.accessTokens.recheckMs);
         return true;
       },
@@ -200,6 +207,12 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
       await cleanup.dispose();
     },
     connectionCount: () => wss.clients.size,
+    subscriptionCount: () => shapes.subscriptions,
+    unsentBytes: () => {
+      let bytes = 0;
+      for (const socket of wss.clients) bytes += socket.bufferedAmount;
+      return bytes;
+    },
   };
 }
 

@@ -13,10 +13,12 @@
  */
 import { execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Counter } from 'prom-client';
+import type { PositionedStream } from '../../jobs/index.js';
 import { subscriptionFramesSent, subscriptionPayloadsBuilt } from '../../metrics/metrics.js';
 import type { GraphQLContext } from '../../resolvers/context.js';
 import type { ErrorFormatter } from '../format-error.js';
 import { RequestBudget, responseTooLargeError } from '../request-budget.js';
+import { LiveGroup } from './live-group.js';
 import type { SubscriptionShape } from './subscription-shape.js';
 
 export interface ShapeSettings {
@@ -44,7 +46,10 @@ export class Shape {
     readonly field: string,
     private readonly args: ExecutionArgs,
     private readonly settings: ShapeSettings,
-    private readonly forget: (shape: Shape) => void,
+    /** Told of each subscription that releases the shape. */
+    private readonly released: () => void,
+    /** Told when the last one did. */
+    private readonly forget: (shape: Shape) => void = () => {},
   ) {
     this.framesSent = subscriptionFramesSent.labels(field);
     this.built = subscriptionPayloadsBuilt.labels(field);
@@ -61,8 +66,21 @@ export class Shape {
     return payload;
   }
 
+  /** The shape's shared stream and its caught-up subscriptions, while there is one (positioned sources only). */
+  liveGroup: LiveGroup | undefined;
+
+  /** Makes `stream` (standing at `position`, if it gave items) the shape's shared stream. */
+  startGroup(stream: PositionedStream<unknown>, position: number | undefined): LiveGroup {
+    const group = new LiveGroup(stream, this, position, (ended) => {
+      if (this.liveGroup === ended) this.liveGroup = undefined;
+    });
+    this.liveGroup = group;
+    return group;
+  }
+
   /** A subscription of this shape ended. */
   release(): void {
+    this.released();
     if (--this.refs === 0) this.forget(this);
   }
 
@@ -92,6 +110,7 @@ export function payloadJson(result: ExecutionResult, budget: RequestBudget, form
 /** The shapes in use, by key; a subscription without a shape gets one of its own. */
 export class Shapes {
   private readonly byKey = new Map<string, Shape>();
+  private open = 0;
 
   constructor(private readonly settings: ShapeSettings) {}
 
@@ -100,16 +119,23 @@ export class Shapes {
     return this.byKey.size;
   }
 
+  /** Subscriptions holding a shape. */
+  get subscriptions(): number {
+    return this.open;
+  }
+
   /** The shape a new subscription joins; `release()` it when the subscription ends. */
   acquire(shape: SubscriptionShape | null, args: ExecutionArgs): Shape {
+    this.open++;
+    const released = () => this.open--;
     if (!shape) {
-      const own = new Shape('unshared', args, this.settings, () => {});
+      const own = new Shape('unshared', args, this.settings, released);
       own.refs++;
       return own;
     }
     let found = this.byKey.get(shape.key);
     if (!found) {
-      found = new Shape(shape.field, args, this.settings, (s) => this.byKey.get(shape.key) === s && this.byKey.delete(shape.key));
+      found = new Shape(shape.field, args, this.settings, released, (s) => this.byKey.get(shape.key) === s && this.byKey.delete(shape.key));
       this.byKey.set(shape.key, found);
     }
     found.refs++;

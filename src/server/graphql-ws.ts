@@ -8,16 +8,7 @@
  * sockets as a ready frame (./fan-out), within each socket's WS_SEND_BUFFER_BYTES.
  */
 import type { Server as HttpServer } from 'node:http';
-import {
-  GraphQLError,
-  createSourceEventStream,
-  getOperationAST,
-  parse,
-  specifiedRules,
-  validate,
-  NoSchemaIntrospectionCustomRule,
-  type GraphQLSchema,
-} from 'graphql';
+import { GraphQLError, createSourceEventStream, getOperationAST, specifiedRules, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Access } from '../auth/access-scope.js';
@@ -34,6 +25,7 @@ import { queryLimitRules } from './query-limits.js';
 import { RequestBudget } from './request-budget.js';
 import { responseTooLarge } from './response-limit.js';
 import type { Services } from './services.js';
+import { ValidatedDocuments } from './validated-documents.js';
 import { guardTokenSocket } from './token-socket.js';
 import { CLOSE_TOO_MANY_CONNECTIONS, WsSocketRegistry } from './ws-socket-registry.js';
 
@@ -73,6 +65,7 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
   registry.start();
   const shapes = new Shapes({ formatError, maxResponseBytes: limits.maxResponseBytes, requestTimeoutMs: limits.requestTimeoutMs });
   const rules = [...specifiedRules, ...queryLimitRules(limits), ...(limits.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
+  const documents = new ValidatedDocuments({ schema, rules, maxTokens: limits.maxTokens });
   const cleanup = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       schema,
@@ -135,16 +128,10 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
             return [new GraphQLError(err instanceof Error ? err.message : 'the access token is not valid', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
           }
         }
-        // The same parse and validation limits as over HTTP.
-        let document;
-        try {
-          document = parse(payload.query, { maxTokens: limits.maxTokens });
-        } catch (err) {
-          return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
-        }
-        const errors = validate(schema, document, rules);
-        if (errors.length > 0) return [...errors];
-        return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+        // The same parse and validation limits as over HTTP, once per distinct text.
+        const checked = documents.get(payload.query);
+        if ('errors' in checked) return [...checked.errors];
+        return { schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       // A query or mutation gets the deadline and response budget an HTTP request gets (a
       // subscription lives as long as it is watched, so it has none).

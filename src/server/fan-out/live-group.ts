@@ -102,6 +102,8 @@ export class LiveGroup {
       this.finish(undefined);
     } catch (err) {
       this.finish(err ?? new Error('the shared stream failed'));
+      // A payload that could not be built leaves the stream open: close it.
+      this.stream.return?.().catch(() => {});
     }
   }
 

@@ -14,12 +14,13 @@ import { RawGraphQLWs, type RawMessage } from '../../support/raw-graphql-ws.js';
 import { Gates, range, storedEvents, within } from '../../jobs/live/subscriptions-harness.js';
 
 const LIMIT = 64 * 1024;
+const MAX_RESPONSE = 1_000_000;
 const WAIT = 60_000;
 
 const EVENTS = `subscription($jobId: ID!, $after: Int) {
   jobEvents(jobId: $jobId, afterSequence: $after) { id sequence type at message step { name status } job { id status } traceId }
 }`;
-/** Frames of a few hundred KB: the job's input rides along with every event. */
+/** Frames of ~150 KB: the job's input rides along with every event. */
 const BIG_EVENTS = 'subscription($jobId: ID!, $after: Int) { jobEvents(jobId: $jobId, afterSequence: $after) { sequence type job { input } } }';
 
 let app: TestApp | undefined;
@@ -31,7 +32,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAi();
   gates = new Gates(fake);
   app = await startTestApp({
-    env: { AI_PROVIDER: 'openai', OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'test', WS_SEND_BUFFER_BYTES: String(LIMIT) },
+    env: { AI_PROVIDER: 'openai', OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'test', WS_SEND_BUFFER_BYTES: String(LIMIT), MAX_RESPONSE_BYTES: String(MAX_RESPONSE) },
   });
 }, 60_000);
 
@@ -52,14 +53,20 @@ async function metric(name: string, labels: Record<string, string> = {}): Promis
   return valueOf(await scrape(app!.url.replace(/\/graphql$/, '/metrics')), name, labels);
 }
 
-/** A two-step chain job held at its first AI call until the gate opens; resolves once it waits there. */
-async function jobAtGate(gate: string, variables: Record<string, unknown> = {}): Promise<{ id: string; stored: number }> {
+/** A two-step chain job (its first prompt naming `gate`, if any); resolves with its id. */
+async function submitJob(gate: string, variables: Record<string, unknown> = {}): Promise<string> {
   const input = { steps: [{ name: 's1', prompt: `${gate}: step one` }, { name: 's2', prompt: 'step two' }], variables };
-  const { submitJob } = await gqlData<{ submitJob: { id: string } }>(app!.url, app!.key, 'mutation($input: SubmitJobInput!) { submitJob(input: $input) { id } }', {
+  const data = await gqlData<{ submitJob: { id: string } }>(app!.url, app!.key, 'mutation($input: SubmitJobInput!) { submitJob(input: $input) { id } }', {
     input: { kind: 'chain', input },
   });
+  return data.submitJob.id;
+}
+
+/** A job held at its first AI call until the gate opens; resolves once it waits there, with the events stored by then. */
+async function jobAtGate(gate: string, variables: Record<string, unknown> = {}): Promise<{ id: string; stored: number }> {
+  const id = await submitJob(gate, variables);
   await fake!.waitFor(() => fake!.requests.some((r) => JSON.stringify(r.body).includes(gate)), WAIT);
-  return { id: submitJob.id, stored: (await storedEvents(app!.url, app!.key, submitJob.id)).length };
+  return { id, stored: (await storedEvents(app!.url, app!.key, id)).length };
 }
 
 const nexts = (messages: RawMessage[]): RawMessage[] => messages.filter((m) => m.type === 'next');
@@ -116,12 +123,12 @@ test('the subscription whose stream the others read may leave: they go on to the
 
 test('a socket that stops reading is closed at WS_SEND_BUFFER_BYTES, delays no one, holds bounded memory, and resumes exactly', async () => {
   const gate = gates.add('fanout-slow');
-  const job = await jobAtGate(gate, { blob: 'x'.repeat(256 * 1024) });
+  const job = await jobAtGate(gate, { blob: 'x'.repeat(150_000) });
   const fast = await open();
   fast.subscribe('f', BIG_EVENTS, { jobId: job.id, after: 0 });
   await fast.until(hasSequence('f', job.stored));
   // The slow socket asks only for what is still to come and stops reading at once: its
-  // kernel buffers stay at their first size, and each later event is 30 frames of ~256 KB.
+  // kernel buffers stay at their first size, and each later event is 30 frames of ~150 KB.
   const slow = await open();
   const ids = range(0, 29).map((i) => `w${i}`);
   for (const id of ids) slow.subscribe(id, BIG_EVENTS, { jobId: job.id, after: job.stored });
@@ -158,3 +165,28 @@ test('a socket that stops reading is closed at WS_SEND_BUFFER_BYTES, delays no o
   await again.until((ms) => ids.every((id) => completed(id)(ms)), WAIT);
   for (const id of ids) expect([...got.get(id)!, ...sequences(again.of(id))]).toEqual(range(job.stored + 1, total));
 }, 180_000);
+
+test('a payload over MAX_RESPONSE_BYTES is sent as a PAYLOAD_TOO_LARGE error, built once for its shape', async () => {
+  // The input fits in one answer (submitJob's), twice it does not.
+  const id = await submitJob('no gate', { blob: 'y'.repeat(MAX_RESPONSE * 0.6) });
+  const twice = 'subscription($jobId: ID!, $after: Int) { jobEvents(jobId: $jobId, afterSequence: $after) { sequence one: job { input } two: job { input } } }';
+  const socket = await open();
+  // A small selection of the same job, to know when it ended and how many events it had.
+  socket.subscribe('small', 'subscription($jobId: ID!) { jobEvents(jobId: $jobId) { sequence type } }', { jobId: id });
+  await socket.until(completed('small'), WAIT);
+  const total = nexts(socket.of('small')).length;
+  expect(sequences(socket.of('small'))).toEqual(range(1, total));
+  const built = await metric('aijobs_subscription_payloads_built_total', { field: 'jobEvents' });
+  socket.subscribe('a', twice, { jobId: id, after: 0 });
+  socket.subscribe('b', twice, { jobId: id, after: 0 });
+  await socket.until((ms) => completed('a')(ms) && completed('b')(ms), WAIT);
+  for (const sub of ['a', 'b']) {
+    const payloads = nexts(socket.of(sub)).map((m) => m.payload);
+    expect(payloads).toHaveLength(total);
+    for (const p of payloads) {
+      expect(p.data).toBeNull();
+      expect(p.errors).toEqual([expect.objectContaining({ extensions: { code: 'PAYLOAD_TOO_LARGE', limit: { name: 'MAX_RESPONSE_BYTES', value: MAX_RESPONSE } } })]);
+    }
+  }
+  expect(await metric('aijobs_subscription_payloads_built_total', { field: 'jobEvents' })).toBe(built + total);
+}, 120_000);

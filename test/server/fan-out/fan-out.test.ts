@@ -121,6 +121,32 @@ test('the subscription whose stream the others read may leave: they go on to the
   expect(sequences(other.of('e'))).toEqual(range(1, (await storedEvents(app!.url, app!.key, job.id)).length));
 }, 120_000);
 
+test('subscriptions joining while events flow, each from its own afterSequence, get exactly their events', async () => {
+  const steps = Array.from({ length: 8 }, (_, i) => ({ name: `s${i}`, prompt: `step ${i}` }));
+  const { submitJob } = await gqlData<{ submitJob: { id: string } }>(app!.url, app!.key, 'mutation($input: SubmitJobInput!) { submitJob(input: $input) { id } }', {
+    input: { kind: 'chain', input: { steps } },
+  });
+  const sockets = await Promise.all([open(), open(), open()]);
+  const afters: number[] = [];
+  // One subscription every few milliseconds while the job runs, from sequences before,
+  // at and after the job's progress; a third of them on each socket.
+  for (let i = 0; i < 30; i++) {
+    const after = [0, i % 7, 2 * (i % 9), 30][i % 4]!;
+    afters.push(after);
+    sockets[i % 3]!.subscribe(`s${i}`, EVENTS, { jobId: submitJob.id, after });
+    await new Promise((resolve) => setImmediate(resolve));
+    if (i % 5 === 4) await storedEvents(app!.url, app!.key, submitJob.id); // a round trip: the job moves on meanwhile
+  }
+  await within(
+    Promise.all(afters.map((_, i) => sockets[i % 3]!.until(completed(`s${i}`), WAIT))),
+    WAIT,
+    'every subscription completed',
+  );
+  const total = (await storedEvents(app!.url, app!.key, submitJob.id)).length;
+  expect(total).toBeGreaterThan(15);
+  afters.forEach((after, i) => expect([`s${i}`, sequences(sockets[i % 3]!.of(`s${i}`))]).toEqual([`s${i}`, range(after + 1, total)]));
+}, 120_000);
+
 test('a socket that stops reading is closed at WS_SEND_BUFFER_BYTES, delays no one, holds bounded memory, and resumes exactly', async () => {
   const gate = gates.add('fanout-slow');
   const job = await jobAtGate(gate, { blob: 'x'.repeat(150_000) });

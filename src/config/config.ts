@@ -119,8 +119,9 @@ export interface Config {
     /** Events buffered for one slow subscriber before it is disconnected. */
     subscriberBuffer: number;
     /**
-     * Bytes one WebSocket may hold not yet sent (WS_SEND_BUFFER_BYTES): a socket past it when
-     * another subscription message is due is closed with 1013 (its client resumes). @default 4194304
+     * Bytes one WebSocket may hold not yet sent (WS_SEND_BUFFER_BYTES): a socket still past it
+     * when live messages are due is closed with 1013 (its client resumes), and a replay waits
+     * for its socket to come under it. @default 4194304
      */
     sendBufferBytes: number;
     /**

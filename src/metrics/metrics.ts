@@ -110,7 +110,7 @@ export const subscriptionFramesSent = new Counter({
 });
 export const wsUnsentBytes = new Gauge({
   name: `${P}ws_unsent_bytes`,
-  help: 'Bytes held by open WebSockets, not yet sent (each socket at most WS_SEND_BUFFER_BYTES and one message)',
+  help: 'Bytes held by open WebSockets, not yet sent (each at most WS_SEND_BUFFER_BYTES and about two messages per subscription)',
   registers,
   collect() {
     if (sources.wsUnsentBytes) this.set(sources.wsUnsentBytes());

@@ -134,7 +134,8 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
         return { schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       // A query or mutation gets the deadline and response budget an HTTP request gets (a
-      // subscription lives as long as it is watched, so it has none).
+      // subscription lives as long as it is watched, so it has none; each of its payloads
+      // gets them when it is built, see fan-out/shapes.ts).
       context: (ctx, id, _payload, args): GraphQLContext => {
         const base: GraphQLContext = { tenant: ctx.extra.tenant!, access: ctx.extra.access, services: services.domain };
         if (getOperationAST(args.document, args.operationName)?.operation === 'subscription') return base;

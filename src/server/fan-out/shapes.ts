@@ -37,6 +37,8 @@ type Built = { at: number; payload: Promise<Buffer> };
 export class Shape {
   /** Open subscriptions of this shape. */
   refs = 0;
+  /** The shape's shared stream and its caught-up subscriptions, while there is one (positioned sources only). */
+  liveGroup: LiveGroup | undefined;
   /** Counts this shape's frames (a label bound once). */
   readonly framesSent: Counter.Internal;
   private readonly built: Counter.Internal;
@@ -65,9 +67,6 @@ export class Shape {
     this.recent.set(item, { at: now, payload });
     return payload;
   }
-
-  /** The shape's shared stream and its caught-up subscriptions, while there is one (positioned sources only). */
-  liveGroup: LiveGroup | undefined;
 
   /** Makes `stream` (standing at `position`, if it gave items) the shape's shared stream. */
   startGroup(stream: PositionedStream<unknown>, position: number | undefined): LiveGroup {
@@ -113,11 +112,6 @@ export class Shapes {
   private open = 0;
 
   constructor(private readonly settings: ShapeSettings) {}
-
-  /** Shapes in use (shared ones). */
-  get size(): number {
-    return this.byKey.size;
-  }
 
   /** Subscriptions holding a shape. */
   get subscriptions(): number {

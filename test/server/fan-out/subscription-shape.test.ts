@@ -52,7 +52,7 @@ test('variables used below the root field are part of the shape, those not used 
   expect(key(q, { jobId: 'j1' })).not.toBe(key(q, { jobId: 'j1', n: null }));
 });
 
-test('fragments: what they select counts, not their order or name of the operation', () => {
+test('fragments: what they select counts, not the order they are written in', () => {
   const withFragments = (order: 'ab' | 'ba', field = 'status') => {
     const a = `fragment A on JobEvent { sequence job { ...B } }`;
     const b = `fragment B on Job { id ${field} }`;

@@ -21,9 +21,10 @@ const chainOf = (n, label) => ({
  * `connections` WebSockets × `perConnection` subscriptions spread over `jobs` QUEUED jobs
  * (no worker yet); each subscription counts as live once its replayed QUEUED event arrives.
  * Then a worker runs the jobs and every later event's receive − at is a fan-out sample.
+ * `ctx.main`: another build's dist/main.js for the worker (the API is `ctx.api`).
  */
 export async function measureSubscriptions(ctx, { connections = 50, perConnection = 100, jobs = 5, steps = 3, waitMs = 120_000 } = {}) {
-  const { api, key, dbEnv, cleanup, log } = ctx;
+  const { api, key, dbEnv, cleanup, log, main } = ctx;
   const ids = [];
   for (let i = 0; i < jobs; i++) ids.push((await gql(api.url, key, SUBMIT, { input: chainOf(steps, `fan-out ${i}`) })).submitJob.id);
   const total = connections * perConnection;
@@ -63,9 +64,12 @@ export async function measureSubscriptions(ctx, { connections = 50, perConnectio
   const openSeconds = (Date.now() - t0) / 1000;
   const liveRssMB = memoryOf(api.pid).rssMB;
   log(`${live} of ${total} subscriptions live after ${openSeconds.toFixed(1)} s (API RSS ${liveRssMB} MB); starting a worker`);
-  const worker = await startService('fan-out worker', { ...dbEnv, ROLE: 'worker' }, cleanup);
+  const worker = await startService('fan-out worker', { ...dbEnv, ROLE: 'worker' }, cleanup, main ? { main } : {});
   const expected = live * (2 + 2 * steps); // STARTED, per step STARTED+SUCCEEDED, SUCCEEDED
+  // This process receives and parses every message: its CPU time is part of each sample.
+  const clientCpu = process.cpuUsage();
   const done = await until(() => samples.length >= expected, { everyMs: 100, timeoutMs: waitMs });
+  const { user, system } = process.cpuUsage(clientCpu);
   await worker.stop();
   const m = mem.stop();
   await Promise.all(clients.map((c) => c.dispose()));
@@ -81,7 +85,8 @@ export async function measureSubscriptions(ctx, { connections = 50, perConnectio
       `${connections} WebSocket connections × ${perConnection} subscriptions (afterSequence 0) on ${jobs} ${steps}-step chain jobs; ` +
       `${live} of ${total} live (replayed QUEUED event received) ${openSeconds.toFixed(1)} s after the first opened; then one worker (offline AI) ran the jobs; ` +
       `latency = each later event's receive − at over every subscription (${samples.length} of ${expected} expected samples); ` +
-      `API RSS: ${baseline} MB before, ${liveRssMB} MB with all open, kernel peak ${m.peakMB} MB, sampled max ${m.maxRssMB} MB` +
+      `API RSS: ${baseline} MB before, ${liveRssMB} MB with all open, kernel peak ${m.peakMB} MB, sampled max ${m.maxRssMB} MB; ` +
+      `the clients (this process) used ${Math.round((user + system) / 1000)} ms of CPU receiving them` +
       (errors.length ? `; errors: ${[...new Set(errors)].slice(0, 3).join('; ')}` : ''),
   };
 }

@@ -120,6 +120,17 @@ export interface Config {
     maxSubscriptionsPerConnection: number;
     /** Events buffered for one slow subscriber before it is disconnected. */
     subscriberBuffer: number;
+    /**
+     * Bytes one WebSocket may hold not yet sent (WS_SEND_BUFFER_BYTES): a socket still past it
+     * when live messages are due is closed with 1013 (its client resumes), and a replay waits
+     * for its socket to come under it. @default 4194304
+     */
+    sendBufferBytes: number;
+    /**
+     * How long a subscription replaying stored events waits for its socket to come down to
+     * WS_SEND_BUFFER_BYTES before the socket is closed with 1013 (WS_SEND_TIMEOUT). @default 30s
+     */
+    sendTimeoutMs: number;
     keepAliveMs: number;
     /** Most events the live feed (job_event_feed, capped) keeps. */
     feedMaxEvents: number;
@@ -243,6 +254,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       pollMs: readDuration(env, 'EVENT_POLL_INTERVAL', '150ms'),
       maxSubscriptionsPerConnection: readInt(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 100, 1, 100_000),
       subscriberBuffer: readInt(env, 'SUBSCRIBER_BUFFER', 1000, 1, 1_000_000),
+      sendBufferBytes: readInt(env, 'WS_SEND_BUFFER_BYTES', 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      sendTimeoutMs: readDuration(env, 'WS_SEND_TIMEOUT', '30s'),
       keepAliveMs: readDuration(env, 'WS_KEEPALIVE', '15s'),
       feedMaxEvents: readInt(env, 'EVENT_FEED_MAX_EVENTS', 10_000, 100, 10_000_000),
       feedMaxBytes: readInt(env, 'EVENT_FEED_MAX_BYTES', 33_554_432, 1_048_576, 17_179_869_184),

@@ -80,14 +80,43 @@ export const wsConnections = new Gauge({
 });
 export const subscriptions = new Gauge({
   name: `${P}subscriptions`,
-  help: 'Open event-feed subscriptions',
+  help: 'Open GraphQL subscriptions',
   registers,
   collect() {
     if (sources.subscriptions) this.set(sources.subscriptions());
   },
 });
+export const eventFeedSubscriptions = new Gauge({
+  name: `${P}event_feed_subscriptions`,
+  help: "Subscriptions to the process's event feed (caught-up GraphQL subscriptions of one shape share one)",
+  registers,
+  collect() {
+    if (sources.eventFeedSubscriptions) this.set(sources.eventFeedSubscriptions());
+  },
+});
 export const eventFeedLagSeconds = new Histogram({ name: `${P}event_feed_lag_seconds`, help: 'Event stored to read by the feed', buckets: SHORT_BUCKETS, registers });
 export const slowConsumersDropped = new Counter({ name: `${P}slow_consumers_dropped_total`, help: 'Subscribers ended for falling too far behind', registers });
+export const subscriptionPayloadsBuilt = new Counter({
+  name: `${P}subscription_payloads_built_total`,
+  help: 'Subscription payloads executed and serialised: once per item per subscription shape, however many subscriptions share it',
+  labelNames: ['field'],
+  registers,
+});
+export const subscriptionFramesSent = new Counter({
+  name: `${P}subscription_frames_sent_total`,
+  help: 'Subscription next messages written to sockets (frames_sent / payloads_built is the sharing)',
+  labelNames: ['field'],
+  registers,
+});
+export const wsUnsentBytes = new Gauge({
+  name: `${P}ws_unsent_bytes`,
+  help: 'Bytes held by open WebSockets, not yet sent (each at most WS_SEND_BUFFER_BYTES and about two messages per subscription)',
+  registers,
+  collect() {
+    if (sources.wsUnsentBytes) this.set(sources.wsUnsentBytes());
+  },
+});
+export const slowSocketsClosed = new Counter({ name: `${P}ws_slow_sockets_closed_total`, help: 'WebSockets closed (1013) for holding more than WS_SEND_BUFFER_BYTES unsent', registers });
 
 // Process
 export const dbPingSeconds = new Gauge({
@@ -103,7 +132,9 @@ export const dbPingSeconds = new Gauge({
 export interface MetricSources {
   queueDepth?: () => Promise<Record<string, number> | null>;
   wsConnections?: () => number;
+  wsUnsentBytes?: () => number;
   subscriptions?: () => number;
+  eventFeedSubscriptions?: () => number;
   /**
    * Pending webhook deliveries. Unset until deliveries have a collection of live work only:
    * counting PENDING in the delivery history would read all of it on FerretDB.

@@ -56,7 +56,9 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   const ws = attachGraphQLWs(httpServer, schema, services, formatError);
   registerMetricSources(services);
   sources.wsConnections = () => ws.connectionCount();
-  sources.subscriptions = () => feed.subscriberCount;
+  sources.wsUnsentBytes = () => ws.unsentBytes();
+  sources.subscriptions = () => ws.subscriptionCount();
+  sources.eventFeedSubscriptions = () => feed.subscriberCount;
   // Closes every WebSocket with 1001 Going Away (which ends its subscriptions), then stops
   // the feed; once. In this order a client never gets `complete` for a job that has not
   // finished (jobEvents completes only after the terminal event): it gets 1001, the

@@ -2,9 +2,13 @@
  * GraphQL over WebSocket (graphql-transport-ws) on the HTTP server's /graphql path.
  * The API key comes in `connectionParams.authorization`; a missing or wrong key makes
  * onConnect return false, which graphql-ws answers with close code 4403 Forbidden.
+ *
+ * graphql-ws runs a subscription's resolver (access checks, the source stream) but not its
+ * items: each item is built and serialised once per subscription shape and written to the
+ * sockets as a ready frame (./fan-out), within each socket's WS_SEND_BUFFER_BYTES.
  */
 import type { Server as HttpServer } from 'node:http';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
+import { GraphQLError, createSourceEventStream, getOperationAST, specifiedRules, NoSchemaIntrospectionCustomRule, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Access } from '../auth/access-scope.js';
@@ -12,11 +16,16 @@ import type { Caller } from '../auth/access-tokens.js';
 import type { TenantDoc as Tenant } from '../db/tenants/index.js';
 import { ErrorCode } from '../errors/index.js';
 import type { GraphQLContext } from '../resolvers/context.js';
+import { FrameSink, SubscriptionSource } from './fan-out/frame-sink.js';
+import { Shapes } from './fan-out/shapes.js';
+import { SocketFrames } from './fan-out/socket-frames.js';
+import { subscriptionShape } from './fan-out/subscription-shape.js';
 import type { ErrorFormatter } from './format-error.js';
 import { queryLimitRules } from './query-limits.js';
 import { RequestBudget } from './request-budget.js';
 import { responseTooLarge } from './response-limit.js';
 import type { Services } from './services.js';
+import { ValidatedDocuments } from './validated-documents.js';
 import { guardTokenSocket } from './token-socket.js';
 import { CLOSE_TOO_MANY_CONNECTIONS, WsSocketRegistry } from './ws-socket-registry.js';
 
@@ -26,12 +35,18 @@ type ConnectionExtra = {
   connectionId?: string;
   /** The budgets of this socket's queries and mutations in flight, by operation id. */
   budgets?: Map<string, RequestBudget>;
+  /** Where this socket's subscription frames are written. */
+  frames?: SocketFrames;
 };
 
 export interface WsHandle {
   /** Completes every open subscription and closes every socket (1001 Going Away). */
   dispose(): Promise<void>;
   connectionCount(): number;
+  /** Open subscriptions. */
+  subscriptionCount(): number;
+  /** Bytes the open sockets hold, not yet sent. */
+  unsentBytes(): number;
 }
 
 export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, services: Services, formatError: ErrorFormatter): WsHandle {
@@ -48,7 +63,9 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
     logger: logger.child({ part: 'ws-connections' }),
   });
   registry.start();
+  const shapes = new Shapes({ formatError, maxResponseBytes: limits.maxResponseBytes, requestTimeoutMs: limits.requestTimeoutMs });
   const rules = [...specifiedRules, ...queryLimitRules(limits), ...(limits.introspection ? [] : [NoSchemaIntrospectionCustomRule])];
+  const documents = new ValidatedDocuments({ schema, rules, maxTokens: limits.maxTokens });
   const cleanup = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       schema,
@@ -68,6 +85,12 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
         ctx.extra.tenant = caller.tenant;
         ctx.extra.access = caller.access;
         ctx.extra.connectionId = admitted.id;
+        ctx.extra.frames = new SocketFrames(ctx.extra.socket, ctx.extra.request.socket, {
+          maxBufferedBytes: config.events.sendBufferBytes,
+          sendTimeoutMs: config.events.sendTimeoutMs,
+          onSlow: (unsentBytes) =>
+            logger.warn({ connectionId: admitted.id, tenantId: caller.tenant._id, unsentBytes }, 'closed a WebSocket that fell behind (WS_SEND_BUFFER_BYTES)'),
+        });
         if (caller.access.kind === 'token') guardTokenSocket(ctx.extra.socket, caller.access, services.accessTokens, config.accessTokens.recheckMs);
         return true;
       },
@@ -105,19 +128,14 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
             return [new GraphQLError(err instanceof Error ? err.message : 'the access token is not valid', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
           }
         }
-        // The same parse and validation limits as over HTTP.
-        let document;
-        try {
-          document = parse(payload.query, { maxTokens: limits.maxTokens });
-        } catch (err) {
-          return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
-        }
-        const errors = validate(schema, document, rules);
-        if (errors.length > 0) return [...errors];
-        return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
+        // The same parse and validation limits as over HTTP, once per distinct text.
+        const checked = documents.get(payload.query);
+        if ('errors' in checked) return [...checked.errors];
+        return { schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       // A query or mutation gets the deadline and response budget an HTTP request gets (a
-      // subscription lives as long as it is watched, so it has none).
+      // subscription lives as long as it is watched, so it has none; each of its payloads
+      // gets them when it is built, see fan-out/shapes.ts).
       context: (ctx, id, _payload, args): GraphQLContext => {
         const base: GraphQLContext = { tenant: ctx.extra.tenant!, access: ctx.extra.access, services: services.domain };
         if (getOperationAST(args.document, args.operationName)?.operation === 'subscription') return base;
@@ -125,6 +143,23 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
         (ctx.extra.budgets ??= new Map()).get(id)?.finish();
         ctx.extra.budgets.set(id, request);
         return { ...base, request };
+      },
+      // A subscription's source stream only: its items are executed per shape (FrameSink).
+      subscribe: async (args) => {
+        const source = await createSourceEventStream(args);
+        return isAsyncIterable(source) ? new SubscriptionSource(source[Symbol.asyncIterator]()) : source;
+      },
+      onOperation: (ctx, id, _payload, args, result) => {
+        if (!(result instanceof SubscriptionSource)) return undefined;
+        const context = args.contextValue as GraphQLContext;
+        const shape = subscriptionShape({
+          document: args.document,
+          operationName: args.operationName,
+          variables: args.variableValues,
+          tenantId: context.tenant._id,
+          access: context.access,
+        });
+        return new FrameSink(result.items, shapes.acquire(shape, args), ctx.extra.frames!, id);
       },
       onComplete: (ctx, id) => {
         ctx.extra.budgets?.get(id)?.finish();
@@ -160,5 +195,15 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
       await cleanup.dispose();
     },
     connectionCount: () => wss.clients.size,
+    subscriptionCount: () => shapes.subscriptions,
+    unsentBytes: () => {
+      let bytes = 0;
+      for (const socket of wss.clients) bytes += socket.bufferedAmount;
+      return bytes;
+    },
   };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof (value as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] === 'function';
 }

@@ -45,6 +45,16 @@ describe('configuration', () => {
     }
   });
 
+  test('WS_SEND_BUFFER_BYTES and WS_SEND_TIMEOUT: 4 MiB and 30 s, checked', () => {
+    const c = loadConfig({});
+    expect(c.events.sendBufferBytes).toBe(4 * 1024 * 1024);
+    expect(c.events.sendTimeoutMs).toBe(30_000);
+    const set = loadConfig({ WS_SEND_BUFFER_BYTES: '65536', WS_SEND_TIMEOUT: '5s' });
+    expect([set.events.sendBufferBytes, set.events.sendTimeoutMs]).toEqual([65_536, 5_000]);
+    expect(() => loadConfig({ WS_SEND_BUFFER_BYTES: '12' })).toThrow(/WS_SEND_BUFFER_BYTES/);
+    expect(() => loadConfig({ WS_SEND_TIMEOUT: 'soon' })).toThrow(/WS_SEND_TIMEOUT/);
+  });
+
   test('the AI provider is openai when OPENAI_API_KEY is set', () => {
     expect(loadConfig({ OPENAI_API_KEY: 'sk-test' }).ai.provider).toBe('openai');
     expect(loadConfig({ OPENAI_API_KEY: 'sk-test', AI_PROVIDER: 'offline' }).ai.provider).toBe('offline');

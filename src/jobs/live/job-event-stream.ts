@@ -49,17 +49,27 @@ export class JobEventGapError extends Error {
   }
 }
 
+/** The stream, and whether it has handed out what was stored when it began. */
+export interface JobEventStream extends AsyncIterableIterator<JobEventDoc, undefined> {
+  /** True from the last replayed event on (or once the replay found none): what follows comes live. */
+  readonly following: boolean;
+}
+
 /**
  * The stream as an async iterator. Its `return()` (called when a client unsubscribes)
  * closes the live subscription first, so an idle stream ends at once rather than at the
  * job's next event.
  */
-export function jobEventStream(opts: JobEventStreamOptions): AsyncIterableIterator<JobEventDoc, undefined> {
+export function jobEventStream(opts: JobEventStreamOptions): JobEventStream {
   // Subscribe now, before anything is read from the store, so that no event written in
   // between can be missed.
   const live = opts.feed.subscribe({ jobId: opts.jobId });
-  const gen = run(opts, live, opts.events.mark());
+  const state = { following: false };
+  const gen = run(opts, live, opts.events.mark(), state);
   return {
+    get following() {
+      return state.following;
+    },
     next: () => gen.next(),
     return: async () => {
       live.close();
@@ -81,6 +91,7 @@ async function* run(
   opts: JobEventStreamOptions,
   live: AsyncIterableIterator<JobEventDoc> & { close(): void },
   subscribed: number,
+  state: { following: boolean },
 ): AsyncGenerator<JobEventDoc, undefined, undefined> {
   const { events, jobId } = opts;
   const isTerminal = opts.isTerminal ?? isTerminalEvent;
@@ -97,13 +108,16 @@ async function* run(
     let replayedLast: JobEventDoc | null = null;
     for (;;) {
       const page = await events.listForJob(jobId, last, pageSize, subscribed);
+      const lastPage = page.length < pageSize;
       for (const e of page) {
+        if (lastPage && e === page.at(-1)) state.following = true;
         yield e;
         last = e.sequence;
         replayedLast = e;
       }
-      if (page.length < pageSize) break;
+      if (lastPage) break;
     }
+    state.following = true;
     const finished = replayedLast ? isTerminal(replayedLast) : await latestIsTerminalAtOrBefore(events, jobId, last, isTerminal, subscribed);
     if (finished) return undefined;
 

@@ -17,6 +17,7 @@ import type { Logger } from '../../log/logger.js';
 import { unfinishedCount, type BatchView } from '../lifecycle/index.js';
 import type { EventFeed } from './event-feed.js';
 import { jobEventStream } from './job-event-stream.js';
+import { withPositions, type PositionedStream } from './positioned-stream.js';
 
 /** Event types after which a job's status differs: what moves a batch's counts. */
 const STATUS_CHANGES = new Set<JobEventTypeValue>(['QUEUED', 'STARTED', 'RETRY_SCHEDULED', 'SUCCEEDED', 'FAILED', 'CANCELLED']);
@@ -87,7 +88,8 @@ export class LiveJobs {
     return entry.promise;
   }
 
-  async jobEvents(tenantId: string, jobId: string, afterSequence?: number | null): Promise<AsyncIterableIterator<JobEventDoc>> {
+  /** The job's events after `afterSequence`, positioned by their sequence (see PositionedStream). */
+  async jobEvents(tenantId: string, jobId: string, afterSequence?: number | null): Promise<PositionedStream<JobEventDoc>> {
     if (!(await this.owns(tenantId, jobId))) throw notFound('job', jobId);
     const stream = jobEventStream({
       feed: this.feed,
@@ -96,7 +98,11 @@ export class LiveJobs {
       afterSequence: afterSequence ?? 0,
       ...(this.opts.idleCheckMs !== undefined ? { idleCheckMs: this.opts.idleCheckMs } : {}),
     });
-    return this.logSends(stream, (e) => eventLog(e, 'jobEvents'), 'job event sent');
+    return withPositions(
+      this.logSends(stream, (e) => eventLog(e, 'jobEvents'), 'job event sent'),
+      (e) => e.sequence,
+      () => stream.following,
+    );
   }
 
   tenantJobEvents(tenantId: string): AsyncIterableIterator<JobEventDoc> {

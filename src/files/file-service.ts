@@ -49,6 +49,11 @@ export class FileService {
     return doc;
   }
 
+  /** Removes the bytes of uploads a crash cut off (see FilesRepository.sweepAbandonedUploads); how many. */
+  sweepAbandonedUploads(now: Date, limit: number): Promise<number> {
+    return this.repository.sweepAbandonedUploads(now, limit);
+  }
+
   /** Retention: removes the file, whoever's it is; one already gone is no error. */
   async expire(id: string): Promise<void> {
     const doc = await this.repository.findById(id);

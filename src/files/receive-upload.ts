@@ -1,19 +1,19 @@
 /**
  * `POST /files`: one multipart/form-data request whose part named `file` is streamed into
- * GridFS as it arrives (busboy parses, the database's write stream sets the pace), hashed
- * and counted on the way, never held whole in memory. Its type is told from its first
- * HEAD_BYTES before anything is stored: an unsupported type is refused (415) and nothing is
- * written. Past FILE_MAX_BYTES the part is cut off, what was written is removed, and the
- * answer is 413. The rest of the body is read and dropped, so the client gets its answer.
+ * GridFS's layout as it arrives (busboy parses; the next bytes are read once the chunk before
+ * is stored, so the database sets the pace), hashed and counted on the way, never held whole
+ * in memory. Its type is told from its first HEAD_BYTES before anything is stored: an
+ * unsupported type is refused (415) and nothing is written. Past FILE_MAX_BYTES the part is
+ * cut off, what was written is removed, and the answer is 413. The rest of the body is read
+ * and dropped, so the client gets its answer. The upload is noted before its first chunk
+ * (FileContentStore.openUpload), so a crash midway leaves nothing the sweep cannot find.
  */
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import type { IncomingMessage } from 'node:http';
-import type { Readable, Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import busboy from 'busboy';
-import { ObjectId, type GridFSBucketWriteStream } from 'mongodb';
-import type { FileDoc, FilesRepository } from '../db/files/index.js';
+import { ObjectId } from 'mongodb';
+import type { ChunkUpload, FileDoc, FilesRepository } from '../db/files/index.js';
 import { detectType, HEAD_BYTES } from './detect-type.js';
 
 export interface UploadOptions {
@@ -37,6 +37,13 @@ const refuse = (status: 400 | 408 | 413 | 415, code: Extract<UploadOutcome, { ok
 
 const BAD_BODY = 'the body must be multipart/form-data with one part named "file"';
 
+/**
+ * How long after its time limit an upload still noted counts as cut off by a crash: a live one
+ * was answered 408 by then and removed its chunks itself. The margin covers that clean-up and
+ * clocks of processes that differ a little.
+ */
+export const ABANDONED_AFTER_MS = 60_000;
+
 /** Reads the request to its end and stores its `file` part; throws only for a failure of the database. */
 export function receiveUpload(req: IncomingMessage, tenantId: string, opts: UploadOptions): Promise<UploadOutcome> {
   let parser: busboy.Busboy;
@@ -47,6 +54,7 @@ export function receiveUpload(req: IncomingMessage, tenantId: string, opts: Uplo
     req.resume();
     return Promise.resolve(refuse(415, 'BAD_USER_INPUT', BAD_BODY));
   }
+  const staleAt = new Date(Date.now() + opts.timeoutMs + ABANDONED_AFTER_MS);
   return new Promise<UploadOutcome>((resolve, reject) => {
     let storing: Promise<UploadOutcome> | null = null;
     let done = false;
@@ -66,7 +74,7 @@ export function receiveUpload(req: IncomingMessage, tenantId: string, opts: Uplo
     }, opts.timeoutMs);
     parser.on('file', (field, stream, info) => {
       if (field !== 'file' || storing) return void stream.resume();
-      const part = storePart(stream, info.filename, tenantId, opts);
+      const part = storePart(stream, info.filename, tenantId, staleAt, opts);
       storing = part;
       // The database failed: answer now (the route closes the connection) instead of waiting
       // for a parser whose part nobody reads any more.
@@ -93,7 +101,7 @@ export function cleanFileName(given: string | undefined): string {
   return clean === '' ? 'upload' : clean;
 }
 
-async function storePart(stream: Readable & { truncated?: boolean }, filename: string | undefined, tenantId: string, opts: UploadOptions): Promise<UploadOutcome> {
+async function storePart(stream: Readable & { truncated?: boolean }, filename: string | undefined, tenantId: string, staleAt: Date, opts: UploadOptions): Promise<UploadOutcome> {
   const id = new ObjectId().toHexString();
   const createdAt = new Date();
   const name = cleanFileName(filename);
@@ -101,23 +109,23 @@ async function storePart(stream: Readable & { truncated?: boolean }, filename: s
   let size = 0;
   let head: Buffer[] = [];
   let headSize = 0;
-  let upload: GridFSBucketWriteStream | null = null;
+  // Set inside `open` (a closure): typed wide, or TypeScript keeps it narrowed to null.
+  let upload = null as ChunkUpload | null;
   let contentType: string | null = null;
   let refused: UploadOutcome | null = null;
 
   /** Decides the type from the head; opens the upload when it can be read, else says why not. */
-  const open = async (complete: boolean): Promise<GridFSBucketWriteStream | null> => {
+  const open = async (complete: boolean): Promise<void> => {
     const detection = await detectType(Buffer.concat(head, headSize), complete);
     if (!detection.ok) {
       refused = size === 0 ? refuse(400, 'BAD_USER_INPUT', 'the file is empty') : refuse(415, 'UNSUPPORTED_FILE', `${name}: ${detection.reason}`);
-      return null;
+      return;
     }
     contentType = detection.contentType;
     await opts.onStart?.({ _id: id, tenantId, createdAt });
-    const opened = opts.repository.content.openUpload(id, name);
-    await write(opened, Buffer.concat(head, headSize));
+    upload = await opts.repository.content.openUpload(id, name, { tenantId, staleAt });
+    await upload.write(Buffer.concat(head, headSize));
     head = [];
-    return opened;
   };
 
   try {
@@ -127,23 +135,21 @@ async function storePart(stream: Readable & { truncated?: boolean }, filename: s
       hash.update(chunk);
       size += chunk.length;
       if (upload) {
-        await write(upload, chunk);
+        await upload.write(chunk);
         continue;
       }
       head.push(chunk);
       headSize += chunk.length;
-      if (headSize >= HEAD_BYTES) upload = await open(false);
+      if (headSize >= HEAD_BYTES) await open(false);
     }
     if (refused) return refused;
     if (stream.truncated) {
       await upload?.abort();
       return refuse(413, 'PAYLOAD_TOO_LARGE', `the file is larger than FILE_MAX_BYTES (${opts.maxBytes} bytes); nothing was stored`);
     }
-    upload ??= await open(true);
+    if (!upload) await open(true);
     if (refused || !upload || !contentType) return refused ?? refuse(400, 'BAD_USER_INPUT', BAD_BODY);
-    const writer: GridFSBucketWriteStream = upload;
-    writer.end();
-    await finished(writer);
+    await upload.end();
   } catch (err) {
     await upload?.abort().catch(() => {});
     throw err;
@@ -157,6 +163,3 @@ async function storePart(stream: Readable & { truncated?: boolean }, filename: s
   }
 }
 
-async function write(stream: Writable, chunk: Buffer): Promise<void> {
-  if (!stream.write(chunk)) await once(stream, 'drain');
-}

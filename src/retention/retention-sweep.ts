@@ -9,6 +9,9 @@
  * still be the finished occurrence the ledger row names (a job retried since then has a
  * new occurrence, and its old row is dropped), with no webhook still owed: not
  * `webhooksPending`, no delivery still queued.
+ *
+ * Each sweep also removes the bytes of uploads a crash cut off (whatever JOB_RETENTION
+ * says): src/files finds them by their pending-upload notes, by `_id`.
  */
 import type { BatchDoc, JobDoc, BatchesRepository, JobEventsRepository, JobsRepository, LiveJobsRepository, RetentionLedgerDoc, RetentionLedgerRepository } from '../db/jobs/index.js';
 import type { WebhookAttemptsRepository, WebhookDeliveriesRepository, WebhookDeliveryDoc, WebhookEndpointsRepository, WebhookQueueRepository } from '../db/webhooks/index.js';
@@ -40,8 +43,11 @@ export interface RetentionSweepDeps {
   deliveries: WebhookDeliveriesRepository;
   attempts: WebhookAttemptsRepository;
   queue: WebhookQueueRepository;
-  /** Removes an uploaded file (record, list entry, bytes); absent: file rows are left. */
-  files?: { expire(fileId: string): Promise<void> };
+  /**
+   * Removes an uploaded file (record, list entry, bytes), and at each sweep the bytes of
+   * uploads a crash cut off (up to RETENTION_BATCH); absent: file rows are left.
+   */
+  files?: { expire(fileId: string): Promise<void>; sweepAbandonedUploads(now: Date, limit: number): Promise<number> };
   settings: RetentionSettings;
   logger: Logger;
   /** The clock; for tests. */
@@ -53,6 +59,8 @@ export interface SweepCounts {
   eventsSwept: number;
   /** Jobs and batches removed with everything they kept, and uploaded files. */
   recordsSwept: number;
+  /** Uploads cut off by a crash whose bytes were removed. */
+  uploadsSwept: number;
   /** Rows left for later: their work is still owed a webhook. */
   deferred: number;
 }
@@ -106,8 +114,9 @@ export class RetentionSweep {
 
   /** One full sweep: every aged row, batch after batch. */
   async sweep(): Promise<SweepCounts> {
-    const counts: SweepCounts = { eventsSwept: 0, recordsSwept: 0, deferred: 0 };
+    const counts: SweepCounts = { eventsSwept: 0, recordsSwept: 0, uploadsSwept: 0, deferred: 0 };
     const { settings } = this.deps;
+    if (this.deps.files) counts.uploadsSwept = await this.deps.files.sweepAbandonedUploads(this.now(), settings.batchSize);
     // Rows left for later are skipped by position, so they never hold up the rows behind them.
     let skip = new Set<string>();
     for (;;) {
@@ -129,7 +138,7 @@ export class RetentionSweep {
         await this.pause();
       }
     }
-    if (counts.eventsSwept + counts.recordsSwept > 0) this.deps.logger.info(counts, 'retention sweep');
+    if (counts.eventsSwept + counts.recordsSwept + counts.uploadsSwept > 0) this.deps.logger.info(counts, 'retention sweep');
     return counts;
   }
 

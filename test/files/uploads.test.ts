@@ -5,13 +5,10 @@
  * file being NOT_FOUND everywhere, browser access tokens, and retention.
  */
 import { createHash } from 'node:crypto';
-import { RetentionLedgerRepository } from '../../src/db/jobs/retention-ledger.repository.js';
-import { createLogger } from '../../src/log/logger.js';
-import { RetentionSweep } from '../../src/retention/retention-sweep.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { makePdf } from '../support/file-fixtures.js';
 import { gql, gqlData, pollUntil } from '../support/graphql-client.js';
-import { FILE_FIELDS, uploadFile } from './files-support.js';
+import { FILE_FIELDS, retentionSweepAt, uploadFile } from './files-support.js';
 
 const MAX = 300_000;
 let app: TestApp;
@@ -27,6 +24,7 @@ const stored = async () => ({
   files: await app.db.db.collection('files').countDocuments(),
   gridFiles: await app.db.db.collection('file_data.files').countDocuments(),
   chunks: await app.db.db.collection('file_data.chunks').countDocuments(),
+  pendingUploads: await app.db.db.collection('file_uploads').countDocuments(),
 });
 const FILE = `query($id: ID!) { file(id: $id) { ${FILE_FIELDS} } }`;
 const FILES = `query($first: Int, $after: String) { files(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id name } } } }`;
@@ -160,22 +158,11 @@ test('a browser token uploads only when minted with uploadFiles; what it uploads
 test('retention removes a file JOB_RETENTION after its upload, bytes and list entry included', async () => {
   const key = await app.newTenantKey(`aging-${Date.now()}`);
   const id = (await uploadFile(app.url, key, text('old news'), 'old.txt')).body.id as string;
-  const { jobStores: stores, webhooks, files, config } = app.services;
-  const r = webhooks.repositories;
-  const sweep = (days: number) =>
-    new RetentionSweep({
-      ledger: new RetentionLedgerRepository(app.db.db),
-      jobs: stores.jobs, live: stores.live, batches: stores.batches, events: stores.events,
-      endpoints: r.endpoints, deliveries: r.deliveries, attempts: r.attempts, queue: r.queue,
-      files: files.service,
-      settings: { ...config.retention, batchSize: 100, pauseMs: 1 },
-      logger: createLogger('silent'),
-      now: () => new Date(Date.now() + days * 86_400_000),
-    }).sweep();
+  const sweep = (days: number) => retentionSweepAt(app, new Date(Date.now() + days * 86_400_000));
   await sweep(29);
   expect((await gqlData(app.url, key, FILE, { id })).file).not.toBeNull();
   await sweep(31);
   expect((await gqlData(app.url, key, FILE, { id })).file).toBeNull();
   expect((await gqlData(app.url, key, FILES, { first: 10 })).files).toMatchObject({ totalCount: 0, edges: [] });
-  expect(await files.repository.content.chunkCount(id)).toBe(0);
+  expect(await app.services.files.repository.content.chunkCount(id)).toBe(0);
 });

@@ -1,7 +1,7 @@
 /**
  * The `files` collection (one record per uploaded file), its list index and its bytes in
- * GridFS. Every read of a record is by `_id`; a list reads its page's ids from the index
- * (file-list-index.ts) and then each record by `_id`.
+ * GridFS's layout (file-content.ts). Every read of a record is by `_id`; a list reads its
+ * page's ids from the index (file-list-index.ts) and then each record by `_id`.
  */
 import type { Collection, Db } from 'mongodb';
 import type { FileDoc } from './docs.js';
@@ -28,13 +28,16 @@ export class FilesRepository {
   /** For operators' own queries on MongoDB; the service reads by `_id` and the list index only. */
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ tenantId: 1, createdAt: -1, _id: -1 });
+    await this.content.ensureIndexes();
   }
 
-  /** Lists the file, then stores its record (its bytes are stored already). */
+  /** Lists the file, then stores its record (its bytes are stored already), then forgets the upload's note. */
   async insert(doc: Omit<FileDoc, 'place'>): Promise<FileDoc> {
     const place = await this.listIndex.place(doc.tenantId, doc._id);
     const full: FileDoc = { ...doc, place };
     await this.collection.insertOne(full);
+    // The file is whole: a note left by a failure here is dropped by the sweep, which finds the record.
+    await this.content.uploadRecorded(doc._id).catch(() => {});
     return full;
   }
 
@@ -55,6 +58,23 @@ export class FilesRepository {
     // A record missing here was deleted in between (or its upload died before storing it).
     const items = docs.filter((d): d is FileDoc => d !== null && d.tenantId === tenantId);
     return { items, hasNextPage: entries.length > first, totalCount: total };
+  }
+
+  /**
+   * Uploads cut off by a crash (their note outlived the upload's time limit): their bytes are
+   * removed, by `_id`. One whose record got stored lost only its note. Returns how many were removed.
+   */
+  async sweepAbandonedUploads(now: Date, limit: number): Promise<number> {
+    let removed = 0;
+    for (const upload of await this.content.abandonedUploads(now, limit)) {
+      if (await this.findById(upload._id)) {
+        await this.content.uploadRecorded(upload._id);
+      } else {
+        await this.content.delete(upload._id);
+        removed += 1;
+      }
+    }
+    return removed;
   }
 
   /** Unlists the file, then removes its record and its bytes; true when this call removed the record. */

@@ -169,8 +169,14 @@ test('a batch stored without its jobs gets them on replay with the same idempote
   );
   expect(done.batch).toMatchObject({ status: 'COMPLETED', succeeded: 2, total: 2 });
   // Each job exists once, with a gapless log that starts with its one QUEUED event.
+  // The batch settles as soon as both jobs' states are saved; a job's terminal event may
+  // follow its state by a moment (the other job's finish can settle the batch first).
   for (const id of [`${batchId}-00000`, `${batchId}-00001`]) {
-    const types = (await stores().events.listForJob(id)).map((e) => e.type);
+    const types = await pollUntil(
+      async () => (await stores().events.listForJob(id)).map((e) => e.type),
+      (t) => t[t.length - 1] === 'SUCCEEDED',
+      10_000,
+    );
     expect(types.filter((t) => t === 'QUEUED')).toHaveLength(1);
     expect(types[types.length - 1]).toBe('SUCCEEDED');
   }

@@ -21,7 +21,7 @@ export type { CreateJobsOptions, Jobs, LiveParts } from './create-jobs.js';
 export type { AiControl } from './ai-control/index.js';
 export { JobService, MAX_EVENTS_PAGE, MAX_PAGE_SIZE, encodeCursor } from './commands/index.js';
 export type { JobsDomain } from './commands/index.js';
-export type { BatchView, JobNotifier, JobStores } from './lifecycle/index.js';
+export type { BatchView, JobNotifier, JobStores, ReviewRequestNotice } from './lifecycle/index.js';
 export { EventFeed, JobOutputFeed, LiveJobs } from './live/index.js';
 export type { JobOutputChunk } from './live/index.js';
 export { defaultJobKinds, JobKindsModuleError, loadJobKinds } from './pipelines/index.js';

@@ -86,8 +86,9 @@ export function toBatch(view: BatchView): BatchObject {
     id: doc._id,
     status: view.status,
     total: doc.total,
-    queued: counts.QUEUED + counts.RETRYING,
-    running: counts.RUNNING,
+    // Waiting for a start time counts as queued; waiting for a review, as running (under way).
+    queued: counts.QUEUED + counts.RETRYING + counts.SCHEDULED,
+    running: counts.RUNNING + counts.AWAITING_REVIEW,
     succeeded: counts.SUCCEEDED,
     failed: counts.FAILED,
     cancelled: counts.CANCELLED,

@@ -51,6 +51,12 @@ export interface Config {
   dataDir: string;
   /** How long SIGTERM waits for in-flight work before giving up. */
   shutdownTimeoutMs: number;
+  /**
+   * PUBLIC_URL: the API's address as others reach it, the base of review callback URLs (made
+   * by workers too). Unset: the address the API listens on when it runs in the same process,
+   * else `http://HOST:PORT`. @defaultValue unset
+   */
+  publicUrl: string | undefined;
 
   metrics: {
     /** A worker's port for /metrics, /healthz and /readyz; unset: a worker listens on nothing. */
@@ -196,6 +202,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     mongodbUri: readUrl(env, 'MONGODB_URI'),
     dataDir: readString(env, 'DATA_DIR', './.data'),
     shutdownTimeoutMs: readDuration(env, 'SHUTDOWN_TIMEOUT', '30s'),
+    publicUrl: readUrl(env, 'PUBLIC_URL'),
     metrics: {
       port: readOptional(env, 'METRICS_PORT') === undefined ? undefined : readInt(env, 'METRICS_PORT', 0, 0, 65535),
       token: readOptional(env, 'METRICS_TOKEN'),

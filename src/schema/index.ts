@@ -8,6 +8,7 @@ export * from './enums.js';
 export * from './usage.type.js';
 export * from './progress.type.js';
 export * from './job-error.type.js';
+export * from './step-review.type.js';
 export * from './job-step.type.js';
 export * from './job.type.js';
 export * from './agent-activity.type.js';

@@ -3,7 +3,8 @@ import type { Config } from '../../config/index.js';
 import type { Logger } from '../../log/logger.js';
 import type { ModelPolicy, TenantBudgets } from '../ai-control/index.js';
 import type { JobKinds } from '../pipelines/index.js';
-import type { JobStores, JobNotifier, JobQueue } from '../lifecycle/index.js';
+import type { JobStores, JobNotifier, JobQueue, JobTimers } from '../lifecycle/index.js';
+import type { Reviews } from '../review/index.js';
 
 /** The configured limits on what may be submitted (MAX_DOCUMENT_BYTES and the like). */
 export type SubmissionLimits = Config['jobs']['limits'];
@@ -23,4 +24,8 @@ export interface JobsDomain {
   models?: ModelPolicy;
   /** Monthly tenant budgets: a tenant over its budget may not submit (absent: no budgets). */
   tenantBudgets?: TenantBudgets;
+  /** Human reviews: answers, their delivery and callback links. */
+  reviews: Reviews;
+  /** Timers of waits that end by themselves (start times, review timeouts, schedule ticks). */
+  timers: JobTimers;
 }

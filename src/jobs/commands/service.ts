@@ -12,6 +12,8 @@ import type { TenantBudgetView } from '../ai-control/index.js';
 import type { JobsDomain } from './domain.js';
 import type { Pipeline } from '../pipelines/index.js';
 import { noteBatch, noteJob, traceSubmission } from '../../tracing/index.js';
+import { reviewByLink, reviewJob, type ReviewAnswerInput, type Reviewer } from './review-job.js';
+import type { StepReviewDoc } from '../../db/jobs/index.js';
 
 export const MAX_PAGE_SIZE = 100;
 /** `Job.events(limit)`: its default and largest value. */
@@ -49,6 +51,21 @@ export class JobService {
       noteJob(span, job);
       return job;
     });
+  }
+
+  /** Answers a step's review (reviewJob); see review-job.ts. */
+  review(tenantId: string, input: ReviewAnswerInput, reviewer: Exclude<Reviewer, { via: 'CALLBACK' }>): Promise<JobDoc> {
+    return reviewJob(this.domain, tenantId, input, reviewer);
+  }
+
+  /** Answers the review a callback URL's token names; the body is the parsed JSON `{ decision, output?, comment? }`. */
+  reviewByLink(token: string, body: unknown): Promise<JobDoc> {
+    return reviewByLink(this.domain, token, body);
+  }
+
+  /** The one-time URL that answers this review of the job's step without an API key. */
+  reviewCallbackUrl(jobId: string, step: string, review: StepReviewDoc): string {
+    return this.domain.reviews.callbackUrl(jobId, step, review);
   }
 
   async cancelBatch(tenantId: string, batchId: string): Promise<BatchView> {

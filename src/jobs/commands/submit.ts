@@ -14,7 +14,7 @@ import { badInput } from '../../errors/index.js';
 import { settleBatchIfDone, submissionTrace, traceIdField } from '../lifecycle/index.js';
 import { checkExecutionOptions, checkSubmissionAi, type AiOptionsRequest, type ExecutionOptionsRequest } from '../ai-control/index.js';
 import { awaitCreated, fingerprint, reserveKey } from './idempotency.js';
-import { validateJobInput, type DocumentAnalyzeInput } from '../pipelines/index.js';
+import { validateJobInput, type DocumentAnalyzeInput, type Pipeline, type ReviewOptions } from '../pipelines/index.js';
 import { checkJsonLimits, excerpt } from './input-limits.js';
 import type { JobsDomain } from './domain.js';
 import { jobsSubmitted } from '../../metrics/metrics.js';
@@ -40,6 +40,8 @@ export interface SubmitJobRequest extends AiOptionsRequest, ExecutionOptionsRequ
 export interface AnalyzeDocumentsRequest extends AiOptionsRequest, ExecutionOptionsRequest {
   documents: Array<{ name: string; text: string }>;
   instructions?: string | null;
+  /** Each document's analysis waits for a person's review before it is final. */
+  review?: { instructions?: string | null; timeout?: string | null; onTimeout?: 'APPROVE' | 'REJECT' | null } | null;
   idempotencyKey?: string | null;
   metadata?: unknown;
   requestId?: string | null;
@@ -98,10 +100,12 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
   if (req.instructions && req.instructions.length > MAX_INSTRUCTIONS) {
     throw badInput(['input', 'instructions'], `is longer than ${MAX_INSTRUCTIONS} characters`);
   }
+  const review = reviewOption(req.review);
+  if (review) checkReviewOption(pipeline, review);
   const inputs: DocumentAnalyzeInput[] = req.documents.map((doc, i) =>
     validateJobInput(
       pipeline,
-      { name: doc.name, text: doc.text, ...(req.instructions ? { instructions: req.instructions } : {}) },
+      { name: doc.name, text: doc.text, ...(req.instructions ? { instructions: req.instructions } : {}), ...(review ? { review } : {}) },
       ['input', 'documents', i],
       d.limits,
     ) as DocumentAnalyzeInput,
@@ -110,7 +114,7 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
   const aiFields = checkSubmissionAi(req, d.models, ['input'], []);
   const execution = checkExecutionOptions(req, ['input']);
   await d.tenantBudgets?.assertCanSubmit(tenantId);
-  const print = fingerprint({ documents: req.documents.map((doc) => ({ name: doc.name, text: doc.text })), instructions: req.instructions ?? null, metadata: common.metadata, ...aiRequestFields(aiFields), ...execution });
+  const print = fingerprint({ documents: req.documents.map((doc) => ({ name: doc.name, text: doc.text })), instructions: req.instructions ?? null, metadata: common.metadata, ...aiRequestFields(aiFields), ...execution, ...(review ? { review } : {}) });
   const hash = print.hash;
   req.deadline?.commit();
   let batchId = newId();
@@ -176,6 +180,21 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
   if (storedBefore) await settleBatchIfDone(d.stores, d.notifier, batchId);
   await wake(d, jobs);
   return batch;
+}
+
+/** analyzeDocuments' `review`, with its unset fields left out (as the kind's input takes it). */
+function reviewOption(review: AnalyzeDocumentsRequest['review']): ReviewOptions | undefined {
+  if (!review) return undefined;
+  return {
+    ...(review.instructions != null ? { instructions: review.instructions } : {}),
+    ...(review.timeout != null ? { timeout: review.timeout } : {}),
+    ...(review.onTimeout != null ? { onTimeout: review.onTimeout } : {}),
+  };
+}
+
+/** Checked once for the batch, so an error names `input.review`, not each document. */
+function checkReviewOption(pipeline: Pipeline<unknown>, review: ReviewOptions): void {
+  validateJobInput(pipeline, { text: 'x', review }, ['input'], { maxDocumentBytes: 1, maxChainSteps: 1 });
 }
 
 function checkCommon(d: JobsDomain, req: { idempotencyKey?: string | null; priority?: number | null; metadata?: unknown }, base: string[]) {

@@ -12,6 +12,7 @@ import { type LeasedJob, makeProgress } from '../lifecycle/index.js';
 import type { StepContext } from '../pipelines/index.js';
 import { RunInterrupted } from './interrupted.js';
 import { traceAiCall, type AiCallSpan } from '../../tracing/index.js';
+import type { Reviews } from '../review/index.js';
 
 interface StoredAnswer {
   text: string;
@@ -36,6 +37,8 @@ export interface StepContextDeps<TInput> {
   control?: AiControl;
   /** The limit of one agent tool call (AGENT_TOOL_TIMEOUT). @defaultValue 60 s */
   toolTimeoutMs?: number;
+  /** Human reviews (`ctx.review`); absent: a step that asks for one fails. */
+  reviews?: Reviews;
 }
 
 export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepContext<TInput> {
@@ -79,6 +82,11 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     },
 
     progress: (completed, total, message) => progress(completed, total, message),
+
+    review(key, request) {
+      if (!deps.reviews) throw new Error('reviews are not available in this worker');
+      return deps.reviews.request(job, stepIndex, key, request);
+    },
   };
   return context;
 

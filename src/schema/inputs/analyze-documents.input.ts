@@ -4,6 +4,7 @@ import { ExecutionMode } from '../enums.js';
 import { JSONScalar } from '../scalars.js';
 import { JobBudgetInput } from './job-budget.input.js';
 import { DocumentInput } from './document.input.js';
+import { ReviewInput } from './review.input.js';
 
 @InputType('AnalyzeDocumentsInput')
 export class AnalyzeDocumentsInput {
@@ -15,6 +16,12 @@ export class AnalyzeDocumentsInput {
     description: "Extra instructions for the analysis, e.g. 'focus on risks'.",
   })
   instructions?: string | null;
+
+  @Field(() => ReviewInput, {
+    nullable: true,
+    description: "Review each document's analysis before it is final: its job waits in AWAITING_REVIEW at its `review` step (reviewJob, or the job.review_requested webhook's callback URL).",
+  })
+  review?: ReviewInput | null;
 
   @Field(() => String, { nullable: true })
   idempotencyKey?: string | null;

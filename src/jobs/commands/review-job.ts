@@ -96,9 +96,29 @@ async function answer(d: JobsDomain, job: JobDoc, input: ReviewAnswerInput, revi
     const stored = await d.reviews.find(job._id, round, step.name, key);
     throw alreadyAnswered(step.name, stored ?? doc);
   }
-  await d.reviews.deliver(job._id);
+  return delivered(d, job);
+}
+
+/**
+ * Delivers a stored answer and returns the job as it stands. A job shown AWAITING_REVIEW whose
+ * worker has not parked it yet (milliseconds) gets it from that worker, right after parking;
+ * this waits up to PARKING_WAIT_MS for that, so the caller sees the answer on the job.
+ */
+async function delivered(d: JobsDomain, job: JobDoc): Promise<JobDoc> {
+  const deadline = Date.now() + PARKING_WAIT_MS;
+  for (;;) {
+    if ((await d.reviews.deliver(job._id)) !== 'absent') break;
+    const now = await d.stores.jobs.findById(job._id);
+    if (now?.status !== 'AWAITING_REVIEW' || Date.now() >= deadline) return now ?? job;
+    const open = now.steps.find((s) => s.status === 'AWAITING_REVIEW')?.review;
+    if (open?.answer) return now;
+    await new Promise((r) => setTimeout(r, 25));
+  }
   return (await d.stores.jobs.findById(job._id)) ?? job;
 }
+
+/** How long an answer waits for a worker that is parking its job (it then delivers the answer itself). */
+const PARKING_WAIT_MS = 3_000;
 
 /** The answer's own fields, checked before anything is read; returns its decision. */
 function checkAnswer(d: JobsDomain, input: ReviewAnswerInput, base: string[]): ReviewDecisionValue {

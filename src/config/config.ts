@@ -100,6 +100,8 @@ export interface Config {
     admissionWindow: number;
     /** Base delay before a whole-job retry; doubles per attempt, with jitter. */
     retryDelayMs: number;
+    /** RUN_AT_MAX_AHEAD: how far ahead a submission's start time (`runAt`) may be. @default 366d */
+    maxRunAtAheadMs: number;
     defaultMaxAttempts: number;
     /**
      * JOB_KINDS_MODULE, resolved from the working directory: an ES module whose default export
@@ -226,6 +228,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       pollMs: readDuration(env, 'JOB_POLL_INTERVAL', '500ms'),
       admissionWindow: readInt(env, 'JOB_ADMISSION_WINDOW', 2 * concurrency, 1, 100_000),
       retryDelayMs: readDuration(env, 'JOB_RETRY_DELAY', '10s'),
+      maxRunAtAheadMs: readDuration(env, 'RUN_AT_MAX_AHEAD', '366d'),
       dbRetryMs: readDuration(env, 'JOB_DB_RETRY', '60s'),
       agentToolTimeoutMs: readDuration(env, 'AGENT_TOOL_TIMEOUT', '60s'),
       defaultMaxAttempts: readInt(env, 'JOB_DEFAULT_MAX_ATTEMPTS', 3, 1, 100),

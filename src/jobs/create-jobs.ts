@@ -13,7 +13,7 @@ import { SpendLedgerRepository, TenantBudgetsRepository, TenantSeatsRepository }
 import type { Logger } from '../log/logger.js';
 import { modelPolicyFrom, OutputStreamWriter, ResponseCache, SharedRateLimit, TenantBudgets, TenantFairness, type AiControl } from './ai-control/index.js';
 import { JobService, type JobsDomain } from './commands/index.js';
-import { createJobStores, JobQueue, JobTimers, type JobNotifier, type JobStores } from './lifecycle/index.js';
+import { createJobStores, JobQueue, JobTimers, startScheduledBatch, startScheduledJob, type JobNotifier, type JobStores } from './lifecycle/index.js';
 import { ReviewLinks, reviewKey, Reviews } from './review/index.js';
 import { EventFeed, JobOutputFeed, LiveJobs } from './live/index.js';
 import { loadJobKinds, type JobKinds } from './pipelines/index.js';
@@ -98,6 +98,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     tenantBudgets: new TenantBudgets(new TenantBudgetsRepository(db), new SpendLedgerRepository(db), { holdMs: config.jobs.timeoutMs }),
     reviews,
     timers,
+    maxRunAtAheadMs: config.jobs.maxRunAtAheadMs,
   };
   const service = new JobService(domain);
 
@@ -124,6 +125,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
       defaultBlockMs: 1_000,
     });
     const ai = createAiProvider({ ...config.ai, gate });
+    const starts = { stores, queue, owner: processId, leaseMs: config.jobs.leaseMs };
     const fairness = new TenantFairness(
       {
         seats: new TenantSeatsRepository(db),
@@ -147,8 +149,8 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
         timers,
         timerHandlers: {
           review: reviews.onTimer,
-          'run-at': async () => {},
-          'run-at-batch': async () => {},
+          'run-at': (timer) => startScheduledJob(starts, timer.ref),
+          'run-at-batch': (timer) => startScheduledBatch(starts, timer.ref),
           schedule: async () => {},
         },
       },

@@ -79,6 +79,8 @@ export function toJobObject(doc: JobDoc): JobObject {
     createdAt: doc.createdAt,
     startedAt: doc.startedAt,
     finishedAt: doc.finishedAt,
+    runAt: doc.runAt ?? null,
+    scheduleId: doc.scheduleId ?? null,
     traceId: traceIdOf(doc.trace),
   };
 }

@@ -28,4 +28,6 @@ export interface JobsDomain {
   reviews: Reviews;
   /** Timers of waits that end by themselves (start times, review timeouts, schedule ticks). */
   timers: JobTimers;
+  /** RUN_AT_MAX_AHEAD: how far ahead a start time may be. */
+  maxRunAtAheadMs: number;
 }

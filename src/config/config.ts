@@ -102,6 +102,8 @@ export interface Config {
     retryDelayMs: number;
     /** RUN_AT_MAX_AHEAD: how far ahead a submission's start time (`runAt`) may be. @default 366d */
     maxRunAtAheadMs: number;
+    /** SCHEDULES_MAX_PER_TENANT: recurring schedules one tenant may have; past it createSchedule is RATE_LIMITED. @default 100 */
+    maxSchedulesPerTenant: number;
     defaultMaxAttempts: number;
     /**
      * JOB_KINDS_MODULE, resolved from the working directory: an ES module whose default export
@@ -229,6 +231,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       admissionWindow: readInt(env, 'JOB_ADMISSION_WINDOW', 2 * concurrency, 1, 100_000),
       retryDelayMs: readDuration(env, 'JOB_RETRY_DELAY', '10s'),
       maxRunAtAheadMs: readDuration(env, 'RUN_AT_MAX_AHEAD', '366d'),
+      maxSchedulesPerTenant: readInt(env, 'SCHEDULES_MAX_PER_TENANT', 100, 1, 100_000),
       dbRetryMs: readDuration(env, 'JOB_DB_RETRY', '60s'),
       agentToolTimeoutMs: readDuration(env, 'AGENT_TOOL_TIMEOUT', '60s'),
       defaultMaxAttempts: readInt(env, 'JOB_DEFAULT_MAX_ATTEMPTS', 3, 1, 100),

@@ -15,6 +15,7 @@ import { modelPolicyFrom, OutputStreamWriter, ResponseCache, SharedRateLimit, Te
 import { JobService, type JobsDomain } from './commands/index.js';
 import { createJobStores, JobQueue, JobTimers, startScheduledBatch, startScheduledJob, type JobNotifier, type JobStores } from './lifecycle/index.js';
 import { ReviewLinks, reviewKey, Reviews } from './review/index.js';
+import { fireScheduleTick } from './schedules/index.js';
 import { EventFeed, JobOutputFeed, LiveJobs } from './live/index.js';
 import { loadJobKinds, type JobKinds } from './pipelines/index.js';
 import { startJobWorker, type JobWorker } from './run/index.js';
@@ -99,6 +100,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     reviews,
     timers,
     maxRunAtAheadMs: config.jobs.maxRunAtAheadMs,
+    maxSchedulesPerTenant: config.jobs.maxSchedulesPerTenant,
   };
   const service = new JobService(domain);
 
@@ -126,6 +128,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     });
     const ai = createAiProvider({ ...config.ai, gate });
     const starts = { stores, queue, owner: processId, leaseMs: config.jobs.leaseMs };
+    const ticks = { schedules: stores.schedules, timers, submit: (tenantId: string, request: Record<string, unknown>) => service.submitFromSchedule(tenantId, request) };
     const fairness = new TenantFairness(
       {
         seats: new TenantSeatsRepository(db),
@@ -151,7 +154,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
           review: reviews.onTimer,
           'run-at': (timer) => startScheduledJob(starts, timer.ref),
           'run-at-batch': (timer) => startScheduledBatch(starts, timer.ref),
-          schedule: async () => {},
+          schedule: (timer) => fireScheduleTick(ticks, timer.ref, timer.dueAt),
         },
       },
       {

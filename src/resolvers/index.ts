@@ -6,6 +6,7 @@ import { JobKindsResolver } from './job-kinds.resolver.js';
 import { JobOutputResolver } from './job-output.resolver.js';
 import { JobResolver } from './job.resolver.js';
 import { ReviewResolver } from './review.resolver.js';
+import { ScheduleResolver } from './schedule.resolver.js';
 import { SubscriptionsResolver } from './subscriptions.resolver.js';
 import { JobWebhooksResolver } from './job-webhooks.resolver.js';
 import { TenantBudgetResolver } from './tenant-budget.resolver.js';
@@ -27,4 +28,5 @@ export const resolvers = [
   TenantBudgetResolver,
   JobOutputResolver,
   ReviewResolver,
+  ScheduleResolver,
 ] as const;

@@ -29,3 +29,4 @@ export * from './args.js';
 export * from './access-token.type.js';
 export * from './tenant-budget.type.js';
 export * from './job-output.type.js';
+export * from './schedule.type.js';

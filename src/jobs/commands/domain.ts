@@ -30,4 +30,6 @@ export interface JobsDomain {
   timers: JobTimers;
   /** RUN_AT_MAX_AHEAD: how far ahead a start time may be. */
   maxRunAtAheadMs: number;
+  /** SCHEDULES_MAX_PER_TENANT: recurring schedules one tenant may have. */
+  maxSchedulesPerTenant: number;
 }

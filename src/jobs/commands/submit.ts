@@ -61,6 +61,25 @@ const MAX_METADATA_BYTES = 16_384;
 const MAX_INSTRUCTIONS = 4_000;
 
 export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobRequest): Promise<JobDoc> {
+  const { job, print, input, idempotencyKey } = prepareJob(d, tenantId, req);
+  await d.tenantBudgets?.assertCanSubmit(tenantId);
+  req.deadline?.commit();
+  if (!idempotencyKey) return enqueueNew(d, [job]).then((jobs) => jobs[0]!);
+
+  // The key reserves this job's id; the fingerprint tells a replay from a conflict.
+  const r = await reserveKey(d.stores.claims, { tenantId, what: 'job', key: idempotencyKey }, job._id, print, requestHash({ kind: req.kind, input }));
+  if (!r.fresh) {
+    const existing = await awaitCreated(() => d.stores.jobs.findForTenant(tenantId, r.id));
+    if (existing) return existing;
+  }
+  return insertOrLoad(d, { ...job, _id: r.id });
+}
+
+/**
+ * Checks a submission (errors name the field under `input`) and makes its job, storing
+ * nothing: submitJob then stores it; createSchedule checks a schedule's job template with it.
+ */
+export function prepareJob(d: JobsDomain, tenantId: string, req: SubmitJobRequest) {
   const pipeline = d.kinds.get(req.kind);
   if (!pipeline) throw badInput(['input', 'kind'], `unknown kind "${excerpt(req.kind)}"; known kinds: ${d.kinds.names().join(', ')}`);
   checkJsonLimits(req.input, ['input', 'input'], { maxDepth: d.limits.maxJsonDepth, maxBytes: d.limits.maxInputBytes });
@@ -70,23 +89,13 @@ export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobR
   const aiFields = checkSubmissionAi(req, d.models, ['input'], pipeline.requestedModels?.(input) ?? []);
   const execution = checkExecutionOptions(req, ['input']);
   const runAt = checkRunAt(d, req.runAt, ['input', 'runAt']);
-  await d.tenantBudgets?.assertCanSubmit(tenantId);
   // Everything that shapes the job: a replay with the key must match all of it.
   const print = fingerprint({ kind: req.kind, input, priority: common.priority, maxAttempts, metadata: common.metadata, ...aiRequestFields(aiFields), ...execution, ...runAtField(req.runAt) });
-  const job = {
+  const job: JobDoc = {
     ...newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, ...execution, requestId: req.requestId ?? null, trace: submissionTrace(), runAt, scheduleId: req.scheduleId ?? null }),
     requestHash: print.hash,
   };
-  req.deadline?.commit();
-  if (!common.idempotencyKey) return enqueueNew(d, [job]).then((jobs) => jobs[0]!);
-
-  // The key reserves this job's id; the fingerprint tells a replay from a conflict.
-  const r = await reserveKey(d.stores.claims, { tenantId, what: 'job', key: common.idempotencyKey }, job._id, print, requestHash({ kind: req.kind, input }));
-  if (!r.fresh) {
-    const existing = await awaitCreated(() => d.stores.jobs.findForTenant(tenantId, r.id));
-    if (existing) return existing;
-  }
-  return insertOrLoad(d, { ...job, _id: r.id });
+  return { job, print, input, idempotencyKey: common.idempotencyKey };
 }
 
 /** The AI options and budget as they take part in a request's fingerprint. */

@@ -10,6 +10,7 @@ import {
   JobsRepository,
   LiveJobsRepository,
   ReviewAnswersRepository,
+  SchedulesRepository,
   TimersRepository,
   UsageTotalsRepository,
 } from '../../db/jobs/index.js';
@@ -31,6 +32,8 @@ export interface JobStores {
   reviewAnswers: ReviewAnswersRepository;
   /** Pending timers of waits that end by themselves (timers.ts). */
   timers: TimersRepository;
+  /** Recurring schedules, their per-tenant lists and locks. */
+  schedules: SchedulesRepository;
 }
 
 export interface JobStoresOptions {
@@ -51,6 +54,7 @@ export async function createJobStores(db: Db, opts: JobStoresOptions = {}): Prom
     usage: new UsageTotalsRepository(db),
     reviewAnswers: new ReviewAnswersRepository(db),
     timers: new TimersRepository(db),
+    schedules: new SchedulesRepository(db),
   };
   await Promise.all([
     stores.jobs.ensureIndexes(),

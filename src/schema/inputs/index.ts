@@ -8,3 +8,4 @@ export * from './update-webhook-endpoint.input.js';
 export * from './job-budget.input.js';
 export * from './review-job.input.js';
 export * from './review.input.js';
+export * from './create-schedule.input.js';

@@ -148,9 +148,8 @@ export class JobRunner {
         else if (claimed.live.cancelRequestedAt) await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(null) }, 'Cancelled');
         else await this.runSteps(job, controller.signal);
       } catch (err) {
-        if (err instanceof ParkRequest && !controller.signal.aborted) {
-          await parkRunningJob({ stores: this.deps.stores, notifier: this.deps.notifier, owner: this.opts.workerId, leaseMs: this.opts.leaseMs }, job, err, stopHeartbeat, this.logFor(job));
-        }
+        // A step that waits for something outside (a review) parks the job and frees this slot.
+        if (err instanceof ParkRequest && !controller.signal.aborted) await parkRunningJob(this.parkingDeps(), job, err, stopHeartbeat, this.logFor(job));
         else await this.handleStop(job, err, controller.signal);
       } finally {
         clearTimeout(timeout);
@@ -158,6 +157,10 @@ export class JobRunner {
         this.active.delete(jobId);
       }
     });
+  }
+
+  private parkingDeps() {
+    return { stores: this.deps.stores, notifier: this.deps.notifier, owner: this.opts.workerId, leaseMs: this.opts.leaseMs };
   }
 
   /** The lease of a due record, or of a parked one whose waker died holding it (which may go back to waiting). */

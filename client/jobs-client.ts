@@ -8,7 +8,7 @@ import { createClient, type Client as WsClient } from 'graphql-ws/client';
 import { ClientError, type GraphQLErrorShape } from './client-error.js';
 import { BATCH_FIELDS, JOB_FIELDS } from './fields.js';
 import { liveSubscription, type LiveHandlers, type ReconnectOptions, type Stoppable } from './live-subscription.js';
-import type { AnalyzeDocumentsInput, Batch, ConnectionState, Job, SubmitJobInput, UploadedFile } from './types.js';
+import type { AnalyzeDocumentsInput, Batch, ConnectionState, Job, ReviewJobInput, SubmitJobInput, UploadedFile } from './types.js';
 import { filesUrl, uploadTo, type UploadOptions } from './upload.js';
 import { watchBatchOn, watchJobOn, type BatchWatchHandlers, type BatchWatchOptions, type JobWatch, type JobWatchHandlers, type JobWatchOptions } from './watch.js';
 
@@ -32,6 +32,8 @@ export interface JobsClient {
   analyzeDocuments(input: AnalyzeDocumentsInput): Promise<Batch>;
   /** Uploads a file (POST /files) for jobs to name as `file: { id }`; with onProgress, reports bytes sent (browsers). */
   uploadFile(file: Blob, options?: UploadOptions): Promise<UploadedFile>;
+  /** Answers a step's review: APPROVE, EDIT (with output) or REJECT; a second answer is a CONFLICT. */
+  reviewJob(input: ReviewJobInput): Promise<Job>;
   watchJob<E extends { sequence: number }>(jobId: string, handlers: JobWatchHandlers<E>, options?: JobWatchOptions): JobWatch;
   watchBatch<B>(batchId: string, handlers: BatchWatchHandlers<B>, options?: BatchWatchOptions): Stoppable;
   /** Any subscription, subscribed again (same variables) after a drop. */
@@ -114,6 +116,10 @@ export function createJobsClient(options: JobsClientOptions): JobsClient {
       return data.analyzeDocuments;
     },
     uploadFile: async (file, opts) => uploadTo(filesUrl(options.url), await token(), file, opts),
+    async reviewJob(input) {
+      const data = await request<{ reviewJob: Job }>(`mutation($input: ReviewJobInput!) { reviewJob(input: $input) { ${JOB_FIELDS} } }`, { input });
+      return data.reviewJob;
+    },
     watchJob: (jobId, handlers, opts) => watchJobOn(ws, jobId, handlers, { ...options.reconnect, ...opts }, track),
     watchBatch: (batchId, handlers, opts) => watchBatchOn(ws, batchId, handlers, { ...options.reconnect, ...opts }, track),
     subscribe: (query, variables, handlers) => liveSubscription(ws, () => ({ query, variables }), handlers, options.reconnect, track),

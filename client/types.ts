@@ -2,8 +2,9 @@
  * The shapes the public GraphQL contract returns, as the client's default selections
  * ask for them. Hand-written from the contract (schema.graphql); no generated code.
  */
-export type JobStatus = 'QUEUED' | 'RUNNING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-export type StepStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'CANCELLED';
+export type JobStatus = 'QUEUED' | 'RUNNING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'AWAITING_REVIEW' | 'SCHEDULED';
+export type StepStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'CANCELLED' | 'AWAITING_REVIEW';
+export type ReviewDecision = 'APPROVE' | 'EDIT' | 'REJECT';
 export type BatchStatus = 'RUNNING' | 'COMPLETED' | 'CANCELLED';
 export type JobEventType =
   | 'QUEUED'
@@ -15,7 +16,10 @@ export type JobEventType =
   | 'RETRY_SCHEDULED'
   | 'SUCCEEDED'
   | 'FAILED'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  | 'SCHEDULED'
+  | 'REVIEW_REQUESTED'
+  | 'REVIEWED';
 
 export const TERMINAL_JOB_STATUSES: ReadonlySet<JobStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
@@ -54,6 +58,17 @@ export interface JobStep {
   durationMs: number | null;
   error: JobError | null;
   usage: Usage;
+  /** The step's review, once it asked for one (its output is not in JOB_FIELDS: ask for `review { output }`). */
+  review: StepReview | null;
+}
+
+export interface StepReview {
+  key: string;
+  instructions: string | null;
+  requestedAt: string;
+  expiresAt: string | null;
+  onTimeout: 'APPROVE' | 'REJECT' | null;
+  answer: { decision: ReviewDecision; via: 'API_KEY' | 'ACCESS_TOKEN' | 'CALLBACK' | 'TIMEOUT'; by: string | null; at: string; comment: string | null } | null;
 }
 
 /** A job as JOB_FIELDS selects it (no input, result or events: ask for those apart). */
@@ -72,6 +87,8 @@ export interface Job {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** The start time it was submitted with (SCHEDULED until then). */
+  runAt: string | null;
 }
 
 export interface JobEvent {
@@ -107,6 +124,8 @@ export interface SubmitJobInput {
   priority?: number;
   maxAttempts?: number;
   metadata?: unknown;
+  /** ISO-8601: the job is SCHEDULED until then. */
+  runAt?: string;
 }
 
 /** A file a job reads: an upload's id, or a URL the worker fetches. */
@@ -128,6 +147,19 @@ export interface AnalyzeDocumentsInput {
   instructions?: string;
   idempotencyKey?: string;
   metadata?: unknown;
+  runAt?: string;
+  /** Review each analysis before it is final. */
+  review?: { instructions?: string; timeout?: string; onTimeout?: 'APPROVE' | 'REJECT' };
+}
+
+/** reviewJob's input: EDIT carries the output to go on with. */
+export interface ReviewJobInput {
+  jobId: string;
+  step: string;
+  key?: string;
+  decision: ReviewDecision;
+  output?: unknown;
+  comment?: string;
 }
 
 /** The live side's state, for a "live / reconnecting" indicator. */

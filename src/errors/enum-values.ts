@@ -3,12 +3,15 @@
  * codes (src/ai) and the GraphQL enums (src/schema/enums.ts) are all derived from these arrays.
  */
 
-/** Where a job is in its life. */
-export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+/**
+ * Where a job is in its life. AWAITING_REVIEW and SCHEDULED are parked states: the job waits
+ * for something outside (a person's answer, its start time) and holds no worker.
+ */
+export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'AWAITING_REVIEW', 'SCHEDULED'] as const;
 export type JobStatusValue = (typeof JOB_STATUSES)[number];
 
 /** Where one step of a job is in its life. */
-export const STEP_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELLED'] as const;
+export const STEP_STATUSES = ['PENDING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'SKIPPED', 'CANCELLED', 'AWAITING_REVIEW'] as const;
 export type StepStatusValue = (typeof STEP_STATUSES)[number];
 
 /** Why an AI call failed: the codes src/ai folds every provider failure into. */
@@ -26,9 +29,9 @@ export type AiErrorCodeValue = (typeof AI_ERROR_CODES)[number];
 
 /**
  * Why a job or a step failed: an AI error, a budget that the next call would pass, an agent
- * out of turns, a file with no text to read, or a failure of our own.
+ * out of turns, a file with no text to read, a review that said no, or a failure of our own.
  */
-export const JOB_ERROR_CODES = [...AI_ERROR_CODES, 'INTERNAL', 'BUDGET_EXCEEDED', 'AGENT_MAX_TURNS', 'UNSUPPORTED_FILE'] as const;
+export const JOB_ERROR_CODES = [...AI_ERROR_CODES, 'INTERNAL', 'BUDGET_EXCEEDED', 'AGENT_MAX_TURNS', 'UNSUPPORTED_FILE', 'REVIEW_REJECTED'] as const;
 export type JobErrorCodeValue = (typeof JOB_ERROR_CODES)[number];
 
 /** What happened to a job. */
@@ -43,6 +46,9 @@ export const JOB_EVENT_TYPES = [
   'SUCCEEDED',
   'FAILED',
   'CANCELLED',
+  'SCHEDULED',
+  'REVIEW_REQUESTED',
+  'REVIEWED',
 ] as const;
 export type JobEventTypeValue = (typeof JOB_EVENT_TYPES)[number];
 
@@ -52,6 +58,22 @@ export type JobEventTypeValue = (typeof JOB_EVENT_TYPES)[number];
  */
 export const EXECUTION_MODES = ['REALTIME', 'FLEX'] as const;
 export type ExecutionModeValue = (typeof EXECUTION_MODES)[number];
+
+/** What a person answers to a review: go on with the output as it is, go on with an edited output, or stop the job. */
+export const REVIEW_DECISIONS = ['APPROVE', 'EDIT', 'REJECT'] as const;
+export type ReviewDecisionValue = (typeof REVIEW_DECISIONS)[number];
+
+/** What an unanswered review does once its timeout has passed. */
+export const REVIEW_TIMEOUT_ACTIONS = ['APPROVE', 'REJECT'] as const;
+export type ReviewTimeoutActionValue = (typeof REVIEW_TIMEOUT_ACTIONS)[number];
+
+/** How a review's answer came: the reviewJob mutation with an API key or an access token, a POST to its callback URL, or its timeout. */
+export const REVIEW_ANSWER_SOURCES = ['API_KEY', 'ACCESS_TOKEN', 'CALLBACK', 'TIMEOUT'] as const;
+export type ReviewAnswerSourceValue = (typeof REVIEW_ANSWER_SOURCES)[number];
+
+/** Whether a recurring schedule submits jobs. */
+export const SCHEDULE_STATUSES = ['ACTIVE', 'PAUSED'] as const;
+export type ScheduleStatusValue = (typeof SCHEDULE_STATUSES)[number];
 
 /** Where a batch is in its life. */
 export const BATCH_STATUSES = ['RUNNING', 'COMPLETED', 'CANCELLED'] as const;

@@ -8,12 +8,14 @@ import type { Db } from 'mongodb';
 import { createAiProvider } from '../ai/index.js';
 import type { Config } from '../config/index.js';
 import { supportsChangeStreams } from '../db/client.js';
-import { JobOutputRepository, RateLimitRepository, ResponseCacheRepository } from '../db/jobs/index.js';
+import { JobOutputRepository, RateLimitRepository, ResponseCacheRepository, ServiceKeysRepository } from '../db/jobs/index.js';
 import { SpendLedgerRepository, TenantBudgetsRepository, TenantSeatsRepository } from '../db/tenants/index.js';
 import type { Logger } from '../log/logger.js';
 import { modelPolicyFrom, OutputStreamWriter, ResponseCache, SharedRateLimit, TenantBudgets, TenantFairness, type AiControl } from './ai-control/index.js';
 import { JobService, type JobsDomain } from './commands/index.js';
-import { createJobStores, JobQueue, type JobNotifier, type JobStores } from './lifecycle/index.js';
+import { createJobStores, JobQueue, JobTimers, startScheduledBatch, startScheduledJob, type JobNotifier, type JobStores } from './lifecycle/index.js';
+import { ReviewLinks, reviewKey, Reviews } from './review/index.js';
+import { fireScheduleTick } from './schedules/index.js';
 import { EventFeed, JobOutputFeed, LiveJobs } from './live/index.js';
 import { loadJobKinds, type JobFiles, type JobKinds } from './pipelines/index.js';
 import { startJobWorker, type JobWorker } from './run/index.js';
@@ -55,6 +57,8 @@ export interface Jobs {
   startWorker(): Promise<JobWorker>;
   /** Closes the agent tools' MCP connections: call it after the worker has drained. */
   close(): Promise<void>;
+  /** Review callback links name this address from now on (the API's, once it listens), unless PUBLIC_URL is set. */
+  usePublicUrl(url: string): void;
 }
 
 export async function createJobs({ db, config, logger, processId, notifier, kinds, files }: CreateJobsOptions): Promise<Jobs> {
@@ -71,6 +75,19 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     // On a replica set a submitted job is picked up at once, not at the next poll.
     changeStream: config.role !== 'api' && (await supportsChangeStreams(db)),
   });
+  // Review callback URLs: signed with a key every process of the deployment shares, under PUBLIC_URL.
+  let publicUrl = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  const links = new ReviewLinks(await reviewKey(config.webhooks.secretKey, new ServiceKeysRepository(db)), () => publicUrl);
+  const timers = new JobTimers(stores.timers);
+  const reviews = new Reviews({
+    stores,
+    notifier,
+    links,
+    timers,
+    owner: processId,
+    leaseMs: config.jobs.leaseMs,
+    enqueue: (jobId, priority) => queue.enqueue(jobId, priority),
+  });
   const domain: JobsDomain = {
     stores,
     kinds: kinds ?? (await loadJobKinds(config.jobs.kindsModule, { mcp: config.mcp, toolTimeoutMs: config.jobs.agentToolTimeoutMs, logger })),
@@ -85,6 +102,10 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     // A reservation a dead worker never settled stops counting after one job attempt's limit.
     tenantBudgets: new TenantBudgets(new TenantBudgetsRepository(db), new SpendLedgerRepository(db), { holdMs: config.jobs.timeoutMs }),
     ...(files ? { files } : {}),
+    reviews,
+    timers,
+    maxRunAtAheadMs: config.jobs.maxRunAtAheadMs,
+    maxSchedulesPerTenant: config.jobs.maxSchedulesPerTenant,
   };
   const service = new JobService(domain);
   // Before serving: jobKinds lists the MCP servers' tools, and a submission naming one is checked against them.
@@ -113,6 +134,8 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
       defaultBlockMs: 1_000,
     });
     const ai = createAiProvider({ ...config.ai, gate });
+    const starts = { stores, queue, owner: processId, leaseMs: config.jobs.leaseMs };
+    const ticks = { schedules: stores.schedules, timers, submit: (tenantId: string, request: Record<string, unknown>) => service.submitFromSchedule(tenantId, request) };
     const fairness = new TenantFairness(
       {
         seats: new TenantSeatsRepository(db),
@@ -123,7 +146,25 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
       { maxRunning: config.aiControl.tenantMaxRunning, deferMs: 1_000, claimGraceMs: config.jobs.leaseMs },
     );
     return startJobWorker(
-      { stores, kinds: domain.kinds, ai, notifier, logger: logger.child({ part: 'jobs' }), queue, aiControl: await workerAiControl(), fairness, ...(files ? { files } : {}) },
+      {
+        stores,
+        kinds: domain.kinds,
+        ai,
+        notifier,
+        logger: logger.child({ part: 'jobs' }),
+        queue,
+        aiControl: await workerAiControl(),
+        fairness,
+        reviews,
+        timers,
+        timerHandlers: {
+          review: reviews.onTimer,
+          'run-at': (timer) => startScheduledJob(starts, timer.ref),
+          'run-at-batch': (timer) => startScheduledBatch(starts, timer.ref),
+          schedule: (timer) => fireScheduleTick(ticks, timer.ref, timer.dueAt),
+        },
+        ...(files ? { files } : {}),
+      },
       {
         workerId: processId,
         leaseMs: config.jobs.leaseMs,
@@ -134,6 +175,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
         contextTokens: config.ai.contextTokens,
         prices: config.ai.prices,
         drainGraceMs: Math.floor(config.shutdownTimeoutMs / 2),
+        timerPollMs: config.jobs.pollMs,
         showInternalErrors: config.nodeEnv === 'development',
       },
     );
@@ -156,5 +198,9 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     return { models, budgets: tenantBudgets, output, cache };
   }
 
-  return { stores, queue, domain, service, startLive, startWorker, close: () => domain.kinds.close() };
+  function usePublicUrl(url: string): void {
+    if (!config.publicUrl) publicUrl = url;
+  }
+
+  return { stores, queue, domain, service, startLive, startWorker, usePublicUrl, close: () => domain.kinds.close() };
 }

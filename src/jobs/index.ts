@@ -3,11 +3,13 @@
  * Its parts, each a folder with an index.ts of its own:
  *   commands/   what the API asks: submit, analyse documents, cancel, retry, idempotency
  *   run/        the worker loop, one attempt's runner, the step context, retrying.ts
- *   lifecycle/  a job's states: lease, leased job, finishing, batches, progress, queue
+ *   lifecycle/  a job's states: lease, leased job, parking, timers, finishing, batches, progress, queue
  *   ai-control/ around each AI call: models, budgets, rate limit, fairness, streaming, usage
  *   live/       the event feed, gapless event streams, live output, subscription views
  *   pipelines/  what a kind is, the registry, input validation, the built-in kinds
  *   agents/     ctx.agent's tool-calling loop, the registered tools and MCP connections
+ *   review/     human review steps: ctx.review, answers, their delivery, signed callback links
+ *   schedules/  cron in time zones, and the tick that submits a recurring schedule's job
  *
  * How the parts fit, in one process (src/server/services.ts does this):
  *
@@ -21,8 +23,9 @@ export { createJobs } from './create-jobs.js';
 export type { CreateJobsOptions, Jobs, LiveParts } from './create-jobs.js';
 export type { AiControl } from './ai-control/index.js';
 export { JobService, MAX_EVENTS_PAGE, MAX_PAGE_SIZE, encodeCursor } from './commands/index.js';
-export type { JobsDomain } from './commands/index.js';
-export type { BatchView, JobNotifier, JobStores } from './lifecycle/index.js';
+export type { JobsDomain, ReviewAnswerInput, Reviewer } from './commands/index.js';
+export { REVIEW_CALLBACK_PATH, ReviewLinkGoneError } from './review/index.js';
+export type { BatchView, JobNotifier, JobStores, ReviewRequestNotice } from './lifecycle/index.js';
 export { EventFeed, JobOutputFeed, LiveJobs, isPositionedStream } from './live/index.js';
 export type { JobOutputChunk, PositionedStream } from './live/index.js';
 export { defaultJobKinds, JobKindsModuleError, loadJobKinds } from './pipelines/index.js';

@@ -17,6 +17,8 @@ const TOKEN_ROOT_FIELDS = new Set([
   'Mutation.submitJob',
   'Mutation.analyzeDocuments',
   'Mutation.deleteFile',
+  // Reviews of the token's own jobs (the resolver checks the scope).
+  'Mutation.reviewJob',
   'Subscription.jobEvents',
   'Subscription.jobOutput',
   'Subscription.batchProgress',

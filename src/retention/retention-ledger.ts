@@ -45,6 +45,8 @@ export class RetentionLedger implements JobNotifier {
       stage: 'all',
     });
   }
+  /** A waiting review is nothing to retain: the job's finish is. */
+  async reviewRequested(): Promise<void> {}
 }
 
 /** Tells several notifiers, one after another; each must be idempotent, as the port asks. */
@@ -55,6 +57,9 @@ export function notifyAll(...notifiers: JobNotifier[]): JobNotifier {
     },
     async batchFinished(batch) {
       for (const n of notifiers) await n.batchFinished(batch);
+    },
+    async reviewRequested(job, review) {
+      for (const n of notifiers) await n.reviewRequested(job, review);
     },
   };
 }

@@ -10,6 +10,10 @@ import {
   JOB_ERROR_CODES,
   JOB_EVENT_TYPES,
   JOB_STATUSES,
+  REVIEW_ANSWER_SOURCES,
+  REVIEW_DECISIONS,
+  REVIEW_TIMEOUT_ACTIONS,
+  SCHEDULE_STATUSES,
   STEP_STATUSES,
   WEBHOOK_DELIVERY_STATUSES,
   type BatchStatusValue,
@@ -17,6 +21,10 @@ import {
   type JobErrorCodeValue,
   type JobEventTypeValue,
   type JobStatusValue,
+  type ReviewAnswerSourceValue,
+  type ReviewDecisionValue,
+  type ReviewTimeoutActionValue,
+  type ScheduleStatusValue,
   type StepStatusValue,
   type WebhookDeliveryStatusValue,
 } from '../errors/index.js';
@@ -31,6 +39,10 @@ registerEnumType(JobStatus, {
     RETRYING: {
       description: 'A step failed with a retryable error; the job waits for its next attempt.',
     },
+    AWAITING_REVIEW: {
+      description: 'A step waits for a person to approve, edit or reject its output (reviewJob, or its callback URL); no worker is held meanwhile.',
+    },
+    SCHEDULED: { description: 'Submitted with a runAt in the future: the job waits for it, holding no worker, and can be cancelled.' },
   },
 });
 
@@ -40,6 +52,9 @@ export type StepStatus = StepStatusValue;
 registerEnumType(StepStatus, {
   name: 'StepStatus',
   description: 'Where one step of a job is in its life.',
+  valuesConfig: {
+    AWAITING_REVIEW: { description: 'The step produced its output and waits for a review (JobStep.review) before the job goes on.' },
+  },
 });
 
 export const JobErrorCode = enumObject(JOB_ERROR_CODES);
@@ -66,6 +81,9 @@ registerEnumType(JobErrorCode, {
       description:
         'A file the job reads has no text to extract (a scanned PDF), is of a type that cannot be read, or is damaged; the message says which. Not retried.',
     },
+    REVIEW_REJECTED: {
+      description: "A review of a step's output was answered REJECT (by a person, or by its onTimeout). Not retried.",
+    },
   },
 });
 
@@ -75,6 +93,58 @@ export type JobEventType = JobEventTypeValue;
 registerEnumType(JobEventType, {
   name: 'JobEventType',
   description: 'What happened to a job.',
+  valuesConfig: {
+    SCHEDULED: { description: 'Submitted with a runAt in the future: the job waits for it (its first event).' },
+    REVIEW_REQUESTED: { description: "A step's output waits for a review; the step (and job.steps) shows what to review." },
+    REVIEWED: { description: 'A review was answered: the step shows the decision, who answered, when, and the comment.' },
+  },
+});
+
+export const ReviewDecision = enumObject(REVIEW_DECISIONS);
+export type ReviewDecision = ReviewDecisionValue;
+
+registerEnumType(ReviewDecision, {
+  name: 'ReviewDecision',
+  description: 'An answer to a review.',
+  valuesConfig: {
+    APPROVE: { description: 'Go on with the output as it is.' },
+    EDIT: { description: 'Go on with the output given in the answer: it replaces the step\'s output before any later step uses it.' },
+    REJECT: { description: 'Stop: the job fails with REVIEW_REJECTED (not retried).' },
+  },
+});
+
+export const ReviewTimeoutAction = enumObject(REVIEW_TIMEOUT_ACTIONS);
+export type ReviewTimeoutAction = ReviewTimeoutActionValue;
+
+registerEnumType(ReviewTimeoutAction, {
+  name: 'ReviewTimeoutAction',
+  description: 'What an unanswered review does once its timeout has passed.',
+});
+
+export const ReviewAnswerSource = enumObject(REVIEW_ANSWER_SOURCES);
+export type ReviewAnswerSource = ReviewAnswerSourceValue;
+
+registerEnumType(ReviewAnswerSource, {
+  name: 'ReviewAnswerSource',
+  description: 'How a review was answered.',
+  valuesConfig: {
+    API_KEY: { description: 'reviewJob with an API key (ReviewAnswer.by: the key\'s id).' },
+    ACCESS_TOKEN: { description: 'reviewJob with a scoped access token (ReviewAnswer.by: the token\'s id).' },
+    CALLBACK: { description: "A POST to the review's one-time callback URL." },
+    TIMEOUT: { description: 'Nobody answered within its timeout: its onTimeout was taken.' },
+  },
+});
+
+export const ScheduleStatus = enumObject(SCHEDULE_STATUSES);
+export type ScheduleStatus = ScheduleStatusValue;
+
+registerEnumType(ScheduleStatus, {
+  name: 'ScheduleStatus',
+  description: 'Whether a recurring schedule submits jobs.',
+  valuesConfig: {
+    ACTIVE: { description: 'Submits one job per tick.' },
+    PAUSED: { description: 'Submits nothing until resumed; ticks missed meanwhile are not made up.' },
+  },
 });
 
 export const BatchStatus = enumObject(BATCH_STATUSES);

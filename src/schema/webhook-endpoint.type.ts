@@ -18,7 +18,7 @@ export class WebhookEndpoint {
   description?: string | null;
 
   @Field(() => [String], {
-    description: 'job.succeeded, job.failed, job.cancelled, batch.completed, webhook.test.',
+    description: 'job.succeeded, job.failed, job.cancelled, job.review_requested, batch.completed, webhook.test.',
   })
   eventTypes!: string[];
 

@@ -37,6 +37,11 @@ export function batchEventKey(batchId: string, type: string, finishedAt: Date | 
   return finishedEventKey('batch', batchId, type, finishedAt);
 }
 
+/** A review's request: one occurrence per review (its job, round, step and key), however often it is announced. */
+export function reviewEventKey(jobId: string, round: number, step: string, key: string): string {
+  return `review:${jobId}:${round}:${encodeURIComponent(step)}:${encodeURIComponent(key)}`;
+}
+
 /** A test event is a new occurrence every time someone asks for one. */
 export function testEventKey(): string {
   return `test:${randomUUID()}`;

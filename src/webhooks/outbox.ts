@@ -14,10 +14,10 @@ import type { Logger } from '../log/logger.js';
 import type { BatchDoc, JobDoc } from '../db/jobs/index.js';
 import type { PagePosition } from '../db/page-cursor.js';
 import type { DeliveryChanges, WebhookDeliveriesRepository, WebhookDeliveryDoc, WebhookEndpointDoc, WebhookEndpointsRepository, WebhookQueueRepository } from '../db/webhooks/index.js';
-import type { JobNotifier } from '../jobs/index.js';
+import type { JobNotifier, ReviewRequestNotice } from '../jobs/index.js';
 import { jobEventType, subscribes, type WebhookEventType } from './event-types.js';
-import { batchEventKey, deliveryIdFor, jobEventKey, messageIdFor, testEventKey } from './ids.js';
-import { batchCounts, buildBatchPayload, buildJobPayload, buildTestPayload } from './payload.js';
+import { batchEventKey, deliveryIdFor, jobEventKey, messageIdFor, reviewEventKey, testEventKey } from './ids.js';
+import { batchCounts, buildBatchPayload, buildJobPayload, buildReviewPayload, buildTestPayload } from './payload.js';
 import {
   RECOVERY_LIST_LIMIT,
   RECOVERY_PAGE_SIZE,
@@ -55,7 +55,6 @@ interface EventToRecord {
   manual: boolean;
 }
 
-const NO_COUNTS = { QUEUED: 0, RUNNING: 0, RETRYING: 0, SUCCEEDED: 0, FAILED: 0, CANCELLED: 0 } as const;
 
 export class WebhookOutbox implements JobNotifier {
   private readonly now: () => Date;
@@ -84,8 +83,18 @@ export class WebhookOutbox implements JobNotifier {
     if (endpoints.length === 0) return;
     const eventKey = batchEventKey(batch._id, type, batch.finishedAt);
     // The counts fixed when the batch settled (the jobs domain computes them once).
-    const body = buildBatchPayload(batch, batchCounts(batch.counts ?? NO_COUNTS));
+    const body = buildBatchPayload(batch, batchCounts(batch.counts ?? {}));
     await this.record(endpoints, { tenantId: batch.tenantId, type, eventKey, payload: body, jobId: null, batchId: batch._id, manual: false });
+  }
+
+  /** `job.review_requested`: the same message however often the jobs domain announces one review. */
+  async reviewRequested(job: JobDoc, review: ReviewRequestNotice): Promise<void> {
+    const type = 'job.review_requested';
+    const endpoints = await this.subscribed(job.tenantId, type);
+    if (endpoints.length === 0) return;
+    const body = buildReviewPayload(job, review, this.deps.maxPayloadBytes);
+    const eventKey = reviewEventKey(job._id, review.round, review.step, review.key);
+    await this.record(endpoints, { tenantId: job.tenantId, type, eventKey, payload: body, jobId: job._id, batchId: job.batchId, manual: false });
   }
 
   /** A `webhook.test` message to one endpoint, whatever its eventTypes: someone asked for it. */

@@ -5,6 +5,7 @@
  * webhook-id must see the same message each time.
  */
 import type { BatchDoc, JobDoc, JobStatusValue } from '../db/jobs/index.js';
+import type { ReviewRequestNotice } from '../jobs/index.js';
 import type { WebhookEventType } from './event-types.js';
 
 const parseOrNull = (text: string | null): unknown => (text === null ? null : (JSON.parse(text) as unknown));
@@ -38,6 +39,35 @@ export function buildJobPayload(type: WebhookEventType, job: JobDoc, maxBytes: n
   return envelope(type, at, { job: jobData({ resultOmitted: true }) });
 }
 
+/**
+ * `job.review_requested`: the job, what to review and the one-time `callbackUrl`. When the
+ * body would pass maxBytes, the output is left out (`outputOmitted: true`): read it as
+ * `job.steps[].review.output` through GraphQL.
+ */
+export function buildReviewPayload(job: JobDoc, review: ReviewRequestNotice, maxBytes: number): string {
+  const jobData = {
+    id: job._id,
+    kind: job.kind,
+    status: job.status,
+    batchId: job.batchId,
+    metadata: parseOrNull(job.metadata),
+    createdAt: job.createdAt.toISOString(),
+  };
+  const reviewData = (output: { output: unknown } | { outputOmitted: true }) => ({
+    step: review.step,
+    key: review.key,
+    instructions: review.instructions,
+    ...output,
+    requestedAt: review.requestedAt.toISOString(),
+    expiresAt: iso(review.expiresAt),
+    onTimeout: review.onTimeout,
+    callbackUrl: review.callbackUrl,
+  });
+  const full = envelope('job.review_requested', review.requestedAt, { job: jobData, review: reviewData({ output: parseOrNull(review.output) }) });
+  if (Buffer.byteLength(full, 'utf8') <= maxBytes) return full;
+  return envelope('job.review_requested', review.requestedAt, { job: jobData, review: reviewData({ outputOmitted: true }) });
+}
+
 export interface BatchCounts {
   queued: number;
   running: number;
@@ -46,14 +76,19 @@ export interface BatchCounts {
   cancelled: number;
 }
 
-/** The batch's counts as the Batch type shows them: a job waiting to retry is queued. */
-export function batchCounts(byStatus: Readonly<Record<JobStatusValue, number>>): BatchCounts {
+/**
+ * The batch's counts as the Batch type shows them: a job waiting to retry or for its start
+ * time is queued, one waiting for a review is running. Counts stored before a status existed
+ * lack it: 0.
+ */
+export function batchCounts(byStatus: Readonly<Partial<Record<JobStatusValue, number>>>): BatchCounts {
+  const n = (s: JobStatusValue): number => byStatus[s] ?? 0;
   return {
-    queued: byStatus.QUEUED + byStatus.RETRYING,
-    running: byStatus.RUNNING,
-    succeeded: byStatus.SUCCEEDED,
-    failed: byStatus.FAILED,
-    cancelled: byStatus.CANCELLED,
+    queued: n('QUEUED') + n('RETRYING') + n('SCHEDULED'),
+    running: n('RUNNING') + n('AWAITING_REVIEW'),
+    succeeded: n('SUCCEEDED'),
+    failed: n('FAILED'),
+    cancelled: n('CANCELLED'),
   };
 }
 

@@ -5,11 +5,21 @@
  * The job document is the single source of truth for a job's status and progress.
  */
 
-import type { BatchStatusValue, ExecutionModeValue, JobErrorCodeValue, JobEventTypeValue, JobStatusValue, StepStatusValue } from '../../errors/index.js';
+import type {
+  BatchStatusValue,
+  ExecutionModeValue,
+  JobErrorCodeValue,
+  JobEventTypeValue,
+  JobStatusValue,
+  ReviewAnswerSourceValue,
+  ReviewDecisionValue,
+  ReviewTimeoutActionValue,
+  StepStatusValue,
+} from '../../errors/index.js';
 import type { TraceContextDoc } from '../trace-context.js';
 
 // The status and code unions are declared once, as data, in src/errors/enum-values.ts.
-export type { BatchStatusValue, ExecutionModeValue, JobErrorCodeValue, JobEventTypeValue, JobStatusValue, StepStatusValue };
+export type { BatchStatusValue, ExecutionModeValue, JobErrorCodeValue, JobEventTypeValue, JobStatusValue, ReviewAnswerSourceValue, ReviewDecisionValue, ReviewTimeoutActionValue, StepStatusValue };
 
 export const TERMINAL_JOB_STATUSES: readonly JobStatusValue[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 export const isTerminalStatus = (s: JobStatusValue): boolean => TERMINAL_JOB_STATUSES.includes(s);
@@ -66,7 +76,49 @@ export interface StepDoc {
   usage: UsageDoc;
   /** The model that answered this step's last AI call (absent before any call). */
   model?: string | null;
+  /** The step's review (`ctx.review`), once one was asked for: what to review and, once answered, the answer. */
+  review?: StepReviewDoc | null;
 }
+
+/** A review of a step's output: asked for by `ctx.review(key, …)`, answered once (see src/jobs/review). */
+export interface StepReviewDoc {
+  /** Names the review within its step ('review' for the built-in kinds). */
+  key: string;
+  /** The job's review round when it was asked (JobDoc.reviewRound): a retry after a rejection asks again. */
+  round: number;
+  instructions: string | null;
+  /** JSON text of what to review. */
+  output: string;
+  requestedAt: Date;
+  /** When an unanswered review takes `onTimeout`; null: it waits. */
+  expiresAt: Date | null;
+  onTimeout: ReviewTimeoutActionValue | null;
+  answer: ReviewAnswerDoc | null;
+}
+
+export interface ReviewAnswerDoc {
+  decision: ReviewDecisionValue;
+  via: ReviewAnswerSourceValue;
+  /** Which key or token answered (its id); null for a callback or a timeout. */
+  by: string | null;
+  at: Date;
+  comment: string | null;
+  /** JSON text of the edited output (EDIT); null otherwise. */
+  output: string | null;
+}
+
+/**
+ * Why a job's live record holds no lease and no runAt: the job waits for something outside
+ * (see src/jobs/lifecycle/park.ts). Its status names what: a review, a start time.
+ */
+export interface ParkDoc {
+  status: ParkedStatusValue;
+  since: Date;
+  /** When the wait ends by itself, if it does (a start time, a review's timeout). */
+  until: Date | null;
+}
+
+export type ParkedStatusValue = Extract<JobStatusValue, 'AWAITING_REVIEW' | 'SCHEDULED'>;
 
 /** Who runs the job now. `generation` grows by one per claim (see lease.ts). */
 export interface LeaseDoc {
@@ -92,6 +144,8 @@ export interface LiveJobDoc {
   /** Set once someone asked to cancel the job; the worker running it stops. */
   cancelRequestedAt: Date | null;
   createdAt: Date;
+  /** Set while the job waits for something outside, holding no lease and no runAt (park.ts); absent or null otherwise. */
+  parked?: ParkDoc | null;
 }
 
 export interface JobDoc {
@@ -131,6 +185,14 @@ export interface JobDoc {
   budget?: { maxCostUsd: number | null; maxTokens: number | null } | null;
   /** The id of the HTTP request that submitted it (x-request-id), for following it in logs. */
   requestId?: string | null;
+  /** The start time asked for on submission (`runAt`); the job is SCHEDULED until then. */
+  runAt?: Date | null;
+  /** Starts at 0; a retry of a job whose review was rejected asks its reviews again in the next round. */
+  reviewRound?: number;
+  /** What woke the parked job (e.g. a review's answer): its next start says so, instead of counting a new attempt. */
+  wokenBy?: string | null;
+  /** The recurring schedule that submitted it. */
+  scheduleId?: string | null;
   /**
    * The OpenTelemetry context every span of this job continues: the submission's (or the
    * first traced attempt's), and the last attempt's for links. Absent while tracing is off.
@@ -153,8 +215,8 @@ export interface BatchDoc {
   createdAt: Date;
   /** Set when it settled (every job finished, or cancelled); null again while a retried job runs. */
   finishedAt: Date | null;
-  /** Its jobs by status as of its settlement; null while it is open. */
-  counts: Record<JobStatusValue, number> | null;
+  /** Its jobs by status as of its settlement (a status added since is absent: 0); null while it is open. */
+  counts: Partial<Record<JobStatusValue, number>> | null;
   /** How many times it was reopened by a retry: numbers its settlements. */
   reopened: number;
 }

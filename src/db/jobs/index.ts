@@ -1,4 +1,4 @@
-/** The jobs' collections: job history, live records, the backlog of submitted jobs, batches, events and their feed, checkpoints, claims, output, usage sums, the AI rate limit, the response cache, the retention ledger. */
+/** The jobs' collections: job history, live records, the backlog of submitted jobs, batches, events and their feed, checkpoints, claims, output, usage sums, the AI rate limit, the response cache, the retention ledger, review answers, timers, schedules. */
 export { RateLimitRepository } from './ai-rate-limit.repository.js';
 export type { RateStateDoc } from './ai-rate-limit.repository.js';
 export { BacklogRepository, entryIdOf, laneIdOf } from './backlog.repository.js';
@@ -7,17 +7,26 @@ export { BatchesRepository } from './batches.repository.js';
 export { CheckpointsRepository } from './checkpoints.repository.js';
 export { ClaimsRepository } from './claims.repository.js';
 export { ZERO_USAGE, isTerminalStatus } from './docs.js';
-export type { AgentActivityDoc, BatchDoc, BatchStatusValue, ExecutionModeValue, JobDoc, JobErrorDoc, JobEventDoc, JobEventTypeValue, JobStatusValue, LeaseDoc, LiveJobDoc, ProgressDoc, StepDoc, StepSnapshotDoc, UsageDoc } from './docs.js';
+export type { AgentActivityDoc, BatchDoc, ReviewAnswerSourceValue, ReviewDecisionValue, ReviewTimeoutActionValue, BatchStatusValue, ExecutionModeValue, JobDoc, JobErrorDoc, JobEventDoc, JobEventTypeValue, JobStatusValue, LeaseDoc, LiveJobDoc, ParkDoc, ParkedStatusValue, ProgressDoc, ReviewAnswerDoc, StepDoc, StepReviewDoc, StepSnapshotDoc, UsageDoc } from './docs.js';
 export { JobEventFeedRepository } from './event-feed.repository.js';
 export type { JobEventFeedDoc, JobEventFeedOptions } from './event-feed.repository.js';
 export { JobEventsRepository, eventId } from './events.repository.js';
 export { JobsRepository } from './jobs.repository.js';
 export type { JobFields, JobListFilter } from './jobs.repository.js';
 export { JobListIndex } from './job-list-index.js';
+export { ListLock } from '../list-lock.js';
+export type { ListLockDoc, ListLockOptions } from '../list-lock.js';
 export { LiveJobsRepository } from './live-jobs.repository.js';
 export { JobOutputRepository } from './output.repository.js';
 export type { JobOutputDoc } from './output.repository.js';
 export { ResponseCacheRepository } from './response-cache.repository.js';
+export { ReviewAnswersRepository, reviewAnswerId } from './review-answers.repository.js';
+export type { StoredReviewAnswerDoc } from './review-answers.repository.js';
+export { RECENT_SCHEDULE_JOBS, SchedulesRepository } from './schedules.repository.js';
+export type { ScheduleDoc } from './schedules.repository.js';
+export { ServiceKeysRepository } from './service-keys.repository.js';
+export { TimersRepository } from './timers.repository.js';
+export type { TimerDoc, TimerHintDoc, TimerKind } from './timers.repository.js';
 export type { ResponseCacheDoc } from './response-cache.repository.js';
 export { RetentionLedgerRepository, ledgerId } from './retention-ledger.repository.js';
 export type { RetentionLedgerDoc } from './retention-ledger.repository.js';

@@ -1,11 +1,12 @@
 /**
  * A batch's counts and its settlement. Counts are read from its jobs by `_id` (never by
- * scanning `jobs`). A batch settles when none of its jobs is QUEUED, RUNNING or RETRYING:
+ * scanning `jobs`). A batch settles when every one of its jobs has finished:
  * the first settler claims `batch-settled:<id>:<n>` with the settlement's facts (time,
  * status, counts) in the claim, and anyone who comes later — another worker, or the
  * lost-work sweep after a settler died — completes that same settlement from the claim.
  * A retry of one of its jobs reopens it, and the next settlement is number n + 1.
  */
+import { JOB_STATUSES } from '../../errors/index.js';
 import { isTerminalStatus, type BatchDoc, type BatchStatusValue, type JobStatusValue } from '../../db/jobs/index.js';
 import type { JobStores } from './stores.js';
 import type { JobNotifier } from './notifier.js';
@@ -19,9 +20,10 @@ export interface BatchView {
   status: BatchDoc['status'];
 }
 
-const STATUSES: readonly JobStatusValue[] = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+const STATUSES: readonly JobStatusValue[] = JOB_STATUSES;
 
-export const unfinishedCount = (c: StatusCounts): number => c.QUEUED + c.RUNNING + c.RETRYING;
+/** Jobs not finished yet: waiting, running, retrying, parked (a review, a start time). */
+export const unfinishedCount = (c: StatusCounts): number => c.QUEUED + c.RUNNING + c.RETRYING + c.AWAITING_REVIEW + c.SCHEDULED;
 
 /** The batch's status as it stands: CANCELLED once cancelled, else derived from its jobs. */
 export function batchStatus(batch: BatchDoc, counts: StatusCounts): BatchStatusValue {
@@ -31,8 +33,9 @@ export function batchStatus(batch: BatchDoc, counts: StatusCounts): BatchStatusV
 
 /** Its jobs by status: the stored counts of a settled batch, else read from its jobs. A job not stored yet counts as QUEUED. */
 export async function batchCounts(stores: JobStores, batch: BatchDoc): Promise<StatusCounts> {
-  if (batch.finishedAt !== null && batch.counts) return batch.counts;
   const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as StatusCounts;
+  // Counts stored before a status existed lack it: 0.
+  if (batch.finishedAt !== null && batch.counts) return { ...counts, ...batch.counts };
   for (const status of await stores.jobs.statusesOf(batch.jobIds)) counts[status ?? 'QUEUED'] += 1;
   return counts;
 }

@@ -82,9 +82,9 @@ export async function renewLease(stores: JobStores, held: HeldLease, leaseMs: nu
   return stores.live.updateIfGeneration(held.jobId, held.generation, { $set: { 'lease.expiresAt': new Date(Date.now() + leaseMs) } });
 }
 
-/** Gives the lease up; the job is due again at `runAt` (another worker may take it then). */
+/** Gives the lease up; the job is due again at `runAt` (another worker may take it then), and no longer parked. */
 export async function releaseLease(stores: JobStores, held: HeldLease, runAt: Date): Promise<void> {
-  await stores.live.updateIfGeneration(held.jobId, held.generation, { $set: { lease: null, runAt } });
+  await stores.live.updateIfGeneration(held.jobId, held.generation, { $set: { lease: null, runAt, parked: null } });
 }
 
 /** The job is done with: its live record and its lease claim go. */

@@ -1,6 +1,19 @@
 /** The repositories the jobs domain works with, built once per process. */
 import type { Db } from 'mongodb';
-import { BatchesRepository, CheckpointsRepository, ClaimsRepository, JobEventFeedRepository, type JobEventFeedOptions, JobEventsRepository, JobsRepository, LiveJobsRepository, UsageTotalsRepository } from '../../db/jobs/index.js';
+import {
+  BatchesRepository,
+  CheckpointsRepository,
+  ClaimsRepository,
+  JobEventFeedRepository,
+  type JobEventFeedOptions,
+  JobEventsRepository,
+  JobsRepository,
+  LiveJobsRepository,
+  ReviewAnswersRepository,
+  SchedulesRepository,
+  TimersRepository,
+  UsageTotalsRepository,
+} from '../../db/jobs/index.js';
 import { isFerretDb } from '../../db/client.js';
 
 export interface JobStores {
@@ -15,6 +28,12 @@ export interface JobStores {
   checkpoints: CheckpointsRepository;
   /** Usage sums per tenant and batch, added to with each recorded call. */
   usage: UsageTotalsRepository;
+  /** Answers to reviews, one per review (a unique `_id`), kept until the job finishes. */
+  reviewAnswers: ReviewAnswersRepository;
+  /** Pending timers of waits that end by themselves (timers.ts). */
+  timers: TimersRepository;
+  /** Recurring schedules, their per-tenant lists and locks. */
+  schedules: SchedulesRepository;
 }
 
 export interface JobStoresOptions {
@@ -33,6 +52,9 @@ export async function createJobStores(db: Db, opts: JobStoresOptions = {}): Prom
     claims: new ClaimsRepository(db),
     checkpoints: new CheckpointsRepository(db),
     usage: new UsageTotalsRepository(db),
+    reviewAnswers: new ReviewAnswersRepository(db),
+    timers: new TimersRepository(db),
+    schedules: new SchedulesRepository(db),
   };
   await Promise.all([
     stores.jobs.ensureIndexes(),
@@ -41,6 +63,8 @@ export async function createJobStores(db: Db, opts: JobStoresOptions = {}): Prom
     stores.events.ensureIndexes(),
     stores.checkpoints.ensureIndexes(),
     stores.usage.ensureIndexes(),
+    stores.reviewAnswers.ensureIndexes(),
+    stores.timers.ensureIndexes(),
   ]);
   return stores;
 }

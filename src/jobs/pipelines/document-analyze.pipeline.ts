@@ -2,7 +2,8 @@
  * `document.analyze`: read (only for a `file` reference: fetch it and extract its text),
  * prepare (normalise, count, chunk to fit the context window), summarize (one call per
  * chunk, progress per chunk), combine (one summary), extract (key points, topics,
- * sentiment, entities as validated JSON, repaired once if needed).
+ * sentiment, entities as validated JSON, repaired once if needed), and with `review`, a
+ * `review` step: a person approves, edits or rejects the analysis before it becomes the result.
  */
 import { AiError, countTokens, splitIntoChunks } from '../../ai/index.js';
 import { offlineNotice, type Pipeline, type PipelineStep, type StepContext } from './kind.js';
@@ -11,6 +12,7 @@ import { checkExtraction, type Extraction } from './extraction.js';
 import { parseOrRepairJson } from './json-output.js';
 import { fileRefSchema, type FileRef, type ReadFile } from './files.js';
 import { fileFacts, READ_STEP, readFileStep } from './read-step.js';
+import { DEFAULT_REVIEW_KEY, reviewOptionProblems, reviewOptionsSchema, reviewRequestOf, type ReviewOptions } from './review-options.js';
 
 /** Exactly one of `text` and `file`. */
 export interface DocumentAnalyzeInput {
@@ -18,6 +20,7 @@ export interface DocumentAnalyzeInput {
   text?: string;
   file?: FileRef;
   instructions?: string;
+  review?: ReviewOptions;
 }
 
 type Ctx = StepContext<DocumentAnalyzeInput>;
@@ -30,6 +33,7 @@ export const documentAnalyzeInputSchema = {
     text: { type: 'string', minLength: 1, description: 'The document; split into chunks that fit the model, never cut off. Give this or file.' },
     file: { ...fileRefSchema, description: `The document as a file, read by a first step \`read\` (PDF, .docx, HTML, Markdown, plain text). Give this or text. ${fileRefSchema.description}` },
     instructions: { type: 'string', maxLength: 4000, description: "Extra guidance, e.g. 'focus on risks'." },
+    review: reviewOptionsSchema,
   },
 } as const;
 
@@ -157,32 +161,51 @@ const extract: PipelineStep<DocumentAnalyzeInput> = {
   },
 };
 
+/** The analysis as the result shows it, before the run's facts (chunks, model) are added. */
+function analysisOf(outputs: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const extraction = outputs.extract as Extraction;
+  return {
+    summary: (outputs.combine as { summary: string }).summary,
+    keyPoints: extraction.keyPoints,
+    topics: extraction.topics,
+    sentiment: extraction.sentiment,
+    entities: extraction.entities,
+  };
+}
+
+/** With `review`: the analysis waits for a person; an EDIT is what the result shows. */
+const review: PipelineStep<DocumentAnalyzeInput> = {
+  name: 'review',
+  run: (ctx) => ctx.review(DEFAULT_REVIEW_KEY, reviewRequestOf(ctx.input.review ?? {}, analysisOf(ctx.outputs))),
+};
+
 export const documentAnalyzePipeline: Pipeline<DocumentAnalyzeInput> = {
   kind: 'document.analyze',
-  description: 'Summarises a document of any length (chunked to fit the model) and extracts key points, topics, sentiment and entities.',
-  stepNames: ['read (for a file)', 'prepare', 'summarize', 'combine', 'extract'],
+  description: 'Summarises a document of any length (chunked to fit the model) and extracts key points, topics, sentiment and entities; with review, a person approves, edits or rejects the analysis (a review step) before it is the result.',
+  stepNames: ['read (for a file)', 'prepare', 'summarize', 'combine', 'extract', 'review (with review)'],
   options: ['model', 'temperature', 'maxOutputTokens', 'budget'],
   inputSchema: documentAnalyzeInputSchema as unknown as Record<string, unknown>,
   validate(input, limits) {
+    const reviewProblems = (): Array<[ReadonlyArray<string | number>, string]> =>
+      input.review ? reviewOptionProblems(input.review).map(([path, message]) => [['review', ...path], message]) : [];
     if (input.text !== undefined && input.file !== undefined) return [[['file'], 'give either text or file, not both']];
-    if (input.file !== undefined) return [];
+    if (input.file !== undefined) return reviewProblems();
     if (input.text === undefined) return [[['text'], 'is required (or give file)']];
     const bytes = Buffer.byteLength(input.text);
     if (bytes > limits.maxDocumentBytes) return [[['text'], `is ${bytes} bytes; at most ${limits.maxDocumentBytes} are accepted`]];
     if (normaliseText(input.text).length === 0) return [[['text'], 'has no text once whitespace is removed']];
-    return [];
+    return reviewProblems();
   },
   fileRefs: (input) => (input.file ? [[['file'], input.file]] : []),
-  steps: (input) => [...(input.file ? [readStep] : []), prepare, summarize, combine, extract],
-  result(outputs, _input, meta) {
+  steps: (input) => [...(input.file ? [readStep] : []), prepare, summarize, combine, extract, ...(input.review ? [review] : [])],
+  reviews: (input) => (input.review ? [{ step: 'review', key: DEFAULT_REVIEW_KEY }] : []),
+  result(outputs, input, meta) {
     const prepared = outputs.prepare as { chunks: number };
-    const extraction = outputs.extract as Extraction;
+    // A reviewer's edit is the analysis (an edit that is not an object stands as the summary).
+    const reviewed = input.review ? outputs.review : analysisOf(outputs);
+    const analysis = typeof reviewed === 'object' && reviewed !== null && !Array.isArray(reviewed) ? reviewed : { summary: reviewed };
     return {
-      summary: (outputs.combine as { summary: string }).summary,
-      keyPoints: extraction.keyPoints,
-      topics: extraction.topics,
-      sentiment: extraction.sentiment,
-      entities: extraction.entities,
+      ...analysis,
       chunks: prepared.chunks,
       ...(outputs[READ_STEP] ? { file: fileFacts(outputs[READ_STEP] as ReadFile) } : {}),
       model: meta.model,

@@ -2,11 +2,13 @@
 export type { DocumentAnalyzeInput } from './document-analyze.pipeline.js';
 export { validateJobInput } from './input-validation.js';
 export { InvalidJobInputError } from './kind.js';
-export type { Pipeline, PipelineLimits, PipelineStep, ResultMeta, StepContext } from './kind.js';
+export type { DeclaredReview, Pipeline, PipelineLimits, PipelineStep, ResultMeta, ReviewRequest, StepContext } from './kind.js';
 export type { JobKindDefinition } from './kind-definition.js';
 export { JobKindsModuleError, loadJobKinds } from './kinds-module.js';
 export type { LoadJobKindsOptions } from './kinds-module.js';
 export { defaultJobKinds } from './registry.js';
+export { DEFAULT_REVIEW_KEY, parseReviewTimeout, reviewOptionsSchema } from './review-options.js';
+export type { ReviewOptions } from './review-options.js';
 export type { JobKinds } from './registry.js';
 export { FileReadError, FILE_ID_PATTERN, isUploadRef } from './files.js';
 export type { FileReadFailureCode, FileReadHooks, FileReadOutcome, FileRef, JobFiles, ReadFile } from './files.js';

@@ -10,6 +10,7 @@ import { LeaseLostError } from '../lifecycle/index.js';
 import { BudgetExceededError } from '../ai-control/index.js';
 import { AgentMaxTurnsError, McpUnavailableError } from '../agents/index.js';
 import { FileReadError } from '../pipelines/index.js';
+import { ReviewRejectedError } from '../review/index.js';
 import { internalErrorRef, jobTimeoutError, toJobError } from './job-error.js';
 import type { StopReason } from './interrupted.js';
 
@@ -67,11 +68,16 @@ export function decideAttempt(err: unknown, interruption: StopReason | undefined
       // lost-work sweep resumes it from its checkpoints.
       if (isTransientDbError(err)) return { action: 'leave', why: 'database-unavailable' };
       {
-        // An AI error, a budget refusal, an unreachable MCP server or an unreadable file is
-        // expected and told by its code; anything else is a bug worth its stack, logged under
-        // the reference the stored error carries.
+        // An AI error, a budget refusal, an unreachable MCP server, an unreadable file or a
+        // rejected review is expected and told by its code; anything else is a bug worth its
+        // stack, logged under the reference the stored error carries.
         const expected =
-          isAiError(err) || err instanceof BudgetExceededError || err instanceof AgentMaxTurnsError || err instanceof McpUnavailableError || err instanceof FileReadError;
+          isAiError(err) ||
+          err instanceof BudgetExceededError ||
+          err instanceof AgentMaxTurnsError ||
+          err instanceof McpUnavailableError ||
+          err instanceof FileReadError ||
+          err instanceof ReviewRejectedError;
         const ref = internalErrorRef();
         const error = toJobError(err, facts.step, { showDetail: policy.showInternalErrors, ref });
         return failOrRetry(error, facts, policy, expected ? undefined : { err, ref });

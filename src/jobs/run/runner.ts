@@ -8,10 +8,26 @@
 import type { AiProvider } from '../../ai/index.js';
 import { type AiControl, type TenantFairness } from '../ai-control/index.js';
 import type { PriceTable } from '../../config/index.js';
-import { type JobErrorDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/index.js';
+import { type JobErrorDoc, type LiveJobDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/index.js';
 import type { Logger } from '../../log/logger.js';
 import { cancelledJobError, decideAttempt, type AttemptOutcome } from './retrying.js';
-import { completeFinished, finishJob, type JobStores, acquireLease, keepLeaseAlive, releaseLease, LeasedJob, LeaseLostError, type JobNotifier } from '../lifecycle/index.js';
+import {
+  acquireLease,
+  completeFinished,
+  finishJob,
+  type HeldLease,
+  isParked,
+  type JobNotifier,
+  type JobStores,
+  keepLeaseAlive,
+  LeasedJob,
+  LeaseLostError,
+  ParkRequest,
+  recoverInterruptedWake,
+  releaseLease,
+} from '../lifecycle/index.js';
+import { parkRunningJob } from './parking.js';
+import type { Reviews } from '../review/index.js';
 import type { JobFiles, JobKinds, Pipeline, PipelineStep } from '../pipelines/index.js';
 import { attemptTrace, traceAttempt, traceStep } from '../../tracing/index.js';
 import { interruptionOf, RunInterrupted, type StopReason } from './interrupted.js';
@@ -57,6 +73,8 @@ export interface RunnerDeps {
   files?: JobFiles;
   /** Wakes a worker for the job at `runAt` (a retry, or a resume after release). */
   enqueue(jobId: string, priority: number, runAt: Date): Promise<void>;
+  /** Human reviews (`ctx.review`); absent: a step that asks for one fails. */
+  reviews?: Reviews;
 }
 
 export class JobRunner {
@@ -99,7 +117,9 @@ export class JobRunner {
   async run(jobId: string): Promise<void> {
     if (this.draining) return;
     const live = await this.deps.stores.live.findById(jobId);
-    if (!live || (live.runAt !== null && live.runAt.getTime() > Date.now())) return;
+    if (!live) return;
+    // A parked job waits for something outside (park.ts): only one whose waker died holding it is taken.
+    if (isParked(live) ? live.lease === null : live.runAt !== null && live.runAt.getTime() > Date.now()) return;
     const found = await this.deps.stores.jobs.findById(jobId);
     if (!found) {
       // A submission that died between the live record and the job: after a while, drop the record.
@@ -108,7 +128,7 @@ export class JobRunner {
     }
     // Tenant fairness: a job whose tenant already runs its share goes back to the queue.
     if (this.deps.fairness && !(await this.deps.fairness.admit(found))) return;
-    const claimed = await acquireLease(this.deps.stores, live, this.opts.workerId, this.opts.leaseMs);
+    const claimed = await this.claim(live);
     if (!claimed) return;
     const controller = new AbortController();
     this.active.set(jobId, controller);
@@ -130,7 +150,9 @@ export class JobRunner {
         else if (claimed.live.cancelRequestedAt) await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(null) }, 'Cancelled');
         else await this.runSteps(job, controller.signal);
       } catch (err) {
-        await this.handleStop(job, err, controller.signal);
+        // A step that waits for something outside (a review) parks the job and frees this slot.
+        if (err instanceof ParkRequest && !controller.signal.aborted) await parkRunningJob(this.parkingDeps(), job, err, stopHeartbeat, this.logFor(job));
+        else await this.handleStop(job, err, controller.signal);
       } finally {
         clearTimeout(timeout);
         stopHeartbeat();
@@ -139,13 +161,35 @@ export class JobRunner {
     });
   }
 
+  private parkingDeps() {
+    return { stores: this.deps.stores, notifier: this.deps.notifier, owner: this.opts.workerId, leaseMs: this.opts.leaseMs };
+  }
+
+  /** The lease of a due record, or of a parked one whose waker died holding it (which may go back to waiting). */
+  private async claim(live: LiveJobDoc): Promise<{ lease: HeldLease; live: LiveJobDoc } | undefined> {
+    const { stores } = this.deps;
+    if (!isParked(live)) return acquireLease(stores, live, this.opts.workerId, this.opts.leaseMs);
+    const recovered = await recoverInterruptedWake(stores, live, this.opts.workerId, this.opts.leaseMs);
+    return recovered.action === 'run' ? recovered : undefined;
+  }
+
   private async runSteps(job: LeasedJob, signal: AbortSignal): Promise<void> {
     const pipeline = this.deps.kinds.get(job.doc.kind);
     if (!pipeline) throw new Error(`unknown job kind ${job.doc.kind}`);
     const input: unknown = JSON.parse(job.doc.input);
     // This attempt becomes the one the next attempt links to (nothing is written while tracing is off).
     const trace = attemptTrace(job.doc.trace);
-    if (job.doc.status !== 'RUNNING') {
+    if (job.doc.status === 'AWAITING_REVIEW') {
+      // Its worker died while asking for a review: the step asks again.
+      await job.save({ status: 'RUNNING', ...(trace ? { trace } : {}) });
+      this.logFor(job).info('attempt resumed');
+    } else if (job.doc.wokenBy) {
+      // Woken from a wait (a review answered): the same attempt goes on.
+      const wokenBy = job.doc.wokenBy;
+      await job.save({ status: 'RUNNING', wokenBy: null, ...(trace ? { trace } : {}) });
+      await job.emit('STARTED', { message: `Resumed: ${wokenBy}` });
+      this.logFor(job).info('attempt resumed after a wait');
+    } else if (job.doc.status !== 'RUNNING') {
       const firstStart = job.doc.startedAt === null;
       await job.save({ status: 'RUNNING', startedAt: job.doc.startedAt ?? new Date(), error: null, ...(trace ? { trace } : {}) });
       jobAttempts.inc({ kind: job.doc.kind });
@@ -213,6 +257,7 @@ export class JobRunner {
       isDraining: () => this.draining,
       control: this.deps.aiControl,
       ...(this.deps.files ? { files: this.deps.files } : {}),
+      ...(this.deps.reviews ? { reviews: this.deps.reviews } : {}),
       ...(this.opts.agentToolTimeoutMs !== undefined ? { toolTimeoutMs: this.opts.agentToolTimeoutMs } : {}),
     });
     const output = await step.run(ctx);

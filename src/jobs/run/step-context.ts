@@ -12,6 +12,7 @@ import { type LeasedJob, makeProgress } from '../lifecycle/index.js';
 import { FileReadError, type JobFiles, type StepContext } from '../pipelines/index.js';
 import { RunInterrupted } from './interrupted.js';
 import { traceAiCall, type AiCallSpan } from '../../tracing/index.js';
+import type { Reviews } from '../review/index.js';
 
 interface StoredAnswer {
   text: string;
@@ -38,6 +39,8 @@ export interface StepContextDeps<TInput> {
   toolTimeoutMs?: number;
   /** Reads the files a job refers to (src/files); absent: readFile fails the step. */
   files?: JobFiles;
+  /** Human reviews (`ctx.review`); absent: a step that asks for one fails. */
+  reviews?: Reviews;
 }
 
 export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepContext<TInput> {
@@ -90,6 +93,11 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
       deps.signal.throwIfAborted();
       if (!outcome.ok) throw new FileReadError(outcome.code, outcome.message, outcome.retryable);
       return outcome.file;
+    },
+
+    review(key, request) {
+      if (!deps.reviews) throw new Error('reviews are not available in this worker');
+      return deps.reviews.request(job, stepIndex, key, request);
     },
   };
   return context;

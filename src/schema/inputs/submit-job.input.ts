@@ -1,7 +1,7 @@
 /** `SubmitJobInput`: the argument of `Mutation.submitJob`. */
 import { Field, Float, InputType, Int } from 'type-graphql';
 import { ExecutionMode } from '../enums.js';
-import { JSONScalar } from '../scalars.js';
+import { DateTimeScalar, JSONScalar } from '../scalars.js';
 import { JobBudgetInput } from './job-budget.input.js';
 
 @InputType('SubmitJobInput')
@@ -23,6 +23,12 @@ export class SubmitJobInput {
 
   @Field(() => JSONScalar, { nullable: true })
   metadata?: unknown;
+
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'When to start (ISO-8601): the job is SCHEDULED until then, holding no worker, listed and cancellable, and starts within about a poll interval (JOB_POLL_INTERVAL) of it. Absent or not in the future: queued now. At most RUN_AT_MAX_AHEAD ahead.',
+  })
+  runAt?: Date | null;
 
   @Field(() => String, {
     nullable: true,

@@ -208,7 +208,7 @@ test('jobKinds lists the built-in kinds with their steps and input schemas', asy
   expect(Object.keys(byName).sort()).toEqual(['agent', 'chain', 'document.analyze']);
   // No kinds module and no MCP server: the agent kind has no tool to offer.
   expect(byName.agent.tools).toEqual([]);
-  expect(byName['document.analyze'].steps).toEqual(['read (for a file)', 'prepare', 'summarize', 'combine', 'extract']);
+  expect(byName['document.analyze'].steps).toEqual(['read (for a file)', 'prepare', 'summarize', 'combine', 'extract', 'review (with review)']);
   // Exactly one of text and file: checked by the kind (errors name the field), so neither is `required`.
   expect(byName['document.analyze'].inputSchema).toMatchObject({
     type: 'object',

@@ -25,7 +25,7 @@ export { abortableSleep, type Sleep } from './abortable-sleep.js';
 export { createOpenAiProvider, DEFAULT_AI_BACKOFF, type OpenAiProviderOptions } from './openai-provider.js';
 export { createOfflineProvider, OFFLINE_MARKER, type OfflineProviderOptions } from './offline-provider.js';
 export { countTokens, splitIntoChunks } from './tokens.js';
-export { costUsd, priceFor, tierPrice, type PriceTable, type TierPrice, type TokenPrice } from './prices.js';
+export { BATCH_TIER, costUsd, priceFor, realtimeCostUsd, tierPrice, type PriceTable, type TierPrice, type TokenPrice } from './prices.js';
 
 /** The openai provider's options (the offline one ignores them and reports model 'offline'). */
 export interface AiProviderOptions extends OpenAiProviderOptions {

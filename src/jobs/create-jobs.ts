@@ -80,6 +80,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     models: modelPolicyFrom(config),
     // A reservation a dead worker never settled stops counting after one job attempt's limit.
     tenantBudgets: new TenantBudgets(new TenantBudgetsRepository(db), new SpendLedgerRepository(db), { holdMs: config.jobs.timeoutMs }),
+    batchDeadlineMs: config.ai.batch.deadlineMs,
   };
   const service = new JobService(domain);
 

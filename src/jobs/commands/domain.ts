@@ -23,4 +23,6 @@ export interface JobsDomain {
   models?: ModelPolicy;
   /** Monthly tenant budgets: a tenant over its budget may not submit (absent: no budgets). */
   tenantBudgets?: TenantBudgets;
+  /** AI_BATCH_DEADLINE: a BATCH job's deadline after its submission when it names none. @default 24 h */
+  batchDeadlineMs?: number;
 }

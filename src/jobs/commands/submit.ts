@@ -12,7 +12,7 @@ import { isDuplicateKeyError } from '../../db/duplicate-key.js';
 import type { BatchDoc, JobDoc, LiveJobDoc } from '../../db/jobs/index.js';
 import { badInput } from '../../errors/index.js';
 import { settleBatchIfDone, submissionTrace, traceIdField } from '../lifecycle/index.js';
-import { checkExecutionOptions, checkSubmissionAi, type AiOptionsRequest, type ExecutionOptionsRequest } from '../ai-control/index.js';
+import { batchDeadlineOf, checkExecutionOptions, checkSubmissionAi, type AiOptionsRequest, type ExecutionOptionsRequest } from '../ai-control/index.js';
 import { awaitCreated, fingerprint, reserveKey } from './idempotency.js';
 import { validateJobInput, type DocumentAnalyzeInput } from '../pipelines/index.js';
 import { checkJsonLimits, excerpt } from './input-limits.js';
@@ -51,6 +51,7 @@ const PRIORITY_LIMIT = 1_000;
 const MAX_KEY_LENGTH = 255;
 const MAX_METADATA_BYTES = 16_384;
 const MAX_INSTRUCTIONS = 4_000;
+const DEFAULT_BATCH_DEADLINE_MS = 86_400_000;
 /** Jobs written per round trip by analyzeDocuments: bounded, so no single write grows with the batch. */
 export const STORE_BATCH = 50;
 
@@ -66,7 +67,8 @@ export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobR
   await d.tenantBudgets?.assertCanSubmit(tenantId);
   // Everything that shapes the job: a replay with the key must match all of it.
   const print = fingerprint({ kind: req.kind, input, priority: common.priority, maxAttempts, metadata: common.metadata, ...aiRequestFields(aiFields), ...execution });
-  const job = { ...newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, ...execution, requestId: req.requestId ?? null, trace: submissionTrace() }), requestHash: print.hash };
+  const batchDeadline = batchDeadlineOf(execution, new Date(), d.batchDeadlineMs ?? DEFAULT_BATCH_DEADLINE_MS);
+  const job = { ...newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, ...execution, batchDeadline, requestId: req.requestId ?? null, trace: submissionTrace() }), requestHash: print.hash };
   req.deadline?.commit();
   if (!common.idempotencyKey) return enqueueNew(d, [job]).then((jobs) => jobs[0]!);
 
@@ -126,6 +128,7 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
   }
   // Job ids derive from the batch id, so a replay after a crash recreates the same jobs.
   const trace = submissionTrace();
+  const batchDeadline = batchDeadlineOf(execution, new Date(), d.batchDeadlineMs ?? DEFAULT_BATCH_DEADLINE_MS);
   const jobs = inputs.map((input, i) =>
     newJobDoc(pipeline, {
       tenantId,
@@ -139,6 +142,7 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
       id: `${batchId}-${String(i).padStart(5, '0')}`,
       ...aiFields,
       ...execution,
+      batchDeadline,
       requestId: req.requestId ?? null,
       trace,
     }),

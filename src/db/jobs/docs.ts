@@ -192,8 +192,8 @@ export interface JobDoc {
    * batchDeadline passed): from then on its calls are made at once.
    */
   batchFallback?: { at: Date; reason: string } | null;
-  /** BATCH: the batches (our ids) whose answers were counted in this job's usage, so a repeated wake counts them once. */
-  batchesCounted?: string[];
+  /** BATCH: the calls (their `custom_id`s) answered by the provider's batch whose usage this job counted, so each counts once. */
+  batchCallsCounted?: string[];
   /** True when the job asked to reuse stored answers of identical calls (the response cache). */
   cache?: boolean;
   /** Spending limits of this job, checked before every AI call. */

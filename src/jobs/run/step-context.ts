@@ -3,7 +3,7 @@
  * resumed or retried job reuses answers it already paid for; usage is added to the step
  * and the job and saved right after each call, so it survives a crash.
  */
-import type { AiProvider, CompletionRequest, CompletionResult } from '../../ai/index.js';
+import { BATCH_TIER, type AiProvider, type CompletionRequest, type CompletionResult } from '../../ai/index.js';
 import { runAgentLoop, type AgentActivity } from '../agents/index.js';
 import type { PriceTable } from '../../config/index.js';
 import type { StepDoc } from '../../db/jobs/index.js';
@@ -12,6 +12,7 @@ import { type LeasedJob, makeProgress } from '../lifecycle/index.js';
 import type { StepContext } from '../pipelines/index.js';
 import { RunInterrupted } from './interrupted.js';
 import { traceAiCall, type AiCallSpan } from '../../tracing/index.js';
+import { PARKED, StepBatchCalls, type StepBatchDeps } from '../batch/index.js';
 
 interface StoredAnswer {
   text: string;
@@ -19,6 +20,8 @@ interface StoredAnswer {
   offline: boolean;
   usage: CompletionResult['usage'];
   toolCalls?: CompletionResult['toolCalls'];
+  /** Set on an answer the provider's batch gave (its `custom_id`): its usage is counted when the step first reads it. */
+  batchCallId?: string;
 }
 
 export interface StepContextDeps<TInput> {
@@ -36,6 +39,8 @@ export interface StepContextDeps<TInput> {
   control?: AiControl;
   /** The limit of one agent tool call (AGENT_TOOL_TIMEOUT). @defaultValue 60 s */
   toolTimeoutMs?: number;
+  /** The provider's Batch API, for a BATCH job's calls (absent: they are made at once). */
+  batch?: StepBatchDeps;
 }
 
 export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepContext<TInput> {
@@ -44,6 +49,9 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
   const stepName = step().name;
   const { control } = deps;
   const jobModel = job.doc.ai?.model ?? deps.ai.model;
+  const batch = deps.batch ? new StepBatchCalls(job, stepIndex, deps.batch) : undefined;
+  /** Batch answers are counted one at a time, each from the job as the last count left it. */
+  let counting: Promise<unknown> = Promise.resolve();
 
   const context: StepContext<TInput> = {
     jobId: job.id,
@@ -55,7 +63,9 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     offline: deps.ai.name === 'offline',
 
     complete(key: string, request: Omit<CompletionRequest, 'signal'>): Promise<CompletionResult> {
-      return traceAiCall({ jobId: job.id, step: stepName, call: key, provider: deps.ai.name }, (span) => complete(key, request, span));
+      return traceAiCall({ jobId: job.id, step: stepName, call: key, provider: deps.ai.name }, (span) =>
+        batch ? batch.track(() => complete(key, request, span)) : (complete(key, request, span) as Promise<CompletionResult>),
+      );
     },
 
     agent(key, request) {
@@ -89,11 +99,12 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
   }
 
   /** One AI call: a checkpointed answer is reused (not paid again); else checked, made, kept, counted. */
-  async function complete(key: string, request: Omit<CompletionRequest, 'signal'>, span: AiCallSpan): Promise<CompletionResult> {
+  async function complete(key: string, request: Omit<CompletionRequest, 'signal'>, span: AiCallSpan): Promise<CompletionResult | typeof PARKED> {
     const checkpointKey = `${stepName}/${key}`;
     const stored = (await job.durably(() => job.stores.checkpoints.get(job.id, checkpointKey))) as StoredAnswer | undefined;
     if (stored) {
       span.reused(stored.model);
+      if (stored.batchCallId) await countBatchAnswer(stored.batchCallId, stored, request);
       return { ...stored, attempts: 0 };
     }
     if (deps.isDraining()) throw new RunInterrupted('drain');
@@ -103,6 +114,13 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     // An answer from the response cache costs nothing, so nothing is reserved for it; a paid
     // call's estimate is reserved against the budgets now, and settled or released below.
     const hit = control ? await cachedAnswer(control, job.doc, request, params, deps.ai.name) : undefined;
+    if (!hit && batch && (await batch.applies(checkpointKey))) {
+      // The budgets are checked now (nothing is held for the day a batch may take); the cost is added once answered.
+      const checked = control ? await holdBudgets(control, job.doc, request, params, deps.ai.name === 'offline', deps.signal) : undefined;
+      await checked?.release();
+      const { serviceTier: _tier, ...sent } = checked?.params ?? params;
+      return batch.call({ checkpointKey, request: { ...request, ...sent }, model: sent.model });
+    }
     const hold = control && !hit ? await holdBudgets(control, job.doc, request, params, deps.ai.name === 'offline', deps.signal) : undefined;
     const sink = control ? openOutput(control, job.doc, stepName, key) : undefined;
     let result: CompletionResult;
@@ -138,5 +156,23 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     await sink?.finish(result.text);
     await job.stores.usage.record(job.doc.tenantId, job.doc.batchId, usage);
     return result;
+  }
+
+  /** The usage of an answer the provider's batch gave, added to the step, the job and the tenant once (the job lists what it counted). */
+  function countBatchAnswer(callId: string, stored: StoredAnswer, request: Omit<CompletionRequest, 'signal'>): Promise<void> {
+    const count = counting.then(async () => {
+      if (job.doc.batchCallsCounted?.includes(callId)) return;
+      const result: CompletionResult = { ...stored, attempts: 1, serviceTier: BATCH_TIER };
+      const usage = usageOfCall(result, deps.prices);
+      const counted = [...(job.doc.batchCallsCounted ?? []), callId];
+      await job.saveStep({ ...step(), model: stored.model, usage: addUsage(step().usage, usage) }, { usage: addUsage(job.doc.usage, usage), batchCallsCounted: counted });
+      await job.stores.usage.record(job.doc.tenantId, job.doc.batchId, usage);
+      if (control) {
+        await control.budgets.settle(job.doc.tenantId, null, usage);
+        await keepAnswer(control, job.doc, request, callParameters(job.doc, request, deps.ai.model), deps.ai.name, result);
+      }
+    });
+    counting = count.catch(() => {});
+    return count;
   }
 }

@@ -53,6 +53,12 @@ export interface Config {
   dataDir: string;
   /** How long SIGTERM waits for in-flight work before giving up. */
   shutdownTimeoutMs: number;
+  /**
+   * PUBLIC_URL: the API's address as others reach it, the base of review callback URLs (made
+   * by workers too). Unset: the address the API listens on when it runs in the same process,
+   * else `http://HOST:PORT`. @defaultValue unset
+   */
+  publicUrl: string | undefined;
 
   metrics: {
     /** A worker's port for /metrics, /healthz and /readyz; unset: a worker listens on nothing. */
@@ -98,6 +104,10 @@ export interface Config {
     admissionWindow: number;
     /** Base delay before a whole-job retry; doubles per attempt, with jitter. */
     retryDelayMs: number;
+    /** RUN_AT_MAX_AHEAD: how far ahead a submission's start time (`runAt`) may be. @default 366d */
+    maxRunAtAheadMs: number;
+    /** SCHEDULES_MAX_PER_TENANT: recurring schedules one tenant may have; past it createSchedule is RATE_LIMITED. @default 100 */
+    maxSchedulesPerTenant: number;
     defaultMaxAttempts: number;
     /**
      * JOB_KINDS_MODULE, resolved from the working directory: an ES module whose default export
@@ -200,6 +210,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     mongodbUri: readUrl(env, 'MONGODB_URI'),
     dataDir: readString(env, 'DATA_DIR', './.data'),
     shutdownTimeoutMs: readDuration(env, 'SHUTDOWN_TIMEOUT', '30s'),
+    publicUrl: readUrl(env, 'PUBLIC_URL'),
     metrics: {
       port: readOptional(env, 'METRICS_PORT') === undefined ? undefined : readInt(env, 'METRICS_PORT', 0, 0, 65535),
       token: readOptional(env, 'METRICS_TOKEN'),
@@ -224,6 +235,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       pollMs: readDuration(env, 'JOB_POLL_INTERVAL', '500ms'),
       admissionWindow: readInt(env, 'JOB_ADMISSION_WINDOW', 2 * concurrency, 1, 100_000),
       retryDelayMs: readDuration(env, 'JOB_RETRY_DELAY', '10s'),
+      maxRunAtAheadMs: readDuration(env, 'RUN_AT_MAX_AHEAD', '366d'),
+      maxSchedulesPerTenant: readInt(env, 'SCHEDULES_MAX_PER_TENANT', 100, 1, 100_000),
       dbRetryMs: readDuration(env, 'JOB_DB_RETRY', '60s'),
       agentToolTimeoutMs: readDuration(env, 'AGENT_TOOL_TIMEOUT', '60s'),
       defaultMaxAttempts: readInt(env, 'JOB_DEFAULT_MAX_ATTEMPTS', 3, 1, 100),

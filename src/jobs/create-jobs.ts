@@ -5,18 +5,21 @@
  * worker of a worker process. `server/` wires roles from this and builds no repository.
  */
 import type { Db } from 'mongodb';
-import { createAiProvider } from '../ai/index.js';
+import { createAiProvider, type OfflineObject } from '../ai/index.js';
 import type { Config } from '../config/index.js';
 import { supportsChangeStreams } from '../db/client.js';
-import { JobOutputRepository, RateLimitRepository, ResponseCacheRepository } from '../db/jobs/index.js';
+import { JobOutputRepository, OfflineBatchesRepository, RateLimitRepository, ResponseCacheRepository, ServiceKeysRepository } from '../db/jobs/index.js';
 import { SpendLedgerRepository, TenantBudgetsRepository, TenantSeatsRepository } from '../db/tenants/index.js';
 import type { Logger } from '../log/logger.js';
 import { modelPolicyFrom, OutputStreamWriter, ResponseCache, SharedRateLimit, TenantBudgets, TenantFairness, type AiControl } from './ai-control/index.js';
 import { JobService, type JobsDomain } from './commands/index.js';
-import { createJobStores, JobQueue, type JobNotifier, type JobStores } from './lifecycle/index.js';
+import { createJobStores, JobQueue, JobTimers, startScheduledBatch, startScheduledJob, type JobNotifier, type JobStores } from './lifecycle/index.js';
+import { ReviewLinks, reviewKey, Reviews } from './review/index.js';
+import { fireScheduleTick } from './schedules/index.js';
 import { EventFeed, JobOutputFeed, LiveJobs } from './live/index.js';
 import { loadJobKinds, type JobKinds } from './pipelines/index.js';
 import { startJobWorker, type JobWorker } from './run/index.js';
+import { createBatchPath } from './batch/index.js';
 
 export interface CreateJobsOptions {
   db: Db;
@@ -51,6 +54,8 @@ export interface Jobs {
   startLive(): Promise<LiveParts>;
   /** Starts taking jobs (worker role), with the configured AI provider behind the shared rate limit. */
   startWorker(): Promise<JobWorker>;
+  /** Review callback links name this address from now on (the API's, once it listens), unless PUBLIC_URL is set. */
+  usePublicUrl(url: string): void;
 }
 
 export async function createJobs({ db, config, logger, processId, notifier, kinds }: CreateJobsOptions): Promise<Jobs> {
@@ -67,6 +72,19 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     // On a replica set a submitted job is picked up at once, not at the next poll.
     changeStream: config.role !== 'api' && (await supportsChangeStreams(db)),
   });
+  // Review callback URLs: signed with a key every process of the deployment shares, under PUBLIC_URL.
+  let publicUrl = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  const links = new ReviewLinks(await reviewKey(config.webhooks.secretKey, new ServiceKeysRepository(db)), () => publicUrl);
+  const timers = new JobTimers(stores.timers);
+  const reviews = new Reviews({
+    stores,
+    notifier,
+    links,
+    timers,
+    owner: processId,
+    leaseMs: config.jobs.leaseMs,
+    enqueue: (jobId, priority) => queue.enqueue(jobId, priority),
+  });
   const domain: JobsDomain = {
     stores,
     kinds: kinds ?? (await loadJobKinds(config.jobs.kindsModule)),
@@ -81,6 +99,10 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     // A reservation a dead worker never settled stops counting after one job attempt's limit.
     tenantBudgets: new TenantBudgets(new TenantBudgetsRepository(db), new SpendLedgerRepository(db), { holdMs: config.jobs.timeoutMs }),
     batchDeadlineMs: config.ai.batch.deadlineMs,
+    reviews,
+    timers,
+    maxRunAtAheadMs: config.jobs.maxRunAtAheadMs,
+    maxSchedulesPerTenant: config.jobs.maxSchedulesPerTenant,
   };
   const service = new JobService(domain);
 
@@ -106,7 +128,10 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
       windowMs: config.aiControl.rateWindowMs,
       defaultBlockMs: 1_000,
     });
-    const ai = createAiProvider({ ...config.ai, gate });
+    const ai = createAiProvider({ ...config.ai, gate, offlineBatchStore: new OfflineBatchesRepository<OfflineObject>(db) });
+    const batch = createBatchPath({ stores, queue, ai, logger: logger.child({ part: 'batch' }), owner: processId, leaseMs: config.jobs.leaseMs, maxCallAttempts: config.ai.maxCallAttempts, config: config.ai.batch });
+    const starts = { stores, queue, owner: processId, leaseMs: config.jobs.leaseMs };
+    const ticks = { schedules: stores.schedules, timers, submit: (tenantId: string, request: Record<string, unknown>) => service.submitFromSchedule(tenantId, request) };
     const fairness = new TenantFairness(
       {
         seats: new TenantSeatsRepository(db),
@@ -116,8 +141,26 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
       },
       { maxRunning: config.aiControl.tenantMaxRunning, deferMs: 1_000, claimGraceMs: config.jobs.leaseMs },
     );
-    return startJobWorker(
-      { stores, kinds: domain.kinds, ai, notifier, logger: logger.child({ part: 'jobs' }), queue, aiControl: await workerAiControl(), fairness },
+    const worker = await startJobWorker(
+      {
+        stores,
+        kinds: domain.kinds,
+        ai,
+        notifier,
+        logger: logger.child({ part: 'jobs' }),
+        queue,
+        aiControl: await workerAiControl(),
+        fairness,
+        reviews,
+        ...(batch ? { batch: batch.step } : {}),
+        timers,
+        timerHandlers: {
+          review: reviews.onTimer,
+          'run-at': (timer) => startScheduledJob(starts, timer.ref),
+          'run-at-batch': (timer) => startScheduledBatch(starts, timer.ref),
+          schedule: (timer) => fireScheduleTick(ticks, timer.ref, timer.dueAt),
+        },
+      },
       {
         workerId: processId,
         leaseMs: config.jobs.leaseMs,
@@ -127,9 +170,12 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
         contextTokens: config.ai.contextTokens,
         prices: config.ai.prices,
         drainGraceMs: Math.floor(config.shutdownTimeoutMs / 2),
+        timerPollMs: config.jobs.pollMs,
         showInternalErrors: config.nodeEnv === 'development',
       },
     );
+    batch?.rounds.start();
+    return { ...worker, stop: async () => (await batch?.rounds.stop(), await worker.stop()) };
   }
 
   /** Models, budgets, live output and the response cache for the runner's AI calls. */
@@ -149,5 +195,9 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     return { models, budgets: tenantBudgets, output, cache };
   }
 
-  return { stores, queue, domain, service, startLive, startWorker };
+  function usePublicUrl(url: string): void {
+    if (!config.publicUrl) publicUrl = url;
+  }
+
+  return { stores, queue, domain, service, startLive, startWorker, usePublicUrl };
 }

@@ -7,6 +7,7 @@
  *   ai-control/ around each AI call: models, budgets, rate limit, fairness, streaming, usage
  *   live/       the event feed, gapless event streams, live output, subscription views
  *   pipelines/  what a kind is, the registry, input validation, the built-in kinds
+ *   review/     human review steps: ctx.review, answers, their delivery, signed callback links
  *
  * How the parts fit, in one process (src/server/services.ts does this):
  *
@@ -20,7 +21,8 @@ export { createJobs } from './create-jobs.js';
 export type { CreateJobsOptions, Jobs, LiveParts } from './create-jobs.js';
 export type { AiControl } from './ai-control/index.js';
 export { JobService, MAX_EVENTS_PAGE, MAX_PAGE_SIZE, encodeCursor } from './commands/index.js';
-export type { JobsDomain } from './commands/index.js';
+export type { JobsDomain, ReviewAnswerInput, Reviewer } from './commands/index.js';
+export { REVIEW_CALLBACK_PATH, ReviewLinkGoneError } from './review/index.js';
 export type { BatchView, JobNotifier, JobStores, ReviewRequestNotice } from './lifecycle/index.js';
 export { EventFeed, JobOutputFeed, LiveJobs } from './live/index.js';
 export type { JobOutputChunk } from './live/index.js';

@@ -24,7 +24,7 @@ export const jobRunSeconds = new Histogram({ name: `${P}job_run_seconds`, help: 
 export const jobsStranded = new Counter({ name: `${P}jobs_stranded_total`, help: 'Jobs whose run was lost, woken again by the lost-work sweep', registers });
 export const queueDepth = new Gauge({
   name: `${P}job_queue_depth`,
-  help: 'Unfinished jobs by state: due (waiting for a worker), scheduled (a later retry), running (leased)',
+  help: 'Unfinished jobs by state: due (waiting for a worker), scheduled (a later retry), running (leased), waiting (parked: a review, a start time)',
   labelNames: ['state'],
   registers,
   async collect() {

@@ -15,6 +15,8 @@ const TOKEN_ROOT_FIELDS = new Set([
   'Query.jobKinds',
   'Mutation.submitJob',
   'Mutation.analyzeDocuments',
+  // Reviews of the token's own jobs (the resolver checks the scope).
+  'Mutation.reviewJob',
   'Subscription.jobEvents',
   'Subscription.jobOutput',
   'Subscription.batchProgress',

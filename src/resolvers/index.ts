@@ -5,6 +5,8 @@ import { JobEventResolver } from './job-event.resolver.js';
 import { JobKindsResolver } from './job-kinds.resolver.js';
 import { JobOutputResolver } from './job-output.resolver.js';
 import { JobResolver } from './job.resolver.js';
+import { ReviewResolver } from './review.resolver.js';
+import { ScheduleResolver } from './schedule.resolver.js';
 import { SubscriptionsResolver } from './subscriptions.resolver.js';
 import { JobWebhooksResolver } from './job-webhooks.resolver.js';
 import { TenantBudgetResolver } from './tenant-budget.resolver.js';
@@ -25,4 +27,6 @@ export const resolvers = [
   AccessTokenResolver,
   TenantBudgetResolver,
   JobOutputResolver,
+  ReviewResolver,
+  ScheduleResolver,
 ] as const;

@@ -29,6 +29,8 @@ const FIELDS_OF: Record<string, ReadonlyArray<keyof JobDoc>> = {
   startedAt: ['startedAt'],
   finishedAt: ['finishedAt'],
   traceId: ['trace'],
+  runAt: ['runAt'],
+  scheduleId: ['scheduleId'],
   // Relational fields resolved from the job's ids.
   batch: ['batchId'],
   events: ['_id'],

@@ -4,8 +4,8 @@
  * the schema does not expose.
  */
 import { type BatchView, batchProgressMessage, makeProgress } from '../jobs/index.js';
-import type { JobDoc, JobEventDoc, StepDoc, StepSnapshotDoc, UsageDoc } from '../db/jobs/index.js';
-import type { Batch, Job, JobEvent, JobStep, Usage } from '../schema/index.js';
+import type { JobDoc, JobEventDoc, StepDoc, StepReviewDoc, StepSnapshotDoc, UsageDoc } from '../db/jobs/index.js';
+import type { Batch, Job, JobEvent, JobStep, StepReview, Usage } from '../schema/index.js';
 import { traceIdOf } from '../tracing/index.js';
 
 export type JobObject = Job & { batchId: string | null };
@@ -21,7 +21,25 @@ export function toUsage(u: UsageDoc): Usage {
   return { ...u, cachedCalls: u.cachedCalls ?? 0, cachedPromptTokens: u.cachedPromptTokens ?? 0, realtimeCostUsd, savedUsd };
 }
 
-export function toJobStep(s: StepDoc | StepSnapshotDoc): JobStep {
+/** A StepReview, with what its callbackUrl resolver needs riding along (not in the schema). */
+export type StepReviewObject = StepReview & { jobId: string; stepName: string; doc: StepReviewDoc };
+
+export function toStepReview(r: StepReviewDoc, jobId: string, stepName: string): StepReviewObject {
+  return {
+    key: r.key,
+    instructions: r.instructions,
+    output: parseJson(r.output),
+    requestedAt: r.requestedAt,
+    expiresAt: r.expiresAt,
+    onTimeout: r.onTimeout,
+    answer: r.answer ? { ...r.answer, output: parseJson(r.answer.output) } : null,
+    jobId,
+    stepName,
+    doc: r,
+  };
+}
+
+export function toJobStep(s: StepDoc | StepSnapshotDoc, jobId: string): JobStep {
   return {
     index: s.index,
     name: s.name,
@@ -36,6 +54,7 @@ export function toJobStep(s: StepDoc | StepSnapshotDoc): JobStep {
     error: s.error,
     usage: toUsage(s.usage),
     model: s.model ?? null,
+    review: s.review ? toStepReview(s.review, jobId, s.name) : null,
   };
 }
 
@@ -50,7 +69,7 @@ export function toJobObject(doc: JobDoc): JobObject {
     result: parseJson(doc.result),
     error: doc.error,
     progress: doc.progress,
-    steps: doc.steps.map(toJobStep),
+    steps: doc.steps.map((s) => toJobStep(s, doc._id)),
     attempt: doc.attempt,
     maxAttempts: doc.maxAttempts,
     priority: doc.priority,
@@ -64,6 +83,8 @@ export function toJobObject(doc: JobDoc): JobObject {
     createdAt: doc.createdAt,
     startedAt: doc.startedAt,
     finishedAt: doc.finishedAt,
+    runAt: doc.runAt ?? null,
+    scheduleId: doc.scheduleId ?? null,
     traceId: traceIdOf(doc.trace),
   };
 }
@@ -75,7 +96,7 @@ export function toJobEvent(doc: JobEventDoc): JobEvent {
     sequence: doc.sequence,
     type: doc.type,
     at: doc.at,
-    step: doc.step ? toJobStep(doc.step) : null,
+    step: doc.step ? toJobStep(doc.step, doc.jobId) : null,
     progress: doc.progress,
     message: doc.message,
     traceId: doc.traceId ?? null,

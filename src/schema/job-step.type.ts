@@ -3,6 +3,7 @@ import { Field, Int, ObjectType } from 'type-graphql';
 import { StepStatus } from './enums.js';
 import { JobError } from './job-error.type.js';
 import { Progress } from './progress.type.js';
+import { StepReview } from './step-review.type.js';
 import { DateTimeScalar, JSONScalar } from './scalars.js';
 import { Usage } from './usage.type.js';
 
@@ -46,4 +47,7 @@ export class JobStep {
 
   @Field(() => String, { nullable: true, description: "The model that answered this step's last AI call, as the provider named it; null before any call." })
   model?: string | null;
+
+  @Field(() => StepReview, { nullable: true, description: "The step's review, once it asked for one: what to review and, once answered, the answer." })
+  review?: StepReview | null;
 }

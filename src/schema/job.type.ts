@@ -88,6 +88,12 @@ export class Job {
   @Field(() => DateTimeScalar, { nullable: true })
   finishedAt?: Date | null;
 
+  @Field(() => DateTimeScalar, { nullable: true, description: 'The start time asked for on submission (runAt): the job was SCHEDULED until then; null when it was queued at once.' })
+  runAt?: Date | null;
+
+  @Field(() => ID, { nullable: true, description: 'The recurring schedule that submitted it (createSchedule); null otherwise.' })
+  scheduleId?: string | null;
+
   @Field(() => String, {
     nullable: true,
     description: "The W3C trace id (32 hex digits) of the job's OpenTelemetry trace: from its submission through every attempt to its webhooks. Null while tracing is off.",

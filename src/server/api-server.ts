@@ -16,6 +16,7 @@ import type { GraphQLContext } from '../resolvers/context.js';
 import { buildAppSchema } from './build-schema.js';
 import { createErrorFormatter } from './format-error.js';
 import { consoleRouter } from './console-static.js';
+import { reviewCallbackRouter } from './review-callback.js';
 import { attachGraphQLWs } from './graphql-ws.js';
 import { limitsPlugin } from './limits-plugin.js';
 import { parseOptions, queryLimitRules } from './query-limits.js';
@@ -127,6 +128,8 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
     }),
   );
   app.use(bodyErrorHandler);
+  // Review callback URLs: their signed token is the authority (no API key).
+  app.use(reviewCallbackRouter(services, unauthenticated, MAX_BODY));
   // Last, so that /graphql and the probes never fall through to a file.
   const consoleFiles = consoleRouter();
   if (consoleFiles) app.use('/', consoleFiles);
@@ -138,6 +141,8 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
   const address = httpServer.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  // Review links made in this process name the address it listens on (unless PUBLIC_URL says otherwise).
+  services.jobs.usePublicUrl(`http://${host}:${port}`);
   return {
     url: `http://${host}:${port}/graphql`,
     ...(consoleFiles ? { consoleUrl: `http://${host}:${port}/` } : {}),

@@ -13,11 +13,13 @@ export function registerMetricSources(services: Services): void {
   const live = services.jobStores.live.collection;
   sources.queueDepth = cached(DEPTH_CACHE_MS, async () => {
     try {
-      const records = await live.find({}, { projection: { runAt: 1, lease: 1 } }).toArray();
+      const records = await live.find({}, { projection: { runAt: 1, lease: 1, parked: 1 } }).toArray();
       const now = Date.now();
-      const depth = { due: 0, scheduled: 0, running: 0 };
+      const depth = { due: 0, scheduled: 0, running: 0, waiting: 0 };
       for (const r of records) {
-        if (r.lease !== null) depth.running++;
+        // Parked: waiting for something outside (a review, a start time), holding no worker.
+        if (r.parked) depth.waiting++;
+        else if (r.lease !== null) depth.running++;
         else if (r.runAt !== null && r.runAt.getTime() > now) depth.scheduled++;
         else depth.due++;
       }

@@ -38,6 +38,12 @@ export class CheckpointsRepository {
     return (await this.get(jobId, key)) ?? value;
   }
 
+  /** Drops one step's checkpoints (keys `<step>/…`): a rejected output is asked for anew by a retry. */
+  async deleteForStep(jobId: string, step: string): Promise<void> {
+    const prefix = `${step}/`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    await this.collection.deleteMany({ jobId, key: { $regex: `^${prefix}` } });
+  }
+
   /** Drops a finished job's checkpoints: they only serve to resume it. */
   async deleteForJob(jobId: string): Promise<void> {
     await this.collection.deleteMany({ jobId });

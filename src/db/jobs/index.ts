@@ -1,4 +1,4 @@
-/** The jobs' collections: job history, live records, the backlog of submitted jobs, batches, events and their feed, checkpoints, claims, output, usage sums, the AI rate limit, the response cache, the retention ledger, review answers, timers, and the Batch API path's calls, provider batches and rounds. */
+/** The jobs' collections: job history, live records, the backlog of submitted jobs, batches, events and their feed, checkpoints, claims, output, usage sums, the AI rate limit, the response cache, the retention ledger, review answers, timers, schedules, and the Batch API path's calls, provider batches and rounds. */
 export { RateLimitRepository } from './ai-rate-limit.repository.js';
 export type { RateStateDoc } from './ai-rate-limit.repository.js';
 export { BacklogRepository, entryIdOf, laneIdOf } from './backlog.repository.js';
@@ -29,6 +29,8 @@ export type { JobOutputDoc } from './output.repository.js';
 export { ResponseCacheRepository } from './response-cache.repository.js';
 export { ReviewAnswersRepository, reviewAnswerId } from './review-answers.repository.js';
 export type { StoredReviewAnswerDoc } from './review-answers.repository.js';
+export { RECENT_SCHEDULE_JOBS, SchedulesRepository } from './schedules.repository.js';
+export type { ScheduleDoc } from './schedules.repository.js';
 export { ServiceKeysRepository } from './service-keys.repository.js';
 export { TimersRepository } from './timers.repository.js';
 export type { TimerDoc, TimerHintDoc, TimerKind } from './timers.repository.js';

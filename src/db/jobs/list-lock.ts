@@ -79,7 +79,7 @@ export class ListLock {
         await this.collection.deleteOne({ _id: key, owner: held.owner });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`list index ${key}: still locked by another writer after ${this.waitMs} ms`);
+      if (Date.now() > deadline) throw new Error(`lock ${key}: still held by another writer after ${this.waitMs} ms`);
       // Backing off while another process holds the lock (held for milliseconds).
       await sleep(delayMs * (1 + Math.random()));
       delayMs = Math.min(delayMs * 2, 25);

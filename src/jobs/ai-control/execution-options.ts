@@ -40,8 +40,14 @@ export function checkExecutionOptions(req: ExecutionOptionsRequest, base: readon
   };
 }
 
-/** The deadline a BATCH job gets: the one asked for, else `defaultMs` after `createdAt`; none for other modes. */
-export function batchDeadlineOf(options: ExecutionOptionsDoc, createdAt: Date, defaultMs: number): Date | undefined {
+/**
+ * The deadline a BATCH job gets: the one asked for, else `defaultMs` after `startsAt` (its
+ * submission, or its runAt); none for other modes. One asked for must be after the start.
+ */
+export function batchDeadlineOf(options: ExecutionOptionsDoc, startsAt: Date, defaultMs: number, base: readonly string[] = ['input']): Date | undefined {
   if (options.executionMode !== 'BATCH') return undefined;
-  return options.batchDeadline ?? new Date(createdAt.getTime() + defaultMs);
+  if (options.batchDeadline && options.batchDeadline.getTime() <= startsAt.getTime()) {
+    throw badInput([...base, 'batchDeadline'], `must be after the job's start (runAt ${startsAt.toISOString()})`);
+  }
+  return options.batchDeadline ?? new Date(startsAt.getTime() + defaultMs);
 }

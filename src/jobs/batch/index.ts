@@ -9,3 +9,5 @@ export { wakeIfSettled, wakeForBatch } from './batch-wakes.js';
 export type { BatchWakeDeps } from './batch-wakes.js';
 export { planBatches, MAX_GATHER_WINDOWS } from './plan-batches.js';
 export type { BatchPlan, PlanLimits, WaitingLine } from './plan-batches.js';
+export { createBatchPath } from './batch-path.js';
+export type { BatchPath, BatchPathOptions } from './batch-path.js';

@@ -27,7 +27,8 @@ export async function cancelJob(d: JobsDomain, tenantId: string, jobId: string):
     await completeFinished(leased, d.notifier);
     return leased.doc;
   }
-  const steps = leased.doc.steps.map((s): StepDoc => (s.status === 'RUNNING' ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
+  // A step under way or waiting for its review stops here.
+  const steps = leased.doc.steps.map((s): StepDoc => (s.status === 'RUNNING' || s.status === 'AWAITING_REVIEW' ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
   await finishJob(leased, d.notifier, 'CANCELLED', { steps, error: cancelledJobError(null) }, 'Cancelled');
   return leased.doc;
 }
@@ -51,8 +52,10 @@ export async function retryJob(d: JobsDomain, tenantId: string, jobId: string): 
   );
   // A settled batch is open again while one of its jobs runs once more.
   if (leased.doc.batchId) await reopenBatch(d.stores, leased.doc.batchId);
+  // A retry after a rejected review asks its reviews again: answers of the last round do not count.
+  const reviewRound = (leased.doc.reviewRound ?? 0) + (leased.doc.error?.code === 'REVIEW_REJECTED' ? 1 : 0);
   await leased.save(
-    { status: 'QUEUED', steps, attempt, maxAttempts: Math.max(leased.doc.maxAttempts, attempt), error: null, result: null, finishedAt: null },
+    { status: 'QUEUED', steps, attempt, maxAttempts: Math.max(leased.doc.maxAttempts, attempt), error: null, result: null, finishedAt: null, reviewRound },
     'Queued for a retry',
   );
   await leased.emit('QUEUED', { message: `Retry requested: attempt ${attempt}, from step "${steps.find((s) => s.status === 'PENDING')?.name ?? 'none'}"` });

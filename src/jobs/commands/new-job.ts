@@ -1,4 +1,4 @@
-/** A new job document, QUEUED, with one PENDING step per pipeline step. */
+/** A new job document, QUEUED (SCHEDULED with a start time), with one PENDING step per pipeline step. */
 import { createHash } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { ZERO_USAGE, type JobDoc, type StepDoc } from '../../db/jobs/index.js';
@@ -26,6 +26,10 @@ export interface NewJobOptions {
   requestId?: string | null;
   /** The submission's trace context (absent while tracing is off). */
   trace?: JobDoc['trace'];
+  /** A start time in the future: the job is SCHEDULED until then. */
+  runAt?: Date | null;
+  /** The recurring schedule that submits it. */
+  scheduleId?: string | null;
 }
 
 export const newId = (): string => new ObjectId().toHexString();
@@ -55,13 +59,13 @@ export function newJobDoc(pipeline: Pipeline<unknown>, opts: NewJobOptions): Job
     _id: opts.id ?? newId(),
     tenantId: opts.tenantId,
     kind: opts.kind,
-    status: 'QUEUED',
+    status: opts.runAt ? 'SCHEDULED' : 'QUEUED',
     input: JSON.stringify(opts.input),
     metadata: opts.metadata === undefined || opts.metadata === null ? null : JSON.stringify(opts.metadata),
     result: null,
     error: null,
     steps,
-    progress: jobProgress(steps, 'Queued'),
+    progress: jobProgress(steps, opts.runAt ? `Scheduled for ${opts.runAt.toISOString()}` : 'Queued'),
     attempt: 1,
     maxAttempts: opts.maxAttempts,
     priority: opts.priority,
@@ -80,5 +84,7 @@ export function newJobDoc(pipeline: Pipeline<unknown>, opts: NewJobOptions): Job
     ...(opts.batchDeadline ? { batchDeadline: opts.batchDeadline } : {}),
     requestId: opts.requestId ?? null,
     ...(opts.trace ? { trace: opts.trace } : {}),
+    ...(opts.runAt ? { runAt: opts.runAt } : {}),
+    ...(opts.scheduleId ? { scheduleId: opts.scheduleId } : {}),
   };
 }

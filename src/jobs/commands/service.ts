@@ -12,6 +12,9 @@ import type { TenantBudgetView } from '../ai-control/index.js';
 import type { JobsDomain } from './domain.js';
 import type { Pipeline } from '../pipelines/index.js';
 import { noteBatch, noteJob, traceSubmission } from '../../tracing/index.js';
+import { reviewByLink, reviewJob, type ReviewAnswerInput, type Reviewer } from './review-job.js';
+import type { ScheduleDoc, StepReviewDoc } from '../../db/jobs/index.js';
+import { createSchedule, deleteSchedule, listSchedules, pauseSchedule, resumeSchedule, type CreateScheduleRequest } from './schedule-commands.js';
 
 export const MAX_PAGE_SIZE = 100;
 /** `Job.events(limit)`: its default and largest value. */
@@ -28,6 +31,35 @@ export class JobService {
       noteJob(span, job);
       return job;
     });
+  }
+
+  /** A schedule's tick (src/jobs/schedules): its job template with the tick's idempotency key. */
+  submitFromSchedule(tenantId: string, request: Record<string, unknown>): Promise<JobDoc> {
+    return submitJob(this.domain, tenantId, request as unknown as SubmitJobRequest);
+  }
+
+  createSchedule(tenantId: string, req: CreateScheduleRequest): Promise<ScheduleDoc> {
+    return createSchedule(this.domain, tenantId, req);
+  }
+
+  schedules(tenantId: string): Promise<ScheduleDoc[]> {
+    return listSchedules(this.domain, tenantId);
+  }
+
+  getSchedule(tenantId: string, id: string): Promise<ScheduleDoc | null> {
+    return this.domain.stores.schedules.findForTenant(tenantId, id);
+  }
+
+  pauseSchedule(tenantId: string, id: string): Promise<ScheduleDoc> {
+    return pauseSchedule(this.domain, tenantId, id);
+  }
+
+  resumeSchedule(tenantId: string, id: string): Promise<ScheduleDoc> {
+    return resumeSchedule(this.domain, tenantId, id);
+  }
+
+  deleteSchedule(tenantId: string, id: string): Promise<boolean> {
+    return deleteSchedule(this.domain, tenantId, id);
   }
 
   analyzeDocuments(tenantId: string, req: AnalyzeDocumentsRequest): Promise<BatchView> {
@@ -49,6 +81,21 @@ export class JobService {
       noteJob(span, job);
       return job;
     });
+  }
+
+  /** Answers a step's review (reviewJob); see review-job.ts. */
+  review(tenantId: string, input: ReviewAnswerInput, reviewer: Exclude<Reviewer, { via: 'CALLBACK' }>): Promise<JobDoc> {
+    return reviewJob(this.domain, tenantId, input, reviewer);
+  }
+
+  /** Answers the review a callback URL's token names; the body is the parsed JSON `{ decision, output?, comment? }`. */
+  reviewByLink(token: string, body: unknown): Promise<JobDoc> {
+    return reviewByLink(this.domain, token, body);
+  }
+
+  /** The one-time URL that answers this review of the job's step without an API key. */
+  reviewCallbackUrl(jobId: string, step: string, review: StepReviewDoc): string {
+    return this.domain.reviews.callbackUrl(jobId, step, review);
   }
 
   async cancelBatch(tenantId: string, batchId: string): Promise<BatchView> {

@@ -9,16 +9,16 @@
  * for work that was done.
  */
 import { isDuplicateKeyError } from '../../db/duplicate-key.js';
-import type { BatchDoc, JobDoc, LiveJobDoc } from '../../db/jobs/index.js';
+import type { BatchDoc, JobDoc } from '../../db/jobs/index.js';
 import { badInput } from '../../errors/index.js';
-import { settleBatchIfDone, submissionTrace, traceIdField } from '../lifecycle/index.js';
+import { settleBatchIfDone, submissionTrace } from '../lifecycle/index.js';
 import { batchDeadlineOf, checkExecutionOptions, checkSubmissionAi, type AiOptionsRequest, type ExecutionOptionsRequest } from '../ai-control/index.js';
 import { awaitCreated, fingerprint, reserveKey } from './idempotency.js';
-import { validateJobInput, type DocumentAnalyzeInput } from '../pipelines/index.js';
+import { validateJobInput, type DocumentAnalyzeInput, type Pipeline, type ReviewOptions } from '../pipelines/index.js';
 import { checkJsonLimits, excerpt } from './input-limits.js';
 import type { JobsDomain } from './domain.js';
-import { jobsSubmitted } from '../../metrics/metrics.js';
 import { newId, newJobDoc, requestHash } from './new-job.js';
+import { runAtBatchTimerId, store, storeInBatches, storeMissing, wake } from './store-jobs.js';
 
 /** The request's deadline as a submission sees it: `commit()` throws TIMEOUT once it has passed. */
 export interface WriteDeadline {
@@ -32,6 +32,10 @@ export interface SubmitJobRequest extends AiOptionsRequest, ExecutionOptionsRequ
   priority?: number | null;
   maxAttempts?: number | null;
   metadata?: unknown;
+  /** The start time: the job is SCHEDULED until then (absent, or not in the future: it is queued now). */
+  runAt?: Date | null;
+  /** The recurring schedule submitting it (schedules/). */
+  scheduleId?: string | null;
   /** The submitting HTTP request's id, kept on the job so the worker's log lines name it. */
   requestId?: string | null;
   deadline?: WriteDeadline | null;
@@ -40,6 +44,10 @@ export interface SubmitJobRequest extends AiOptionsRequest, ExecutionOptionsRequ
 export interface AnalyzeDocumentsRequest extends AiOptionsRequest, ExecutionOptionsRequest {
   documents: Array<{ name: string; text: string }>;
   instructions?: string | null;
+  /** Each document's analysis waits for a person's review before it is final. */
+  review?: { instructions?: string | null; timeout?: string | null; onTimeout?: 'APPROVE' | 'REJECT' | null } | null;
+  /** The start time of every job of the batch (see SubmitJobRequest.runAt). */
+  runAt?: Date | null;
   idempotencyKey?: string | null;
   metadata?: unknown;
   requestId?: string | null;
@@ -52,10 +60,27 @@ const MAX_KEY_LENGTH = 255;
 const MAX_METADATA_BYTES = 16_384;
 const MAX_INSTRUCTIONS = 4_000;
 const DEFAULT_BATCH_DEADLINE_MS = 86_400_000;
-/** Jobs written per round trip by analyzeDocuments: bounded, so no single write grows with the batch. */
-export const STORE_BATCH = 50;
 
 export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobRequest): Promise<JobDoc> {
+  const { job, print, input, idempotencyKey } = prepareJob(d, tenantId, req);
+  await d.tenantBudgets?.assertCanSubmit(tenantId);
+  req.deadline?.commit();
+  if (!idempotencyKey) return enqueueNew(d, [job]).then((jobs) => jobs[0]!);
+
+  // The key reserves this job's id; the fingerprint tells a replay from a conflict.
+  const r = await reserveKey(d.stores.claims, { tenantId, what: 'job', key: idempotencyKey }, job._id, print, requestHash({ kind: req.kind, input }));
+  if (!r.fresh) {
+    const existing = await awaitCreated(() => d.stores.jobs.findForTenant(tenantId, r.id));
+    if (existing) return existing;
+  }
+  return insertOrLoad(d, { ...job, _id: r.id });
+}
+
+/**
+ * Checks a submission (errors name the field under `input`) and makes its job, storing
+ * nothing: submitJob then stores it; createSchedule checks a schedule's job template with it.
+ */
+export function prepareJob(d: JobsDomain, tenantId: string, req: SubmitJobRequest) {
   const pipeline = d.kinds.get(req.kind);
   if (!pipeline) throw badInput(['input', 'kind'], `unknown kind "${excerpt(req.kind)}"; known kinds: ${d.kinds.names().join(', ')}`);
   checkJsonLimits(req.input, ['input', 'input'], { maxDepth: d.limits.maxJsonDepth, maxBytes: d.limits.maxInputBytes });
@@ -64,21 +89,16 @@ export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobR
   const maxAttempts = checkRange(req.maxAttempts, ['input', 'maxAttempts'], 1, MAX_ATTEMPTS_LIMIT) ?? d.defaultMaxAttempts;
   const aiFields = checkSubmissionAi(req, d.models, ['input'], pipeline.requestedModels?.(input) ?? []);
   const execution = checkExecutionOptions(req, ['input']);
-  await d.tenantBudgets?.assertCanSubmit(tenantId);
+  const runAt = checkRunAt(d, req.runAt, ['input', 'runAt']);
   // Everything that shapes the job: a replay with the key must match all of it.
-  const print = fingerprint({ kind: req.kind, input, priority: common.priority, maxAttempts, metadata: common.metadata, ...aiRequestFields(aiFields), ...execution });
-  const batchDeadline = batchDeadlineOf(execution, new Date(), d.batchDeadlineMs ?? DEFAULT_BATCH_DEADLINE_MS);
-  const job = { ...newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, ...execution, batchDeadline, requestId: req.requestId ?? null, trace: submissionTrace() }), requestHash: print.hash };
-  req.deadline?.commit();
-  if (!common.idempotencyKey) return enqueueNew(d, [job]).then((jobs) => jobs[0]!);
-
-  // The key reserves this job's id; the fingerprint tells a replay from a conflict.
-  const r = await reserveKey(d.stores.claims, { tenantId, what: 'job', key: common.idempotencyKey }, job._id, print, requestHash({ kind: req.kind, input }));
-  if (!r.fresh) {
-    const existing = await awaitCreated(() => d.stores.jobs.findForTenant(tenantId, r.id));
-    if (existing) return existing;
-  }
-  return insertOrLoad(d, { ...job, _id: r.id });
+  const print = fingerprint({ kind: req.kind, input, priority: common.priority, maxAttempts, metadata: common.metadata, ...aiRequestFields(aiFields), ...execution, ...runAtField(req.runAt) });
+  // A BATCH job's deadline counts from its submission (a scheduled one's, from its start time).
+  const batchDeadline = batchDeadlineOf(execution, runAt ?? new Date(), d.batchDeadlineMs ?? DEFAULT_BATCH_DEADLINE_MS);
+  const job: JobDoc = {
+    ...newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, ...execution, batchDeadline, requestId: req.requestId ?? null, trace: submissionTrace(), runAt, scheduleId: req.scheduleId ?? null }),
+    requestHash: print.hash,
+  };
+  return { job, print, input, idempotencyKey: common.idempotencyKey };
 }
 
 /** The AI options and budget as they take part in a request's fingerprint. */
@@ -100,10 +120,12 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
   if (req.instructions && req.instructions.length > MAX_INSTRUCTIONS) {
     throw badInput(['input', 'instructions'], `is longer than ${MAX_INSTRUCTIONS} characters`);
   }
+  const review = reviewOption(req.review);
+  if (review) checkReviewOption(pipeline, review);
   const inputs: DocumentAnalyzeInput[] = req.documents.map((doc, i) =>
     validateJobInput(
       pipeline,
-      { name: doc.name, text: doc.text, ...(req.instructions ? { instructions: req.instructions } : {}) },
+      { name: doc.name, text: doc.text, ...(req.instructions ? { instructions: req.instructions } : {}), ...(review ? { review } : {}) },
       ['input', 'documents', i],
       d.limits,
     ) as DocumentAnalyzeInput,
@@ -111,8 +133,17 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
   const common = checkCommon(d, { ...req, priority: null }, ['input']);
   const aiFields = checkSubmissionAi(req, d.models, ['input'], []);
   const execution = checkExecutionOptions(req, ['input']);
+  const runAt = checkRunAt(d, req.runAt, ['input', 'runAt']);
   await d.tenantBudgets?.assertCanSubmit(tenantId);
-  const print = fingerprint({ documents: req.documents.map((doc) => ({ name: doc.name, text: doc.text })), instructions: req.instructions ?? null, metadata: common.metadata, ...aiRequestFields(aiFields), ...execution });
+  const print = fingerprint({
+    documents: req.documents.map((doc) => ({ name: doc.name, text: doc.text })),
+    instructions: req.instructions ?? null,
+    metadata: common.metadata,
+    ...aiRequestFields(aiFields),
+    ...execution,
+    ...(review ? { review } : {}),
+    ...runAtField(req.runAt),
+  });
   const hash = print.hash;
   req.deadline?.commit();
   let batchId = newId();
@@ -128,7 +159,7 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
   }
   // Job ids derive from the batch id, so a replay after a crash recreates the same jobs.
   const trace = submissionTrace();
-  const batchDeadline = batchDeadlineOf(execution, new Date(), d.batchDeadlineMs ?? DEFAULT_BATCH_DEADLINE_MS);
+  const batchDeadline = batchDeadlineOf(execution, runAt ?? new Date(), d.batchDeadlineMs ?? DEFAULT_BATCH_DEADLINE_MS);
   const jobs = inputs.map((input, i) =>
     newJobDoc(pipeline, {
       tenantId,
@@ -145,6 +176,7 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
       batchDeadline,
       requestId: req.requestId ?? null,
       trace,
+      runAt,
     }),
   );
   const batch: BatchDoc = {
@@ -162,6 +194,8 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
     counts: null,
     reopened: 0,
   };
+  // One timer starts every job of a scheduled batch; set first, it finds nothing to start if the rest never came.
+  if (runAt) await d.timers.set(runAtBatchTimerId(batchId), 'run-at-batch', batchId, runAt);
   // The jobs go first, so a batch never exists without its jobs; a replay after a crash
   // before the batch insert recreates the missing jobs under the same ids.
   if (replay) {
@@ -180,6 +214,36 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
   if (storedBefore) await settleBatchIfDone(d.stores, d.notifier, batchId);
   await wake(d, jobs);
   return batch;
+}
+
+/**
+ * A start time: null for none, or one not in the future (the job is queued now); at most
+ * RUN_AT_MAX_AHEAD ahead.
+ */
+function checkRunAt(d: JobsDomain, runAt: Date | null | undefined, path: string[]): Date | null {
+  if (runAt === null || runAt === undefined) return null;
+  if (!(runAt instanceof Date) || Number.isNaN(runAt.getTime())) throw badInput(path, 'must be an ISO-8601 time, e.g. 2026-12-24T07:00:00Z');
+  const ahead = runAt.getTime() - Date.now();
+  if (ahead > d.maxRunAtAheadMs) throw badInput(path, `is more than RUN_AT_MAX_AHEAD (${Math.round(d.maxRunAtAheadMs / 86_400_000)} days) ahead`);
+  return ahead > 0 ? runAt : null;
+}
+
+/** The start time as it takes part in a request's fingerprint: only when given. */
+const runAtField = (runAt: Date | null | undefined) => (runAt ? { runAt: runAt.toISOString() } : {});
+
+/** analyzeDocuments' `review`, with its unset fields left out (as the kind's input takes it). */
+function reviewOption(review: AnalyzeDocumentsRequest['review']): ReviewOptions | undefined {
+  if (!review) return undefined;
+  return {
+    ...(review.instructions != null ? { instructions: review.instructions } : {}),
+    ...(review.timeout != null ? { timeout: review.timeout } : {}),
+    ...(review.onTimeout != null ? { onTimeout: review.onTimeout } : {}),
+  };
+}
+
+/** Checked once for the batch, so an error names `input.review`, not each document. */
+function checkReviewOption(pipeline: Pipeline<unknown>, review: ReviewOptions): void {
+  validateJobInput(pipeline, { text: 'x', review }, ['input'], { maxDocumentBytes: 1, maxChainSteps: 1 });
 }
 
 function checkCommon(d: JobsDomain, req: { idempotencyKey?: string | null; priority?: number | null; metadata?: unknown }, base: string[]) {
@@ -215,81 +279,4 @@ async function enqueueNew(d: JobsDomain, jobs: JobDoc[]): Promise<JobDoc[]> {
   await store(d, jobs);
   await wake(d, jobs);
   return jobs;
-}
-
-/** The live record of a new job: due at once. */
-const newLiveRecord = (job: JobDoc): LiveJobDoc => ({
-  _id: job._id,
-  priority: job.priority,
-  runAt: job.createdAt,
-  lease: null,
-  leaseGeneration: 0,
-  cancelRequestedAt: null,
-  createdAt: job.createdAt,
-});
-
-/**
- * Stores the live records, the jobs and their QUEUED events (number 1). Live records
- * first: a crash after them leaves records the lost-work sweep sees (and drops once they
- * prove to have no job), never a job that nothing would run.
- */
-async function store(d: JobsDomain, jobs: JobDoc[]): Promise<void> {
-  await d.stores.live.insertMany(jobs.map(newLiveRecord));
-  await d.stores.jobs.insertMany(jobs);
-  for (const job of jobs) jobsSubmitted.inc({ kind: job.kind });
-  for (const job of jobs) await appendQueued(d, job);
-}
-
-/**
- * `store` in rounds of STORE_BATCH: each round's writes stay small whatever the batch's
- * size, and a request that dies part way leaves whole rounds that a replay with the key
- * completes (storeMissing) rather than duplicates.
- */
-async function storeInBatches(d: JobsDomain, jobs: JobDoc[]): Promise<void> {
-  for (let i = 0; i < jobs.length; i += STORE_BATCH) await store(d, jobs.slice(i, i + STORE_BATCH));
-}
-
-/** `store` for what of these jobs is not stored yet (a replay), one by one; returns the jobs it stored or repaired. */
-async function storeMissing(d: JobsDomain, jobs: JobDoc[]): Promise<JobDoc[]> {
-  const repaired: JobDoc[] = [];
-  for (const job of jobs) {
-    const stored = await d.stores.jobs.findById(job._id);
-    if (stored) {
-      if (stored.status !== 'QUEUED') continue;
-      // Never started: its live record and its QUEUED event may be what a crash left out.
-      if ((await d.stores.events.lastSequence(job._id)) === 0) await appendQueued(d, stored);
-      if (await d.stores.live.insertIfAbsent(newLiveRecord(stored))) repaired.push(stored);
-      continue;
-    }
-    try {
-      await store(d, [job]);
-      repaired.push(job);
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-    }
-  }
-  return repaired;
-}
-
-async function appendQueued(d: JobsDomain, job: JobDoc): Promise<void> {
-  // A job inserted just now has no events yet: its QUEUED event is number 1.
-  await d.stores.events.append(
-    {
-      jobId: job._id,
-      tenantId: job.tenantId,
-      batchId: job.batchId,
-      type: 'QUEUED',
-      step: null,
-      progress: job.progress,
-      message: 'Queued',
-      jobStatus: 'QUEUED',
-      ...traceIdField(job),
-    },
-    0,
-  );
-}
-
-/** Queues each job in its tenant's backlog; one lost here is woken by the lost-work sweep. */
-async function wake(d: JobsDomain, jobs: JobDoc[]): Promise<void> {
-  for (const job of jobs) await d.queue.submit(job._id, job.tenantId, job.priority);
 }

@@ -10,6 +10,7 @@ export { batchProgressMessage, jobProgress, makeProgress } from './progress.js';
 export { isParked, ParkRequest, parkFor, parkJob, recoverInterruptedWake, wakeParked } from './park.js';
 export type { WakeDeps, WakeOutcome } from './park.js';
 export { JobQueue } from './queue.js';
+export { startScheduledBatch, startScheduledJob } from './scheduled-start.js';
 export { createJobStores } from './stores.js';
 export type { JobStores } from './stores.js';
 export { JobTimers } from './timers.js';

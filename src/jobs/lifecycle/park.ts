@@ -73,8 +73,13 @@ export async function wakeParked(
   if (!claimed) return 'absent';
   const doc = await deps.stores.jobs.findById(jobId);
   if (!doc) {
+    // A submission that died between the live record and the job: once it is clearly gone, so is the record.
+    if (Date.now() - live.createdAt.getTime() > 2 * deps.leaseMs) {
+      await deps.stores.live.delete(jobId);
+      return 'absent';
+    }
     await parkJob(deps.stores, claimed.lease, park);
-    return 'absent';
+    throw new Error(`job ${jobId} is not stored yet; its wake-up is tried again`);
   }
   const job = new LeasedJob(deps.stores, doc, claimed.lease);
   let outcome: WakeOutcome;

@@ -13,6 +13,7 @@ import {
   LiveJobsRepository,
   ProviderBatchesRepository,
   ReviewAnswersRepository,
+  SchedulesRepository,
   TimersRepository,
   UsageTotalsRepository,
 } from '../../db/jobs/index.js';
@@ -40,6 +41,8 @@ export interface JobStores {
   providerBatches: ProviderBatchesRepository;
   /** The fleet's batch rounds (one worker at a time). */
   batchRounds: BatchRoundsRepository;
+  /** Recurring schedules, their per-tenant lists and locks. */
+  schedules: SchedulesRepository;
 }
 
 export interface JobStoresOptions {
@@ -63,6 +66,7 @@ export async function createJobStores(db: Db, opts: JobStoresOptions = {}): Prom
     batchCalls: new BatchCallsRepository(db),
     providerBatches: new ProviderBatchesRepository(db),
     batchRounds: new BatchRoundsRepository(db),
+    schedules: new SchedulesRepository(db),
   };
   await Promise.all([
     stores.jobs.ensureIndexes(),

@@ -1,12 +1,14 @@
 /**
  * `chain`: one AI call per entry, in order. A prompt may use `{{variables.x}}` and
- * `{{steps.NAME}}` (an earlier step's output); `json: true` parses the output as JSON.
- * Result: `{ outputs: { NAME: output }, final }`.
+ * `{{steps.NAME}}` (an earlier step's output); `json: true` parses the output as JSON; a
+ * step with `review` waits for a person to approve, edit or reject its output before any
+ * later step uses it. Result: `{ outputs: { NAME: output }, final }`.
  */
 import type { ChatMessage } from '../../ai/index.js';
 import { offlineNotice, type Pipeline, type PipelineLimits, type PipelineStep } from './kind.js';
 import { anyJson, parseOrRepairJson } from './json-output.js';
 import { malformedPlaceholders, renderTemplate, shadowsPrototype, templateRefs } from './template.js';
+import { DEFAULT_REVIEW_KEY, reviewOptionProblems, reviewOptionsSchema, reviewRequestOf, type ReviewOptions } from './review-options.js';
 
 export interface ChainStepInput {
   name: string;
@@ -16,6 +18,7 @@ export interface ChainStepInput {
   model?: string;
   temperature?: number;
   maxOutputTokens?: number;
+  review?: ReviewOptions;
 }
 
 export interface ChainInput {
@@ -45,6 +48,7 @@ export const chainInputSchema = {
           model: { type: 'string', minLength: 1, description: "This step's model (one of the deployment's AI_MODELS); default: the job's." },
           temperature: { type: 'number', minimum: 0, maximum: 2, description: "This step's sampling temperature; default: the job's." },
           maxOutputTokens: { type: 'integer', minimum: 1, maximum: 1000000, description: "Cap on this step's answer in tokens; default: the job's." },
+          review: reviewOptionsSchema,
         },
       },
     },
@@ -76,6 +80,7 @@ function validateChain(input: ChainInput, limits: PipelineLimits): Array<[Array<
         }
       }
     }
+    if (step.review) for (const [path, message] of reviewOptionProblems(step.review)) problems.push([['steps', i, 'review', ...path], message]);
     seen.add(step.name);
   });
   return problems;
@@ -99,8 +104,9 @@ function chainStep(def: ChainStepInput): PipelineStep<ChainInput> {
         ...(def.temperature !== undefined ? { temperature: def.temperature } : {}),
         ...(def.maxOutputTokens !== undefined ? { maxTokens: def.maxOutputTokens } : {}),
       });
-      if (!def.json) return answer.text;
-      return parseOrRepairJson(ctx as never, 'call', answer.text, anyJson, 'a JSON object');
+      const output = def.json ? await parseOrRepairJson(ctx as never, 'call', answer.text, anyJson, 'a JSON object') : answer.text;
+      // Reviewed before any later step sees it: an EDIT replaces it.
+      return def.review ? ctx.review(DEFAULT_REVIEW_KEY, reviewRequestOf(def.review, output)) : output;
     },
   };
 }
@@ -115,6 +121,7 @@ export const chainPipeline: Pipeline<ChainInput> = {
   requestedModels: (input) =>
     input.steps.flatMap((s, i): Array<[Array<string | number>, string]> => (s.model === undefined ? [] : [[['steps', i, 'model'], s.model]])),
   steps: (input) => input.steps.map(chainStep),
+  reviews: (input) => input.steps.filter((s) => s.review).map((s) => ({ step: s.name, key: DEFAULT_REVIEW_KEY })),
   result(outputs, input, meta) {
     const last = input.steps[input.steps.length - 1]!;
     return { outputs: { ...outputs }, final: outputs[last.name] ?? null, ...offlineNotice(meta) };

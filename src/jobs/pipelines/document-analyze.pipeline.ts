@@ -1,18 +1,22 @@
 /**
  * `document.analyze`: prepare (normalise, count, chunk to fit the context window),
  * summarize (one call per chunk, progress per chunk), combine (one summary), extract
- * (key points, topics, sentiment, entities as validated JSON, repaired once if needed).
+ * (key points, topics, sentiment, entities as validated JSON, repaired once if needed), and
+ * with `review`, a `review` step: a person approves, edits or rejects the analysis before it
+ * becomes the result.
  */
 import { AiError, countTokens, splitIntoChunks } from '../../ai/index.js';
 import { offlineNotice, type Pipeline, type PipelineStep, type StepContext } from './kind.js';
 import { chunkBudget, documentChunks, normaliseText } from './document-text.js';
 import { checkExtraction, type Extraction } from './extraction.js';
 import { parseOrRepairJson } from './json-output.js';
+import { DEFAULT_REVIEW_KEY, reviewOptionProblems, reviewOptionsSchema, reviewRequestOf, type ReviewOptions } from './review-options.js';
 
 export interface DocumentAnalyzeInput {
   name?: string;
   text: string;
   instructions?: string;
+  review?: ReviewOptions;
 }
 
 type Ctx = StepContext<DocumentAnalyzeInput>;
@@ -25,6 +29,7 @@ export const documentAnalyzeInputSchema = {
     name: { type: 'string', maxLength: 500 },
     text: { type: 'string', minLength: 1, description: 'The document; split into chunks that fit the model, never cut off.' },
     instructions: { type: 'string', maxLength: 4000, description: "Extra guidance, e.g. 'focus on risks'." },
+    review: reviewOptionsSchema,
   },
 } as const;
 
@@ -145,31 +150,43 @@ const extract: PipelineStep<DocumentAnalyzeInput> = {
   },
 };
 
+/** The analysis as the result shows it, before the run's facts (chunks, model) are added. */
+function analysisOf(outputs: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const extraction = outputs.extract as Extraction;
+  return {
+    summary: (outputs.combine as { summary: string }).summary,
+    keyPoints: extraction.keyPoints,
+    topics: extraction.topics,
+    sentiment: extraction.sentiment,
+    entities: extraction.entities,
+  };
+}
+
+/** With `review`: the analysis waits for a person; an EDIT is what the result shows. */
+const review: PipelineStep<DocumentAnalyzeInput> = {
+  name: 'review',
+  run: (ctx) => ctx.review(DEFAULT_REVIEW_KEY, reviewRequestOf(ctx.input.review ?? {}, analysisOf(ctx.outputs))),
+};
+
 export const documentAnalyzePipeline: Pipeline<DocumentAnalyzeInput> = {
   kind: 'document.analyze',
   description: 'Summarises a document of any length (chunked to fit the model) and extracts key points, topics, sentiment and entities.',
-  stepNames: ['prepare', 'summarize', 'combine', 'extract'],
+  stepNames: ['prepare', 'summarize', 'combine', 'extract', 'review (with input.review)'],
   options: ['model', 'temperature', 'maxOutputTokens', 'budget'],
   inputSchema: documentAnalyzeInputSchema as unknown as Record<string, unknown>,
   validate(input, limits) {
     const bytes = Buffer.byteLength(input.text);
     if (bytes > limits.maxDocumentBytes) return [[['text'], `is ${bytes} bytes; at most ${limits.maxDocumentBytes} are accepted`]];
     if (normaliseText(input.text).length === 0) return [[['text'], 'has no text once whitespace is removed']];
-    return [];
+    return input.review ? reviewOptionProblems(input.review).map(([path, message]) => [['review', ...path], message]) : [];
   },
-  steps: () => [prepare, summarize, combine, extract],
-  result(outputs, _input, meta) {
+  steps: (input) => [prepare, summarize, combine, extract, ...(input.review ? [review] : [])],
+  reviews: (input) => (input.review ? [{ step: 'review', key: DEFAULT_REVIEW_KEY }] : []),
+  result(outputs, input, meta) {
     const prepared = outputs.prepare as { chunks: number };
-    const extraction = outputs.extract as Extraction;
-    return {
-      summary: (outputs.combine as { summary: string }).summary,
-      keyPoints: extraction.keyPoints,
-      topics: extraction.topics,
-      sentiment: extraction.sentiment,
-      entities: extraction.entities,
-      chunks: prepared.chunks,
-      model: meta.model,
-      ...offlineNotice(meta),
-    };
+    // A reviewer's edit is the analysis (an edit that is not an object stands as the summary).
+    const reviewed = input.review ? outputs.review : analysisOf(outputs);
+    const analysis = typeof reviewed === 'object' && reviewed !== null && !Array.isArray(reviewed) ? reviewed : { summary: reviewed };
+    return { ...analysis, chunks: prepared.chunks, model: meta.model, ...offlineNotice(meta) };
   },
 };

@@ -34,6 +34,34 @@ export interface StepContext<TInput> {
   agent(key: string, request: AgentRequest): Promise<AgentResult>;
   /** Progress within the step, e.g. (3, 7, 'summarising chunk 3 of 7'); saved and emitted. */
   progress(completed: number, total: number, message: string): Promise<void>;
+  /**
+   * Asks a person to review `request.output` before the job goes on, under `key` (unique
+   * within the step). Resolves with what to go on with: the output as it is (APPROVE) or the
+   * reviewer's edit (EDIT); a REJECT fails the job with REVIEW_REJECTED. Until an answer comes
+   * (reviewJob, or a POST to the review's callback URL), the job is AWAITING_REVIEW and holds
+   * no worker: this attempt ends here, and once answered the step runs again from its start,
+   * its AI calls answered from their checkpoints, so that this call then returns the answer.
+   * So call it after the step's AI calls, and make nothing before it that must not happen twice.
+   */
+  review(key: string, request: ReviewRequest): Promise<unknown>;
+}
+
+/** What `ctx.review` asks a person to look at. */
+export interface ReviewRequest {
+  /** The output to review: any JSON. */
+  output: unknown;
+  /** What the reviewer should look for; shown with the output. */
+  instructions?: string | null;
+  /** How long to wait for an answer, e.g. `90s`, `2h`, `3d` (at most 366d); absent: it waits however long it takes. */
+  timeout?: string | null;
+  /** What an unanswered review does after `timeout`. @defaultValue REJECT */
+  onTimeout?: 'APPROVE' | 'REJECT' | null;
+}
+
+/** A review a job of the kind will ask for: the step that asks and the review's key. */
+export interface DeclaredReview {
+  step: string;
+  key: string;
 }
 
 export interface PipelineStep<TInput> {
@@ -62,6 +90,11 @@ export interface Pipeline<TInput = unknown> {
   steps(input: TInput): PipelineStep<TInput>[];
   /** The job's result from all step outputs. */
   result(outputs: Readonly<Record<string, unknown>>, input: TInput, meta: ResultMeta): unknown;
+  /**
+   * The reviews a job with this input asks for, when the kind knows them (the built-in kinds
+   * do): an answer for any other step is refused (BAD_USER_INPUT). Absent: any step may be answered.
+   */
+  reviews?(input: TInput): DeclaredReview[];
 }
 
 /** Facts about the run that every result carries. */

@@ -5,6 +5,7 @@ import type { JobErrorDoc } from '../../db/jobs/index.js';
 import { BudgetExceededError } from '../ai-control/index.js';
 import { AgentDefinitionError, AgentMaxTurnsError } from '../agents/index.js';
 import { InvalidJobInputError } from '../pipelines/index.js';
+import { ReviewRejectedError } from '../review/index.js';
 
 /** A reference that ties a stored INTERNAL error to the log line holding its detail. */
 export const internalErrorRef = (): string => `err_${randomBytes(6).toString('hex')}`;
@@ -27,6 +28,9 @@ export function toJobError(err: unknown, step: string | null, internal: { showDe
   // The step's own code defines its agent wrongly: another attempt would fail alike, and the message names no secret.
   if (err instanceof AgentDefinitionError) {
     return { code: 'INTERNAL', message: err.message, retryable: false, step, at };
+  }
+  if (err instanceof ReviewRejectedError) {
+    return { code: 'REVIEW_REJECTED', message: err.message, retryable: false, step, at };
   }
   if (err instanceof InvalidJobInputError) {
     return { code: 'INVALID_INPUT', message: err.message, retryable: false, step, at };

@@ -9,6 +9,7 @@ import { isTransientDbError } from '../../db/transient-error.js';
 import { LeaseLostError } from '../lifecycle/index.js';
 import { BudgetExceededError } from '../ai-control/index.js';
 import { AgentMaxTurnsError } from '../agents/index.js';
+import { ReviewRejectedError } from '../review/index.js';
 import { internalErrorRef, jobTimeoutError, toJobError } from './job-error.js';
 import type { StopReason } from './interrupted.js';
 
@@ -66,9 +67,9 @@ export function decideAttempt(err: unknown, interruption: StopReason | undefined
       // lost-work sweep resumes it from its checkpoints.
       if (isTransientDbError(err)) return { action: 'leave', why: 'database-unavailable' };
       {
-        // An AI error or a budget refusal is expected and told by its code; anything else
+        // An AI error, a budget refusal or a rejected review is expected and told by its code; anything else
         // is a bug worth its stack, logged under the reference the stored error carries.
-        const expected = isAiError(err) || err instanceof BudgetExceededError || err instanceof AgentMaxTurnsError;
+        const expected = isAiError(err) || err instanceof BudgetExceededError || err instanceof AgentMaxTurnsError || err instanceof ReviewRejectedError;
         const ref = internalErrorRef();
         const error = toJobError(err, facts.step, { showDetail: policy.showInternalErrors, ref });
         return failOrRetry(error, facts, policy, expected ? undefined : { err, ref });

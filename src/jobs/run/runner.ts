@@ -8,14 +8,32 @@
 import type { AiProvider } from '../../ai/index.js';
 import { type AiControl, type TenantFairness } from '../ai-control/index.js';
 import type { PriceTable } from '../../config/index.js';
-import { type JobErrorDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/index.js';
+import { type JobErrorDoc, type LiveJobDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/index.js';
 import type { Logger } from '../../log/logger.js';
 import { cancelledJobError, decideAttempt, type AttemptOutcome } from './retrying.js';
-import { completeFinished, finishJob, type JobStores, acquireLease, keepLeaseAlive, releaseLease, LeasedJob, LeaseLostError, type JobNotifier } from '../lifecycle/index.js';
+import {
+  acquireLease,
+  completeFinished,
+  finishJob,
+  type HeldLease,
+  isParked,
+  type JobNotifier,
+  type JobStores,
+  keepLeaseAlive,
+  LeasedJob,
+  LeaseLostError,
+  ParkRequest,
+  parkJob,
+  recoverInterruptedWake,
+  releaseLease,
+  wakeParked,
+} from '../lifecycle/index.js';
+import type { Reviews } from '../review/index.js';
 import type { JobKinds, Pipeline, PipelineStep } from '../pipelines/index.js';
 import { attemptTrace, traceAttempt, traceStep } from '../../tracing/index.js';
 import { interruptionOf, RunInterrupted, type StopReason } from './interrupted.js';
 import { createStepContext } from './step-context.js';
+import type { StepBatchDeps } from '../batch/index.js';
 import { jobAttempts, jobRetries, jobsStarted, jobWaitSeconds } from '../../metrics/metrics.js';
 
 /** What one attempt obeys; createJobs fills these from the configuration. */
@@ -55,6 +73,10 @@ export interface RunnerDeps {
   fairness?: TenantFairness;
   /** Wakes a worker for the job at `runAt` (a retry, or a resume after release). */
   enqueue(jobId: string, priority: number, runAt: Date): Promise<void>;
+  /** Human reviews (`ctx.review`); absent: a step that asks for one fails. */
+  reviews?: Reviews;
+  /** The provider's Batch API for BATCH jobs' calls (see src/jobs/batch); absent: they are made at once. */
+  batch?: StepBatchDeps;
 }
 
 export class JobRunner {
@@ -97,7 +119,9 @@ export class JobRunner {
   async run(jobId: string): Promise<void> {
     if (this.draining) return;
     const live = await this.deps.stores.live.findById(jobId);
-    if (!live || (live.runAt !== null && live.runAt.getTime() > Date.now())) return;
+    if (!live) return;
+    // A parked job waits for something outside (park.ts): only one whose waker died holding it is taken.
+    if (isParked(live) ? live.lease === null : live.runAt !== null && live.runAt.getTime() > Date.now()) return;
     const found = await this.deps.stores.jobs.findById(jobId);
     if (!found) {
       // A submission that died between the live record and the job: after a while, drop the record.
@@ -106,7 +130,7 @@ export class JobRunner {
     }
     // Tenant fairness: a job whose tenant already runs its share goes back to the queue.
     if (this.deps.fairness && !(await this.deps.fairness.admit(found))) return;
-    const claimed = await acquireLease(this.deps.stores, live, this.opts.workerId, this.opts.leaseMs);
+    const claimed = await this.claim(live);
     if (!claimed) return;
     const controller = new AbortController();
     this.active.set(jobId, controller);
@@ -128,7 +152,8 @@ export class JobRunner {
         else if (claimed.live.cancelRequestedAt) await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(null) }, 'Cancelled');
         else await this.runSteps(job, controller.signal);
       } catch (err) {
-        await this.handleStop(job, err, controller.signal);
+        if (err instanceof ParkRequest && !controller.signal.aborted) await this.park(job, err, stopHeartbeat);
+        else await this.handleStop(job, err, controller.signal);
       } finally {
         clearTimeout(timeout);
         stopHeartbeat();
@@ -137,13 +162,60 @@ export class JobRunner {
     });
   }
 
+  /** The lease of a due record, or of a parked one whose waker died holding it (which may go back to waiting). */
+  private async claim(live: LiveJobDoc): Promise<{ lease: HeldLease; live: LiveJobDoc } | undefined> {
+    const { stores } = this.deps;
+    if (!isParked(live)) return acquireLease(stores, live, this.opts.workerId, this.opts.leaseMs);
+    const recovered = await recoverInterruptedWake(stores, live, this.opts.workerId, this.opts.leaseMs);
+    return recovered.action === 'run' ? recovered : undefined;
+  }
+
+  /**
+   * A step waits for something outside (a review, the provider's batch): the job is parked and this worker's slot is
+   * free. A cancel asked for while it was being parked is carried out here, since no worker
+   * will run the job to see it.
+   */
+  private async park(job: LeasedJob, request: ParkRequest, stopHeartbeat: () => void): Promise<void> {
+    const { stores, notifier } = this.deps;
+    const log = this.logFor(job);
+    stopHeartbeat();
+    // In line with a renewal that may be in flight: it must not write the lease back after the park.
+    if (!(await job.exclusive(() => job.durably(() => parkJob(stores, job.lease, request.park))))) return log.warn('lease lost before the job could be parked');
+    log.info({ status: request.park.status }, 'job parked; waiting');
+    try {
+      await request.afterPark();
+      if ((await stores.live.findById(job.id))?.cancelRequestedAt) {
+        const wake = { stores, owner: this.opts.workerId, leaseMs: this.opts.leaseMs, requeue: async () => {} };
+        await wakeParked(wake, job.id, [request.park.status], async (parked) => {
+          // The step that waited (for a review, or under way in the provider's batch) stops here.
+          const steps = parked.doc.steps.map((s): StepDoc => (s.status === 'AWAITING_REVIEW' || s.status === 'RUNNING' ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
+          await finishJob(parked, notifier, 'CANCELLED', { steps, error: cancelledJobError(null) }, 'Cancelled');
+          return 'finished';
+        });
+      }
+    } catch (err) {
+      // The job stays parked: whatever ends its wait (an answer's timer, a cancel) wakes it later.
+      log.warn({ err }, 'checking a parked job failed');
+    }
+  }
+
   private async runSteps(job: LeasedJob, signal: AbortSignal): Promise<void> {
     const pipeline = this.deps.kinds.get(job.doc.kind);
     if (!pipeline) throw new Error(`unknown job kind ${job.doc.kind}`);
     const input: unknown = JSON.parse(job.doc.input);
     // This attempt becomes the one the next attempt links to (nothing is written while tracing is off).
     const trace = attemptTrace(job.doc.trace);
-    if (job.doc.status !== 'RUNNING') {
+    if (job.doc.status === 'AWAITING_REVIEW' || job.doc.status === 'AWAITING_BATCH') {
+      // Its worker died while asking for a review, or handing calls to the provider's batch: the step asks again.
+      await job.save({ status: 'RUNNING', ...(trace ? { trace } : {}) });
+      this.logFor(job).info('attempt resumed');
+    } else if (job.doc.wokenBy) {
+      // Woken from a wait (a review answered): the same attempt goes on.
+      const wokenBy = job.doc.wokenBy;
+      await job.save({ status: 'RUNNING', wokenBy: null, ...(trace ? { trace } : {}) });
+      await job.emit('STARTED', { message: `Resumed: ${wokenBy}` });
+      this.logFor(job).info('attempt resumed after a wait');
+    } else if (job.doc.status !== 'RUNNING') {
       const firstStart = job.doc.startedAt === null;
       await job.save({ status: 'RUNNING', startedAt: job.doc.startedAt ?? new Date(), error: null, ...(trace ? { trace } : {}) });
       jobAttempts.inc({ kind: job.doc.kind });
@@ -210,6 +282,8 @@ export class JobRunner {
       prices: this.opts.prices,
       isDraining: () => this.draining,
       control: this.deps.aiControl,
+      ...(this.deps.reviews ? { reviews: this.deps.reviews } : {}),
+      ...(this.deps.batch ? { batch: this.deps.batch } : {}),
       ...(this.opts.agentToolTimeoutMs !== undefined ? { toolTimeoutMs: this.opts.agentToolTimeoutMs } : {}),
     });
     const output = await step.run(ctx);

@@ -13,6 +13,7 @@ import type { StepContext } from '../pipelines/index.js';
 import { RunInterrupted } from './interrupted.js';
 import { traceAiCall, type AiCallSpan } from '../../tracing/index.js';
 import { PARKED, StepBatchCalls, type StepBatchDeps } from '../batch/index.js';
+import type { Reviews } from '../review/index.js';
 
 interface StoredAnswer {
   text: string;
@@ -41,6 +42,8 @@ export interface StepContextDeps<TInput> {
   toolTimeoutMs?: number;
   /** The provider's Batch API, for a BATCH job's calls (absent: they are made at once). */
   batch?: StepBatchDeps;
+  /** Human reviews (`ctx.review`); absent: a step that asks for one fails. */
+  reviews?: Reviews;
 }
 
 export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepContext<TInput> {
@@ -89,6 +92,11 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     },
 
     progress: (completed, total, message) => progress(completed, total, message),
+
+    review(key, request) {
+      if (!deps.reviews) throw new Error('reviews are not available in this worker');
+      return deps.reviews.request(job, stepIndex, key, request);
+    },
   };
   return context;
 

@@ -3,13 +3,15 @@
  * jobs from the backlog as it has room), the runner runs them, and two small loops read the live records of jobs (never the job history):
  * - live watch: one read of the live records of the jobs this process runs, so a cancel
  *   request (a field on the record) stops the job within the watch interval;
- * - lost-work sweep: wakes jobs whose wake-up was lost (lost-work-sweep.ts).
+ * - lost-work sweep: wakes jobs whose wake-up was lost (lost-work-sweep.ts);
+ * - timers: fires the waits that end by themselves — start times, review timeouts, schedule
+ *   ticks — reading one hint document by `_id` when nothing is due (lifecycle/timers.ts).
  */
 import { countTokens } from '../../ai/index.js';
 import type { Logger } from '../../log/logger.js';
 import { JobRunner, type RunnerDeps, type RunnerOptions } from './runner.js';
 import { sweepLostWork } from './lost-work-sweep.js';
-import type { JobQueue } from '../lifecycle/index.js';
+import type { JobQueue, JobTimers, TimerHandlers } from '../lifecycle/index.js';
 
 export interface WorkerOptions extends RunnerOptions {
   /**
@@ -21,6 +23,8 @@ export interface WorkerOptions extends RunnerOptions {
   cancelPollMs?: number;
   /** A due job with no wake-up taken for this long is woken again. @default 30,000 ms */
   strandedAfterMs?: number;
+  /** How often the timers (start times, review timeouts, schedule ticks) are looked at (JOB_POLL_INTERVAL). @default 500 ms */
+  timerPollMs?: number;
 }
 
 export interface JobWorker {
@@ -29,10 +33,10 @@ export interface JobWorker {
 }
 
 export async function startJobWorker(
-  deps: Omit<RunnerDeps, 'enqueue'> & { queue: JobQueue; logger: Logger },
+  deps: Omit<RunnerDeps, 'enqueue'> & { queue: JobQueue; logger: Logger; timers: JobTimers; timerHandlers: TimerHandlers },
   opts: WorkerOptions,
 ): Promise<JobWorker> {
-  const { stores, queue, logger } = deps;
+  const { stores, queue, logger, timers, timerHandlers } = deps;
   const runner = new JobRunner({ ...deps, enqueue: (jobId, priority, runAt) => queue.enqueue(jobId, priority, runAt) }, opts);
   // Building the tokenizer blocks the event loop for a second or more. Do it before taking
   // jobs: inside the first job it would stall the lease heartbeats of every job running.
@@ -51,6 +55,9 @@ export async function startJobWorker(
     }),
     every(Math.max(1_000, Math.floor(opts.leaseMs / 2)), async () => {
       await sweepLostWork(stores, queue, logger, { strandedAfterMs: opts.strandedAfterMs ?? 30_000 });
+    }),
+    every(opts.timerPollMs ?? 500, async () => {
+      await timers.sweep(timerHandlers, (err, timer) => logger.warn({ err, timer: timer._id }, 'a timer failed; it fires again'));
     }),
   ];
   loops.forEach((l) => l.onError((err) => logger.warn({ err }, 'worker loop failed; trying again')));

@@ -4,6 +4,7 @@ import { ExecutionMode } from '../enums.js';
 import { DateTimeScalar, JSONScalar } from '../scalars.js';
 import { JobBudgetInput } from './job-budget.input.js';
 import { DocumentInput } from './document.input.js';
+import { ReviewInput } from './review.input.js';
 
 @InputType('AnalyzeDocumentsInput')
 export class AnalyzeDocumentsInput {
@@ -16,11 +17,23 @@ export class AnalyzeDocumentsInput {
   })
   instructions?: string | null;
 
+  @Field(() => ReviewInput, {
+    nullable: true,
+    description: "Review each document's analysis before it is final: its job waits in AWAITING_REVIEW at its `review` step (reviewJob, or the job.review_requested webhook's callback URL).",
+  })
+  review?: ReviewInput | null;
+
   @Field(() => String, { nullable: true })
   idempotencyKey?: string | null;
 
   @Field(() => JSONScalar, { nullable: true })
   metadata?: unknown;
+
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'When to start (ISO-8601): the job is SCHEDULED until then, holding no worker, listed and cancellable, and starts within about a poll interval (JOB_POLL_INTERVAL) of it. Absent or not in the future: queued now. At most RUN_AT_MAX_AHEAD ahead.',
+  })
+  runAt?: Date | null;
 
   @Field(() => String, {
     nullable: true,

@@ -6,3 +6,6 @@ export * from './analyze-documents.input.js';
 export * from './create-webhook-endpoint.input.js';
 export * from './update-webhook-endpoint.input.js';
 export * from './job-budget.input.js';
+export * from './review-job.input.js';
+export * from './review.input.js';
+export * from './create-schedule.input.js';

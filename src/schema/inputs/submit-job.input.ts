@@ -24,6 +24,12 @@ export class SubmitJobInput {
   @Field(() => JSONScalar, { nullable: true })
   metadata?: unknown;
 
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'When to start (ISO-8601): the job is SCHEDULED until then, holding no worker, listed and cancellable, and starts within about a poll interval (JOB_POLL_INTERVAL) of it. Absent or not in the future: queued now. At most RUN_AT_MAX_AHEAD ahead.',
+  })
+  runAt?: Date | null;
+
   @Field(() => String, {
     nullable: true,
     description: "The model for every AI call of the job (a chain step may name its own). One of the deployment's AI_MODELS; default OPENAI_MODEL. Documents are chunked to fit this model's context window.",

@@ -21,6 +21,8 @@ export interface BatchCallDoc {
   model: string;
   /** Lines sent for this call so far (a retried failed line counts again). */
   tries: number;
+  /** The job's attempt that recorded it: a failure of an earlier attempt's line does not fail a later attempt. */
+  attempt: number;
   createdAt: Date;
   /** How its last line failed (AiErrorJson); the step decides, by the AI error policy, to send it again or to fail. */
   error?: { code: string; message: string; retryable: boolean; status?: number } | null;
@@ -35,6 +37,9 @@ export interface BatchQueueDoc {
   /** The checkpoint its answer goes to (as BatchCallDoc.key). */
   key: string;
   model: string;
+  /** As BatchCallDoc.attempt and .tries. */
+  attempt: number;
+  tries: number;
   /** The JSONL line. */
   line: string;
   bytes: number;
@@ -65,7 +70,8 @@ export class BatchCallsRepository {
    * present), so a call document never exists for a line that was neither queued nor sent.
    */
   async record(call: BatchCallDoc, line: Pick<BatchQueueDoc, 'line' | 'bytes' | 'deadline'>): Promise<void> {
-    await insertUnlessTaken(this.queue, { _id: call._id, jobId: call.jobId, key: call.key, model: call.model, createdAt: call.createdAt, ...line });
+    const { _id, jobId, key, model, attempt, tries, createdAt } = call;
+    await insertUnlessTaken(this.queue, { _id, jobId, key, model, attempt, tries, createdAt, ...line });
     await insertUnlessTaken(this.calls, call);
   }
 

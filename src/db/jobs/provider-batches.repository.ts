@@ -47,6 +47,9 @@ export interface ProviderBatchCall {
   id: string;
   job: string;
   key: string;
+  /** The job's attempt that recorded it, and its lines so far (this one included). */
+  attempt: number;
+  tries: number;
 }
 
 /** What a round reads of every open batch: all but the (long) list of calls. */

@@ -58,11 +58,12 @@ export class BatchPoller {
     await this.report(batch, provider, live);
   }
 
-  /** Writes the batch's progress to its waiting jobs when it moved, at most every `progressEveryMs`. */
+  /** Writes the batch's progress to its waiting jobs first thing, then when it moved, at most every `progressEveryMs`. */
   private async report(batch: ProviderBatchSummary, provider: ProviderBatch, live: LiveJobSet): Promise<void> {
     const { stores, now } = this.deps;
-    const moved = provider.counts.completed !== batch.counts?.completed || provider.status !== batch.status;
-    const due = batch.progressAt === null || now().getTime() - batch.progressAt.getTime() >= this.deps.progressEveryMs;
+    const first = batch.progressAt === null;
+    const moved = first || provider.counts.completed !== batch.counts?.completed || provider.status !== batch.status;
+    const due = first || now().getTime() - batch.progressAt!.getTime() >= this.deps.progressEveryMs;
     if (!moved) return;
     if (!due || batch.jobs.length > PROGRESS_JOBS_LIMIT) return stores.providerBatches.update(batch._id, { status: provider.status, counts: provider.counts });
     const total = provider.counts.total || batch.lines;

@@ -53,7 +53,7 @@ export class BatchSender {
       const doc: ProviderBatchDoc = {
         _id: newBatchId(),
         model: file.model,
-        calls: file.lines.map((l) => ({ id: l._id, job: l.jobId, key: l.key })),
+        calls: file.lines.map((l) => ({ id: l._id, job: l.jobId, key: l.key, attempt: l.attempt, tries: l.tries })),
         jobs: [...new Map(file.lines.map((l) => [l.jobId, { id: l.jobId, deadline: l.deadline }])).values()],
         lines: file.lines.length,
         bytes: file.lines.reduce((sum, l) => sum + l.bytes, 0),
@@ -100,7 +100,7 @@ export class BatchSender {
     // The file holds the lines now: their call documents must exist (so no step records them
     // again), and they leave the queue.
     const calls = await stores.providerBatches.callsOf(batch._id);
-    await stores.batchCalls.ensureCalls(calls.map((c): BatchCallDoc => ({ _id: c.id, jobId: c.job, key: c.key, model: batch.model, tries: 1, createdAt: batch.createdAt })));
+    await stores.batchCalls.ensureCalls(calls.map((c): BatchCallDoc => ({ _id: c.id, jobId: c.job, key: c.key, model: batch.model, tries: c.tries, attempt: c.attempt, createdAt: batch.createdAt })));
     await stores.batchCalls.unqueue(calls.map((c) => c.id));
     let created = fresh ? null : await api.findBatch(BATCH_METADATA_KEY, batch._id, batch.createdAt);
     if (!created) {

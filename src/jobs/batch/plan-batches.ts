@@ -10,6 +10,8 @@ export interface WaitingLine {
   _id: string;
   jobId: string;
   key: string;
+  attempt: number;
+  tries: number;
   model: string;
   bytes: number;
   createdAt: Date;

@@ -41,7 +41,6 @@ export class StepBatchCalls {
   private settled: Promise<void> = Promise.resolve();
   private release: (() => void) | null = null;
   private readonly parkedOn: string[] = [];
-  private failure: unknown = undefined;
   private park: Promise<ParkRequest> | null = null;
   /** The call documents `applies` read, by id: `call` goes on from them. */
   private readonly found = new Map<string, BatchCallDoc | null>();
@@ -89,59 +88,59 @@ export class StepBatchCalls {
    * Runs one `ctx.complete`, counted from its start: calls a step starts together finish
    * recording before any of them parks the job. `work` returns PARKED for a call it handed to
    * the batch: then this rejects, once every call under way is settled, with the ParkRequest
-   * that parks the job, or with a recorded call's final error.
+   * that parks the job, or, for a call whose line failed for good, with its error.
    */
   async track<T>(work: () => Promise<T | typeof PARKED>): Promise<T> {
     if (this.inFlight === 0) this.settled = new Promise((resolve) => (this.release = resolve));
     this.inFlight += 1;
-    let outcome: T | typeof PARKED;
+    let outcome: T | typeof PARKED | undefined;
+    let failure: { err: unknown } | undefined;
     try {
       outcome = await work();
+    } catch (err) {
+      failure = { err };
     } finally {
       this.inFlight -= 1;
       if (this.inFlight === 0) this.release?.();
     }
-    if (outcome !== PARKED) return outcome;
+    if (outcome !== PARKED && !failure) return outcome as T;
     await this.settled;
-    if (this.failure !== undefined) throw this.failure;
+    if (failure) throw failure.err;
     throw await (this.park ??= this.parkJob());
   }
 
-  /** Hands the call to the provider's batch (once): PARKED, for `track` to park the job. */
+  /**
+   * Hands the call to the provider's batch, once: PARKED, for `track` to park the job. A call
+   * whose last line failed is sent again while the AI error policy allows (retryable errors,
+   * AI_MAX_CALL_ATTEMPTS lines), else its error is thrown, in this attempt and whenever the
+   * step runs again in it; a later attempt sends it anew.
+   */
   async call(req: BatchCallRequest): Promise<typeof PARKED> {
-    try {
-      await this.recordOrRetry(req);
-    } catch (err) {
-      this.failure ??= err;
-    }
-    return PARKED;
-  }
-
-  private async recordOrRetry(req: BatchCallRequest): Promise<void> {
     const { job } = this;
     const id = batchCallId(job.id, req.checkpointKey);
     const existing = this.found.has(id) ? this.found.get(id)! : await job.durably(() => job.stores.batchCalls.findCall(id));
-    if (existing?.error) {
-      // Its last line failed: sent again while the policy allows, else the step fails with it.
-      await job.durably(() => job.stores.batchCalls.deleteCall(id));
+    if (!existing) {
+      await this.record(id, req, 1);
+    } else if (existing.error) {
+      const stale = existing.attempt < job.doc.attempt;
       const error = new AiError(existing.error.code as AiErrorCode, existing.error.message, {
         retryable: existing.error.retryable,
         ...(existing.error.status !== undefined ? { status: existing.error.status } : {}),
         attempts: existing.tries,
       });
-      if (!error.retryable || existing.tries >= this.deps.maxCallAttempts) throw error;
-      await this.record(id, req, existing.tries + 1);
-    } else if (!existing) {
-      await this.record(id, req, 1);
+      if (!stale && (!error.retryable || existing.tries >= this.deps.maxCallAttempts)) throw error;
+      await job.durably(() => job.stores.batchCalls.deleteCall(id));
+      await this.record(id, req, stale ? 1 : existing.tries + 1);
     }
-    // Else recorded already (by this step before it was woken, or before a crash): it waits as it is.
+    // Else recorded already (by this step before it was woken, an earlier attempt, or before a crash): it waits as it is.
     this.parkedOn.push(id);
+    return PARKED;
   }
 
   private async record(id: string, req: BatchCallRequest, tries: number): Promise<void> {
     const { job } = this;
     const line = batchLine(id, this.deps.api.requestBody({ ...req.request, model: req.model }));
-    const call: BatchCallDoc = { _id: id, jobId: job.id, key: req.checkpointKey, model: req.model, tries, createdAt: this.now() };
+    const call: BatchCallDoc = { _id: id, jobId: job.id, key: req.checkpointKey, model: req.model, tries, attempt: job.doc.attempt, createdAt: this.now() };
     await job.durably(() => job.stores.batchCalls.record(call, { line, bytes: Buffer.byteLength(line) + 1, deadline: job.doc.batchDeadline ?? null }));
   }
 

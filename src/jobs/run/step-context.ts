@@ -52,7 +52,7 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
   const stepName = step().name;
   const { control } = deps;
   const jobModel = job.doc.ai?.model ?? deps.ai.model;
-  const batch = deps.batch ? new StepBatchCalls(job, stepIndex, deps.batch) : undefined;
+  const batch = deps.batch && job.doc.executionMode === 'BATCH' ? new StepBatchCalls(job, stepIndex, deps.batch) : undefined;
   /** Batch answers are counted one at a time, each from the job as the last count left it. */
   let counting: Promise<unknown> = Promise.resolve();
 
@@ -64,6 +64,7 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     contextTokens: control ? control.models.contextTokens(jobModel) : deps.contextTokens,
     model: jobModel,
     offline: deps.ai.name === 'offline',
+    executionMode: job.doc.executionMode ?? 'REALTIME',
 
     complete(key: string, request: Omit<CompletionRequest, 'signal'>): Promise<CompletionResult> {
       return traceAiCall({ jobId: job.id, step: stepName, call: key, provider: deps.ai.name }, (span) =>

@@ -65,8 +65,9 @@ function readLine(customId: string, line: LineJson, fallbackModel: string): Batc
   const code = typeof line.error?.code === 'string' ? line.error.code : null;
   if (status === null && code !== null && UNANSWERED_CODES.has(code)) return { customId, kind: 'unanswered' };
   if (status !== null) {
-    const detail = body?.error ?? { message: `status ${status}` };
-    return { customId, kind: 'failed', error: classifyAiError(APIError.generate(status, detail, undefined, new Headers())) };
+    // The whole body, as the SDK reads an HTTP error's: `{ error: { message, type, code } }`.
+    const errorBody = body?.error ? body : { error: { message: `status ${status}` } };
+    return { customId, kind: 'failed', error: classifyAiError(APIError.generate(status, errorBody, undefined, new Headers())) };
   }
   const message = typeof line.error?.message === 'string' ? line.error.message : 'the batch line failed';
   // Nothing says it cannot succeed another time.

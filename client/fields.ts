@@ -3,10 +3,10 @@
  * Exported so that a frontend can build its own queries around the same shapes.
  */
 export const PROGRESS_FIELDS = 'completed total percent message';
-export const USAGE_FIELDS = 'calls promptTokens completionTokens totalTokens costUsd';
+export const USAGE_FIELDS = 'calls promptTokens completionTokens totalTokens costUsd realtimeCostUsd savedUsd';
 export const ERROR_FIELDS = 'code message retryable step at';
 
-export const JOB_FIELDS = `id kind status attempt maxAttempts priority createdAt startedAt finishedAt
+export const JOB_FIELDS = `id kind status attempt maxAttempts priority createdAt startedAt finishedAt executionMode batchFallback
   progress { ${PROGRESS_FIELDS} }
   steps { index name status message attempts startedAt finishedAt durationMs progress { ${PROGRESS_FIELDS} } error { ${ERROR_FIELDS} } usage { ${USAGE_FIELDS} } }
   error { ${ERROR_FIELDS} }

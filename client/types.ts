@@ -2,7 +2,9 @@
  * The shapes the public GraphQL contract returns, as the client's default selections
  * ask for them. Hand-written from the contract (schema.graphql); no generated code.
  */
-export type JobStatus = 'QUEUED' | 'RUNNING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+export type JobStatus = 'QUEUED' | 'RUNNING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'AWAITING_REVIEW' | 'SCHEDULED' | 'AWAITING_BATCH';
+/** How a job's AI calls are served: at once, at the provider's flex tier, or through its Batch API. */
+export type ExecutionMode = 'REALTIME' | 'FLEX' | 'BATCH';
 export type StepStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'CANCELLED';
 export type BatchStatus = 'RUNNING' | 'COMPLETED' | 'CANCELLED';
 export type JobEventType =
@@ -32,6 +34,9 @@ export interface Usage {
   completionTokens: number;
   totalTokens: number;
   costUsd: number | null;
+  /** What the same calls cost at the realtime rate; minus costUsd, what FLEX, BATCH and the cache saved. */
+  realtimeCostUsd: number | null;
+  savedUsd: number | null;
 }
 
 export interface JobError {
@@ -68,6 +73,9 @@ export interface Job {
   steps: JobStep[];
   error: JobError | null;
   usage: Usage;
+  executionMode: ExecutionMode;
+  /** BATCH: why the job stopped waiting for the provider's batch, once it did. */
+  batchFallback: string | null;
   batch: { id: string } | null;
   createdAt: string;
   startedAt: string | null;
@@ -107,6 +115,10 @@ export interface SubmitJobInput {
   priority?: number;
   maxAttempts?: number;
   metadata?: unknown;
+  executionMode?: ExecutionMode;
+  /** BATCH only: an ISO time past which unanswered calls are made at once. */
+  batchDeadline?: string;
+  cache?: boolean;
 }
 
 export interface AnalyzeDocumentsInput {
@@ -114,6 +126,9 @@ export interface AnalyzeDocumentsInput {
   instructions?: string;
   idempotencyKey?: string;
   metadata?: unknown;
+  executionMode?: ExecutionMode;
+  batchDeadline?: string;
+  cache?: boolean;
 }
 
 /** The live side's state, for a "live / reconnecting" indicator. */

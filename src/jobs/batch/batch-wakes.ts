@@ -35,14 +35,15 @@ export async function wakeForBatch(deps: BatchWakeDeps, jobId: string, wake: Bat
     switch (wake.kind) {
       case 'answered': {
         const message = "Answered by the provider's batch";
-        await job.save({ status: 'QUEUED', wokenBy: "the provider's batch answered", ...(step ? { steps: replace(job.doc.steps, { ...step, message }) } : {}) }, `Queued: ${lowerFirst(message)}`);
+        await job.save({ status: 'QUEUED', wokenBy: "the provider's batch answered", ...(step ? { steps: replace(job.doc.steps, said(step, message)) } : {}) }, `Queued: ${lowerFirst(message)}`);
         return 'queue';
       }
       case 'fallback': {
         // Its lines still to send are not sent: the step makes those calls itself now.
         await job.durably(() => job.stores.batchCalls.dropForJob(job.id, { calls: false }));
         const message = `Stopped waiting for the provider's batch (${wake.reason}); the rest runs at once`;
-        await job.save({ status: 'QUEUED', wokenBy: message, batchFallback: { at: new Date(), reason: wake.reason } }, `Queued: ${lowerFirst(message)}`);
+        const steps = step ? { steps: replace(job.doc.steps, said(step, message)) } : {};
+        await job.save({ status: 'QUEUED', wokenBy: message, batchFallback: { at: new Date(), reason: wake.reason }, ...steps }, `Queued: ${lowerFirst(message)}`);
         return 'queue';
       }
       case 'progress': {
@@ -74,5 +75,7 @@ export async function wakeIfSettled(deps: BatchWakeDeps, jobId: string, callIds:
   await wakeForBatch(deps, jobId, { kind: 'answered' });
 }
 
+/** The step with `message` in place of what it said while it waited (its progress keeps its counts). */
+const said = (step: StepDoc, message: string): StepDoc => ({ ...step, message, progress: step.progress ? { ...step.progress, message } : null });
 const replace = (steps: StepDoc[], step: StepDoc): StepDoc[] => steps.map((s) => (s.index === step.index ? step : s));
 const lowerFirst = (s: string): string => (s.length > 0 ? s[0]!.toLowerCase() + s.slice(1) : s);

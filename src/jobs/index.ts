@@ -8,6 +8,7 @@
  *   live/       the event feed, gapless event streams, live output, subscription views
  *   pipelines/  what a kind is, the registry, input validation, the built-in kinds
  *   review/     human review steps: ctx.review, answers, their delivery, signed callback links
+ *   batch/      executionMode BATCH: calls handed to the provider's Batch API, the fleet's batch round
  *
  * How the parts fit, in one process (src/server/services.ts does this):
  *

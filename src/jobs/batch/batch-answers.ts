@@ -9,6 +9,7 @@
 import { readBatchLines, type BatchLineOutcome, type ProviderBatch } from '../../ai/index.js';
 import type { ProviderBatchSummary } from '../../db/jobs/index.js';
 import { type BatchRoundDeps, LiveJobSet } from './round-deps.js';
+import { aiBatchLines } from '../../metrics/metrics.js';
 
 /** What a checkpoint of a batch answer holds: the step context's stored answer, marked with its `custom_id`. */
 export interface BatchAnswerDoc {
@@ -42,6 +43,7 @@ export async function applyAnswers(deps: BatchRoundDeps, batch: ProviderBatchSum
     const call = calls.get(outcome.customId);
     if (!call || !live.has(call.job)) continue;
     seen.add(call.id);
+    aiBatchLines.inc({ model: batch.model, outcome: outcome.kind === 'answer' ? 'answered' : outcome.kind });
     if (outcome.kind === 'answer') {
       const { completion } = outcome;
       const answer: BatchAnswerDoc = {
@@ -62,7 +64,11 @@ export async function applyAnswers(deps: BatchRoundDeps, batch: ProviderBatchSum
     }
   }
   // A line in neither file was never processed either.
-  for (const call of calls.values()) if (!seen.has(call.id) && live.has(call.job)) await giveUp(call);
+  for (const call of calls.values()) {
+    if (seen.has(call.id) || !live.has(call.job)) continue;
+    aiBatchLines.inc({ model: batch.model, outcome: 'unanswered' });
+    await giveUp(call);
+  }
   return batch.jobs.filter((j) => live.has(j.id)).map((j) => ({ id: j.id, fallback: unanswered.has(j.id) ? why : null }));
 }
 

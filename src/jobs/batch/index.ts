@@ -1,6 +1,6 @@
 /** The Batch API path of executionMode BATCH: a step's calls handed to the provider's batch, and the fleet's batch round that sends, follows and answers them. */
 export { batchCallId, BATCH_METADATA_KEY, batchFileName } from './call-id.js';
-export { PARKED, StepBatchCalls } from './step-batch-calls.js';
+export { countBatchCall, PARKED, StepBatchCalls } from './step-batch-calls.js';
 export type { BatchCallRequest, StepBatchDeps } from './step-batch-calls.js';
 export { BatchRounds } from './batch-round.js';
 export type { BatchRoundsOptions } from './batch-round.js';

@@ -13,7 +13,8 @@
  * expired, the job's calls are made at once (`batchFallback`).
  */
 import { AiError, type AiErrorCode, type BatchApi, batchLine, type CompletionRequest } from '../../ai/index.js';
-import type { BatchCallDoc } from '../../db/jobs/index.js';
+import type { BatchCallDoc, UsageDoc } from '../../db/jobs/index.js';
+import { aiCalls, aiCostUsd, aiTokens } from '../../metrics/metrics.js';
 import { type LeasedJob, makeProgress, ParkRequest, parkFor } from '../lifecycle/index.js';
 import { batchCallId } from './call-id.js';
 
@@ -155,4 +156,12 @@ export class StepBatchCalls {
     const parkedOn = [...this.parkedOn];
     return new ParkRequest(parkFor('AWAITING_BATCH', job.doc.batchDeadline ?? null), () => this.deps.wakeIfSettled(job.id, parkedOn));
   }
+}
+
+/** A batch answer in the AI metrics, once (when its job counts it): a call made, its tokens and its spend at the batch rate. */
+export function countBatchCall(provider: string, model: string, usage: UsageDoc): void {
+  aiCalls.inc({ provider, model, outcome: 'OK' });
+  aiTokens.inc({ model, direction: 'in' }, usage.promptTokens);
+  aiTokens.inc({ model, direction: 'out' }, usage.completionTokens);
+  if (usage.costUsd) aiCostUsd.inc({ model }, usage.costUsd);
 }

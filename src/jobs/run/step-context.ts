@@ -12,7 +12,7 @@ import { type LeasedJob, makeProgress } from '../lifecycle/index.js';
 import type { StepContext } from '../pipelines/index.js';
 import { RunInterrupted } from './interrupted.js';
 import { traceAiCall, type AiCallSpan } from '../../tracing/index.js';
-import { PARKED, StepBatchCalls, type StepBatchDeps } from '../batch/index.js';
+import { countBatchCall, PARKED, StepBatchCalls, type StepBatchDeps } from '../batch/index.js';
 import type { Reviews } from '../review/index.js';
 
 interface StoredAnswer {
@@ -176,6 +176,7 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
       const counted = [...(job.doc.batchCallsCounted ?? []), callId];
       await job.saveStep({ ...step(), model: stored.model, usage: addUsage(step().usage, usage) }, { usage: addUsage(job.doc.usage, usage), batchCallsCounted: counted });
       await job.stores.usage.record(job.doc.tenantId, job.doc.batchId, usage);
+      countBatchCall(deps.ai.name, stored.model, usage);
       if (control) {
         await control.budgets.settle(job.doc.tenantId, null, usage);
         await keepAnswer(control, job.doc, request, callParameters(job.doc, request, deps.ai.model), deps.ai.name, result);

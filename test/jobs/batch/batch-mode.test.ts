@@ -150,6 +150,22 @@ test('a passed batchDeadline stops the wait: the rest is made at once', async ()
   await pollUntil(async () => [...fake.batches.batches.values()].every((b) => b.status === 'cancelled' || b.status === 'cancelling'), Boolean, 30_000, 100);
 }, 60_000);
 
+test('BATCH with cache: true: answers the batch gave are stored for reuse, so an identical job sends no line', async () => {
+  const doc = [{ name: 'cached', text: 'A cached report. Exports grew.' }];
+  const [first] = await finished(await analyze(doc, { executionMode: 'BATCH', cache: true }));
+  expect(first.status).toBe('SUCCEEDED');
+  const sent = fake.batches.lines().length;
+  expect(sent).toBe(2);
+  const [second] = await finished(await analyze(doc, { executionMode: 'BATCH', cache: true, idempotencyKey: `again-${Date.now()}` }));
+  expect(second.status).toBe('SUCCEEDED');
+  expect(fake.batches.lines()).toHaveLength(sent);
+  expect(chatCalls()).toHaveLength(0);
+  const { data } = await gql(app.url, app.key, `query($id: ID!) { job(id: $id) { usage { calls cachedCalls costUsd savedUsd realtimeCostUsd } } }`, { id: second.id });
+  expect(data.job.usage).toMatchObject({ calls: 0, cachedCalls: 2, costUsd: 0 });
+  expect(data.job.usage.savedUsd).toBeCloseTo(data.job.usage.realtimeCostUsd, 12);
+  expect(data.job.usage.savedUsd).toBeGreaterThan(0);
+}, 120_000);
+
 test('bad batch options are refused naming the field', async () => {
   const submit = (extra: Record<string, unknown>) =>
     gql(app.url, app.key, `mutation($input: SubmitJobInput!) { submitJob(input: $input) { id } }`, { input: { kind: 'document.analyze', input: { text: 'x' }, ...extra } });
@@ -158,4 +174,10 @@ test('bad batch options are refused naming the field', async () => {
   const realtime = await submit({ batchDeadline: new Date(Date.now() + 60_000).toISOString() });
   expect(realtime.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', path: ['input', 'batchDeadline'] });
   expect(realtime.errors?.[0]?.message).toMatch(/BATCH/);
+  // A schedule's BATCH jobs take no fixed deadline: each tick's job gets AI_BATCH_DEADLINE.
+  const schedule = (job: Record<string, unknown>) =>
+    gql(app.url, app.key, `mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { id } }`, { input: { name: 'nightly', cron: '0 3 * * *', job: { kind: 'document.analyze', input: { text: 'x' }, ...job } } });
+  const fixed = await schedule({ executionMode: 'BATCH', batchDeadline: new Date(Date.now() + 60_000).toISOString() });
+  expect(fixed.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', path: ['input', 'job', 'batchDeadline'] });
+  expect((await schedule({ executionMode: 'BATCH' })).errors).toBeUndefined();
 });

@@ -9,18 +9,8 @@
 import { readBatchLines, type BatchLineOutcome, type ProviderBatch } from '../../ai/index.js';
 import type { ProviderBatchSummary } from '../../db/jobs/index.js';
 import { type BatchRoundDeps, LiveJobSet } from './round-deps.js';
+import { storedAnswer } from './stored-answer.js';
 import { aiBatchLines } from '../../metrics/metrics.js';
-
-/** What a checkpoint of a batch answer holds: the step context's stored answer, marked with its `custom_id`. */
-export interface BatchAnswerDoc {
-  text: string;
-  model: string;
-  offline: boolean;
-  usage: { promptTokens: number; completionTokens: number; totalTokens: number; cachedPromptTokens?: number };
-  toolCalls?: Array<{ id: string; name: string; arguments: string }>;
-  finishReason: string | null;
-  batchCallId: string;
-}
 
 /** Applies a final batch's files; returns the jobs to wake, each with why it stops waiting (null: it does not). */
 export async function applyAnswers(deps: BatchRoundDeps, batch: ProviderBatchSummary, provider: ProviderBatch): Promise<Array<{ id: string; fallback: string | null }>> {
@@ -45,17 +35,7 @@ export async function applyAnswers(deps: BatchRoundDeps, batch: ProviderBatchSum
     seen.add(call.id);
     aiBatchLines.inc({ model: batch.model, outcome: outcome.kind === 'answer' ? 'answered' : outcome.kind });
     if (outcome.kind === 'answer') {
-      const { completion } = outcome;
-      const answer: BatchAnswerDoc = {
-        text: completion.text,
-        model: completion.model,
-        offline: deps.offline,
-        usage: completion.usage,
-        ...(completion.toolCalls ? { toolCalls: completion.toolCalls } : {}),
-        finishReason: completion.finishReason,
-        batchCallId: call.id,
-      };
-      await stores.checkpoints.put(call.job, call.key, answer);
+      await stores.checkpoints.put(call.job, call.key, storedAnswer(outcome.completion, deps.offline, call.id));
     } else if (outcome.kind === 'failed') {
       const { code, message, retryable, status } = outcome.error.toJSON();
       await stores.batchCalls.setError(call.id, { code, message, retryable, ...(status !== undefined ? { status } : {}) });

@@ -11,3 +11,5 @@ export { planBatches, MAX_GATHER_WINDOWS } from './plan-batches.js';
 export type { BatchPlan, PlanLimits, WaitingLine } from './plan-batches.js';
 export { createBatchPath } from './batch-path.js';
 export type { BatchPath, BatchPathOptions } from './batch-path.js';
+export { storedAnswer } from './stored-answer.js';
+export type { StoredAnswer } from './stored-answer.js';

@@ -12,18 +12,9 @@ import { type LeasedJob, makeProgress } from '../lifecycle/index.js';
 import type { StepContext } from '../pipelines/index.js';
 import { RunInterrupted } from './interrupted.js';
 import { traceAiCall, type AiCallSpan } from '../../tracing/index.js';
-import { countBatchCall, PARKED, StepBatchCalls, type StepBatchDeps } from '../batch/index.js';
+import { countBatchCall, PARKED, StepBatchCalls, storedAnswer, type StepBatchDeps, type StoredAnswer } from '../batch/index.js';
 import type { Reviews } from '../review/index.js';
 
-interface StoredAnswer {
-  text: string;
-  model: string;
-  offline: boolean;
-  usage: CompletionResult['usage'];
-  toolCalls?: CompletionResult['toolCalls'];
-  /** Set on an answer the provider's batch gave (its `custom_id`): its usage is counted when the step first reads it. */
-  batchCallId?: string;
-}
 
 export interface StepContextDeps<TInput> {
   job: LeasedJob;
@@ -140,13 +131,7 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
       await sink?.abandon();
       throw err;
     }
-    const answer: StoredAnswer = {
-      text: result.text,
-      model: result.model,
-      offline: result.offline,
-      usage: result.usage,
-      ...(result.toolCalls ? { toolCalls: result.toolCalls } : {}),
-    };
+    const answer = storedAnswer(result, result.offline);
     // A paid answer is kept until the database takes it: an outage delays the step, it never buys the answer twice.
     await job.durably(() => job.stores.checkpoints.put(job.id, checkpointKey, answer));
     if (control && !hit) await keepAnswer(control, job.doc, request, params, deps.ai.name, result);

@@ -175,7 +175,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
       },
     );
     batch?.rounds.start();
-    return { ...worker, stop: async () => (await batch?.rounds.stop(), await worker.stop()) };
+    return { ...worker, stop: async () => (await batch?.rounds.stop(Math.floor(config.shutdownTimeoutMs / 4)), await worker.stop()) };
   }
 
   /** Models, budgets, live output and the response cache for the runner's AI calls. */

@@ -33,7 +33,8 @@ export class BatchPoller {
     }
   }
 
-  private async follow(batch: ProviderBatchSummary, live: LiveJobSet, round: HeldRound): Promise<void> {
+  private async follow(submitted: ProviderBatchSummary, live: LiveJobSet, round: HeldRound): Promise<void> {
+    let batch = submitted;
     const { stores, api, logger } = this.deps;
     const provider = await api.retrieveBatch(batch.providerId!);
     if (FINAL_BATCH_STATUSES.includes(provider.status)) {
@@ -44,10 +45,16 @@ export class BatchPoller {
     }
     const now = this.deps.now();
     // A job past its deadline stops waiting (its calls are made at once; answers arriving later are kept).
+    // Once told (or gone), its deadline is crossed out here, so later rounds do not look at it again.
+    const told = new Set<string>();
     for (const job of batch.jobs) {
-      if (job.deadline && job.deadline.getTime() <= now.getTime() && live.has(job.id)) {
-        await wakeForBatch(this.deps.wakes, job.id, { kind: 'fallback', reason: 'its batchDeadline passed' });
-      }
+      if (!job.deadline || job.deadline.getTime() > now.getTime()) continue;
+      const outcome = live.has(job.id) ? await wakeForBatch(this.deps.wakes, job.id, { kind: 'fallback', reason: 'its batchDeadline passed' }) : 'absent';
+      if (outcome !== 'busy') told.add(job.id);
+    }
+    if (told.size > 0) {
+      batch = { ...batch, jobs: batch.jobs.map((j) => (told.has(j.id) ? { ...j, deadline: null } : j)) };
+      await stores.providerBatches.update(batch._id, { jobs: batch.jobs });
     }
     if (!batch.cancelledAt && !batch.jobs.some((j) => live.has(j.id))) {
       if (!(await round.stillCurrent())) throw new RoundOvertaken(`round ${round.n} was overtaken`);

@@ -67,10 +67,16 @@ export class BatchRounds {
     this.timer.unref();
   }
 
-  /** Stops trying and waits for a round under way to end. */
-  async stop(): Promise<void> {
+  /**
+   * Stops trying, and waits up to `graceMs` for a round under way to end. One still running
+   * then (an upload of a large file) is left: every step of a round is recorded before it
+   * acts, so the next round, once this one's lease lapsed, picks up where it stopped.
+   */
+  async stop(graceMs = 5_000): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.running;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
   }
 }

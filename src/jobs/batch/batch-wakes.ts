@@ -65,13 +65,14 @@ export async function wakeForBatch(deps: BatchWakeDeps, jobId: string, wake: Bat
 
 /**
  * Wakes a job whose step just parked on these calls if each is settled already: answered (its
- * checkpoint is there), failed (its error is on its call), or dropped. The round may have
- * answered them while the step was parking, and would have found the job not parked yet.
+ * checkpoint is there), failed (its error is on its call), never to be answered (its batch
+ * expired), or dropped. The round may have settled them while the step was parking, and
+ * would have found the job not parked yet.
  */
 export async function wakeIfSettled(deps: BatchWakeDeps, jobId: string, callIds: readonly string[]): Promise<void> {
   for (const id of callIds) {
     const call = await deps.stores.batchCalls.findCall(id);
-    if (!call || call.error) continue;
+    if (!call || call.error || call.unanswered) continue;
     if ((await deps.stores.checkpoints.get(jobId, call.key)) === undefined) return;
   }
   await wakeForBatch(deps, jobId, { kind: 'answered' });

@@ -128,6 +128,9 @@ test("progress says how far the provider's batch is while the job holds no worke
   const ids = await analyze(documents(3, 'progress'), { executionMode: 'BATCH' });
   const waiting = await pollUntil(() => Promise.all(ids.map(job)), (jobs) => jobs.every((j) => j.status === 'AWAITING_BATCH' && /in the provider's batch: 0 of 3 answered/i.test(j.progress.message)), 60_000, 100);
   expect(waiting[0].steps.find((s: any) => s.name === 'summarize').status).toBe('RUNNING');
+  // Their document batch is under way, not done: jobs waiting for the provider count as running.
+  const { job: inBatch } = await gqlData(app.url, app.key, `query($id: ID!) { job(id: $id) { batch { status running succeeded } } }`, { id: ids[0] });
+  expect(inBatch.batch).toEqual({ status: 'RUNNING', running: 3, succeeded: 0 });
   fake.batches.answerPerPoll(2);
   fake.batches.hold(false);
   await pollUntil(() => job(ids[0]!), (j) => /2 of 3 answered/.test(j.progress.message) || j.status !== 'AWAITING_BATCH', 60_000, 50);

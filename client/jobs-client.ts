@@ -8,7 +8,7 @@ import { createClient, type Client as WsClient } from 'graphql-ws/client';
 import { ClientError, type GraphQLErrorShape } from './client-error.js';
 import { BATCH_FIELDS, JOB_FIELDS } from './fields.js';
 import { liveSubscription, type LiveHandlers, type ReconnectOptions, type Stoppable } from './live-subscription.js';
-import type { AnalyzeDocumentsInput, Batch, ConnectionState, Job, SubmitJobInput } from './types.js';
+import type { AnalyzeDocumentsInput, Batch, ConnectionState, Job, ReviewJobInput, SubmitJobInput } from './types.js';
 import { watchBatchOn, watchJobOn, type BatchWatchHandlers, type BatchWatchOptions, type JobWatch, type JobWatchHandlers, type JobWatchOptions } from './watch.js';
 
 export interface JobsClientOptions {
@@ -29,6 +29,8 @@ export interface JobsClient {
   request<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T>;
   submitJob(input: SubmitJobInput): Promise<Job>;
   analyzeDocuments(input: AnalyzeDocumentsInput): Promise<Batch>;
+  /** Answers a step's review: APPROVE, EDIT (with output) or REJECT; a second answer is a CONFLICT. */
+  reviewJob(input: ReviewJobInput): Promise<Job>;
   watchJob<E extends { sequence: number }>(jobId: string, handlers: JobWatchHandlers<E>, options?: JobWatchOptions): JobWatch;
   watchBatch<B>(batchId: string, handlers: BatchWatchHandlers<B>, options?: BatchWatchOptions): Stoppable;
   /** Any subscription, subscribed again (same variables) after a drop. */
@@ -109,6 +111,10 @@ export function createJobsClient(options: JobsClientOptions): JobsClient {
         { input },
       );
       return data.analyzeDocuments;
+    },
+    async reviewJob(input) {
+      const data = await request<{ reviewJob: Job }>(`mutation($input: ReviewJobInput!) { reviewJob(input: $input) { ${JOB_FIELDS} } }`, { input });
+      return data.reviewJob;
     },
     watchJob: (jobId, handlers, opts) => watchJobOn(ws, jobId, handlers, { ...options.reconnect, ...opts }, track),
     watchBatch: (batchId, handlers, opts) => watchBatchOn(ws, batchId, handlers, { ...options.reconnect, ...opts }, track),

@@ -5,7 +5,8 @@
 export type JobStatus = 'QUEUED' | 'RUNNING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'AWAITING_REVIEW' | 'SCHEDULED' | 'AWAITING_BATCH';
 /** How a job's AI calls are served: at once, at the provider's flex tier, or through its Batch API. */
 export type ExecutionMode = 'REALTIME' | 'FLEX' | 'BATCH';
-export type StepStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'CANCELLED';
+export type StepStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'CANCELLED' | 'AWAITING_REVIEW';
+export type ReviewDecision = 'APPROVE' | 'EDIT' | 'REJECT';
 export type BatchStatus = 'RUNNING' | 'COMPLETED' | 'CANCELLED';
 export type JobEventType =
   | 'QUEUED'
@@ -17,7 +18,10 @@ export type JobEventType =
   | 'RETRY_SCHEDULED'
   | 'SUCCEEDED'
   | 'FAILED'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  | 'SCHEDULED'
+  | 'REVIEW_REQUESTED'
+  | 'REVIEWED';
 
 export const TERMINAL_JOB_STATUSES: ReadonlySet<JobStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
@@ -59,6 +63,17 @@ export interface JobStep {
   durationMs: number | null;
   error: JobError | null;
   usage: Usage;
+  /** The step's review, once it asked for one (its output is not in JOB_FIELDS: ask for `review { output }`). */
+  review: StepReview | null;
+}
+
+export interface StepReview {
+  key: string;
+  instructions: string | null;
+  requestedAt: string;
+  expiresAt: string | null;
+  onTimeout: 'APPROVE' | 'REJECT' | null;
+  answer: { decision: ReviewDecision; via: 'API_KEY' | 'ACCESS_TOKEN' | 'CALLBACK' | 'TIMEOUT'; by: string | null; at: string; comment: string | null } | null;
 }
 
 /** A job as JOB_FIELDS selects it (no input, result or events: ask for those apart). */
@@ -80,6 +95,8 @@ export interface Job {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** The start time it was submitted with (SCHEDULED until then). */
+  runAt: string | null;
 }
 
 export interface JobEvent {
@@ -119,6 +136,8 @@ export interface SubmitJobInput {
   /** BATCH only: an ISO time past which unanswered calls are made at once. */
   batchDeadline?: string;
   cache?: boolean;
+  /** ISO-8601: the job is SCHEDULED until then. */
+  runAt?: string;
 }
 
 export interface AnalyzeDocumentsInput {
@@ -129,6 +148,19 @@ export interface AnalyzeDocumentsInput {
   executionMode?: ExecutionMode;
   batchDeadline?: string;
   cache?: boolean;
+  runAt?: string;
+  /** Review each analysis before it is final. */
+  review?: { instructions?: string; timeout?: string; onTimeout?: 'APPROVE' | 'REJECT' };
+}
+
+/** reviewJob's input: EDIT carries the output to go on with. */
+export interface ReviewJobInput {
+  jobId: string;
+  step: string;
+  key?: string;
+  decision: ReviewDecision;
+  output?: unknown;
+  comment?: string;
 }
 
 /** The live side's state, for a "live / reconnecting" indicator. */

@@ -4,6 +4,8 @@ import { ClientContext, newClient, useConnectionState } from './api.js';
 import { BatchesPage, BatchPage } from './pages/batches-page.js';
 import { JobPage } from './pages/job-page.js';
 import { JobsPage } from './pages/jobs-page.js';
+import { ReviewsPage } from './pages/reviews-page.js';
+import { SchedulesPage } from './pages/schedules-page.js';
 import { SignIn } from './pages/sign-in.js';
 import { SubmitPage } from './pages/submit-page.js';
 import { UsagePage } from './pages/usage-page.js';
@@ -14,6 +16,8 @@ import { forgetKey, storedKey, storeKey, takeKeyFromFragment } from './session.j
 const NAV: Array<[string, string]> = [
   ['jobs', 'Jobs'],
   ['batches', 'Batches'],
+  ['reviews', 'Reviews'],
+  ['schedules', 'Schedules'],
   ['submit', 'Submit'],
   ['webhooks', 'Webhooks'],
   ['usage', 'Usage'],
@@ -36,6 +40,10 @@ function Page({ route }: { route: Route }) {
       return route.id ? <JobPage id={route.id} /> : <JobsPage query={route.query} />;
     case 'batches':
       return route.id ? <BatchPage id={route.id} /> : <BatchesPage />;
+    case 'reviews':
+      return <ReviewsPage />;
+    case 'schedules':
+      return <SchedulesPage />;
     case 'submit':
       return <SubmitPage />;
     case 'webhooks':

@@ -9,6 +9,20 @@ export const JOBS = `query($filter: JobFilter, $after: String) {
 
 export const TENANT_EVENTS = `subscription { tenantJobEvents { jobId sequence type job { ${JOB_ROW} } } }`;
 
+/** Only what happened (the review queue and schedules pages reload on it). */
+export const TENANT_EVENT_TYPES = `subscription { tenantJobEvents { jobId sequence type } }`;
+
+export const REVIEW_QUEUE = `query {
+  jobs(filter: { status: [AWAITING_REVIEW] }, first: 20) { totalCount
+    edges { node { id kind createdAt steps { name status review { key instructions output requestedAt expiresAt } } } } }
+}`;
+
+export const SCHEDULE_FIELDS = 'id name cron timezone status job nextRunAt lastRunAt lastError createdAt recentJobs { id status createdAt }';
+export const SCHEDULES = `query {
+  schedules { ${SCHEDULE_FIELDS} }
+  jobs(filter: { status: [SCHEDULED] }, first: 20) { totalCount edges { node { id kind createdAt runAt } } }
+}`;
+
 export const ATTEMPT_FIELDS = 'number at durationMs statusCode error responseBody';
 export const DELIVERY_FIELDS = `id messageId eventType status attemptCount nextAttemptAt createdAt deliveredAt attempts { ${ATTEMPT_FIELDS} }`;
 

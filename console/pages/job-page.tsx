@@ -35,7 +35,26 @@ function StepItem({ step }: { step: JobStep }) {
           {step.error.code}: {step.error.message}
         </div>
       ) : null}
+      {step.review ? <ReviewLine review={step.review} /> : null}
     </li>
+  );
+}
+
+/** A step's review: waiting (with a link to the queue), or who answered what, when, and why. */
+function ReviewLine({ review }: { review: NonNullable<JobStep['review']> }) {
+  const a = review.answer;
+  if (!a) {
+    return (
+      <div class="muted" data-testid="review-waiting">
+        Waiting for a review{review.instructions ? `: ${review.instructions}` : ''} · <a href={href('reviews')}>answer it in the review queue</a>
+      </div>
+    );
+  }
+  return (
+    <div class="muted" data-testid="review-answer">
+      Review: <strong>{a.decision}</strong> by {a.via === 'TIMEOUT' ? 'its timeout' : `${a.via}${a.by ? ` ${a.by}` : ''}`} <Time iso={a.at} />
+      {a.comment ? ` · “${a.comment}”` : ''}
+    </div>
   );
 }
 

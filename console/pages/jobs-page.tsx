@@ -22,7 +22,7 @@ interface JobsData {
   jobs: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: Array<{ node: JobRow }> };
 }
 
-const STATUSES: JobStatus[] = ['QUEUED', 'RUNNING', 'RETRYING', 'AWAITING_BATCH', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+const STATUSES: JobStatus[] = ['QUEUED', 'SCHEDULED', 'RUNNING', 'AWAITING_REVIEW', 'AWAITING_BATCH', 'RETRYING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 export function JobsTable({ rows }: { rows: JobRow[] }) {
   if (rows.length === 0) return <p class="muted">No jobs.</p>;

@@ -3,11 +3,12 @@
  * Its parts, each a folder with an index.ts of its own:
  *   commands/   what the API asks: submit, analyse documents, cancel, retry, idempotency
  *   run/        the worker loop, one attempt's runner, the step context, retrying.ts
- *   lifecycle/  a job's states: lease, leased job, finishing, batches, progress, queue
+ *   lifecycle/  a job's states: lease, leased job, parking, timers, finishing, batches, progress, queue
  *   ai-control/ around each AI call: models, budgets, rate limit, fairness, streaming, usage
  *   live/       the event feed, gapless event streams, live output, subscription views
  *   pipelines/  what a kind is, the registry, input validation, the built-in kinds
  *   review/     human review steps: ctx.review, answers, their delivery, signed callback links
+ *   schedules/  cron in time zones, and the tick that submits a recurring schedule's job
  *   batch/      executionMode BATCH: calls handed to the provider's Batch API, the fleet's batch round
  *
  * How the parts fit, in one process (src/server/services.ts does this):

@@ -14,7 +14,7 @@ import type { BatchDoc, JobDoc, BatchesRepository, JobEventsRepository, JobsRepo
 import type { WebhookAttemptsRepository, WebhookDeliveriesRepository, WebhookDeliveryDoc, WebhookEndpointsRepository, WebhookQueueRepository } from '../db/webhooks/index.js';
 import type { Logger } from '../log/logger.js';
 import { jobEventType } from '../webhooks/event-types.js';
-import { batchEventKey, deliveryIdFor, jobEventKey } from '../webhooks/ids.js';
+import { batchEventKey, deliveryIdFor, jobEventKey, reviewEventKey } from '../webhooks/ids.js';
 
 export interface RetentionSettings {
   /** EVENT_RETENTION in ms. */
@@ -188,19 +188,21 @@ export class RetentionSweep {
     const owing = row.kind === 'job' ? [await this.deps.live.findById(doc._id)].filter(Boolean) : await this.deps.live.findMany((doc as BatchDoc).jobIds);
     if (owing.length > 0) return { state: 'busy' };
     if (!withDeliveries) return { state: 'finished', deliveries: [] };
-    const eventKey =
+    const eventKeys =
       row.kind === 'job'
-        ? jobEventKey(doc._id, jobEventType((doc as JobDoc).status)!, doc.finishedAt)
-        : batchEventKey(doc._id, 'batch.completed', doc.finishedAt);
+        ? [jobEventKey(doc._id, jobEventType((doc as JobDoc).status)!, doc.finishedAt), ...reviewEventKeys(doc as JobDoc)]
+        : [batchEventKey(doc._id, 'batch.completed', doc.finishedAt)];
     // Deleted endpoints too: their deliveries are still stored. A tenant has few endpoints.
     const endpoints = await this.deps.endpoints.listAllForTenant(doc.tenantId);
     const deliveries: WebhookDeliveryDoc[] = [];
     for (const endpoint of endpoints) {
-      const id = deliveryIdFor(endpoint._id, eventKey);
-      const delivery = await this.deps.deliveries.findById(id);
-      if (delivery === null) continue;
-      if (delivery.status === 'PENDING' || (await this.deps.queue.findById(id)) !== null) return { state: 'busy' };
-      deliveries.push(delivery);
+      for (const eventKey of eventKeys) {
+        const id = deliveryIdFor(endpoint._id, eventKey);
+        const delivery = await this.deps.deliveries.findById(id);
+        if (delivery === null) continue;
+        if (delivery.status === 'PENDING' || (await this.deps.queue.findById(id)) !== null) return { state: 'busy' };
+        deliveries.push(delivery);
+      }
     }
     return { state: 'finished', deliveries };
   }
@@ -208,4 +210,14 @@ export class RetentionSweep {
   private pause(): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, this.deps.settings.pauseMs));
   }
+}
+
+/** The `job.review_requested` occurrences a job may have had: each step's review key, in every review round up to its last. */
+function reviewEventKeys(job: JobDoc): string[] {
+  const keys: string[] = [];
+  for (const step of job.steps) {
+    if (!step.review) continue;
+    for (let round = 0; round <= (job.reviewRound ?? 0); round++) keys.push(reviewEventKey(job._id, round, step.name, step.review.key));
+  }
+  return keys;
 }

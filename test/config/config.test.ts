@@ -22,6 +22,9 @@ describe('configuration', () => {
     expect(c.webhooks.maxPayloadBytes).toBe(262_144);
     expect(c.webhooks.secretKey).toBeUndefined();
     expect(c.logLevel).toBe('info');
+    expect(c.publicUrl).toBeUndefined();
+    expect(c.jobs.maxRunAtAheadMs).toBe(366 * 86_400_000);
+    expect(c.jobs.maxSchedulesPerTenant).toBe(100);
   });
 
   test('WEBHOOK_SECRET_KEY is base64 of 32 bytes, held as a key that never prints', () => {
@@ -86,6 +89,9 @@ describe('configuration', () => {
     ['AI_BATCH_DEADLINE', '0s', /AI_BATCH_DEADLINE="0s"/],
     ['AI_BATCH_MAX_LINES', '50001', /AI_BATCH_MAX_LINES="50001" is invalid: expected a whole number from 1 to 50000/],
     ['AI_BATCH_MAX_BYTES', '10', /AI_BATCH_MAX_BYTES="10"/],
+    ['PUBLIC_URL', 'jobs.example.com', /PUBLIC_URL="jobs.example.com" is invalid: expected an absolute URL/],
+    ['RUN_AT_MAX_AHEAD', 'a year', /RUN_AT_MAX_AHEAD="a year"/],
+    ['SCHEDULES_MAX_PER_TENANT', '0', /SCHEDULES_MAX_PER_TENANT="0"/],
   ])('%s=%s is refused with a message naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

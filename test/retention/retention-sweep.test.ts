@@ -145,3 +145,28 @@ test('a repeated notice of one finished occurrence is one ledger row', async () 
   await ledger.jobFinished(job);
   expect(await ledgerRepo.collection.countDocuments({ refId: job._id })).toBe(1);
 });
+
+test("a reviewed job's job.review_requested deliveries go with it", async () => {
+  const job = await finishedJob(ago(40), {
+    overrides: {
+      reviewRound: 1,
+      steps: [
+        {
+          index: 0, name: 'draft', status: 'SUCCEEDED', message: null, progress: null, attempts: 1, startedAt: ago(41), finishedAt: ago(40), durationMs: 1, output: '"x"', error: null,
+          usage: { calls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0 },
+          review: { key: 'review', round: 1, instructions: null, output: '"x"', requestedAt: ago(41), expiresAt: null, onTimeout: null, answer: null },
+        },
+      ],
+    },
+  });
+  // Asked in round 0 (rejected, then retried) and again in round 1.
+  for (const round of [0, 1]) {
+    await h.webhooks.outbox.reviewRequested(job, { step: 'draft', key: 'review', round, instructions: null, output: '"x"', requestedAt: ago(41), expiresAt: null, onTimeout: null, callbackUrl: 'http://127.0.0.1:9/reviews/t' });
+  }
+  const deliveries = await h.webhooks.deliveries.listForJob(tenantId, job._id);
+  expect(deliveries).toHaveLength(3);
+  for (const d of deliveries) if (d.status === 'PENDING') await settle(h.webhooks, d._id);
+  await sweeper().sweep();
+  expect(await h.webhooks.deliveries.listForJob(tenantId, job._id)).toEqual([]);
+  expect(await stores.jobs.findById(job._id)).toBeNull();
+});

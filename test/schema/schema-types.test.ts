@@ -27,6 +27,7 @@ import {
   BatchEdge,
   BatchJobsArgs,
   CreatedWebhookEndpoint,
+  CreateScheduleInput,
   CreateWebhookEndpointInput,
   DateTimeScalar,
   DeliveriesArgs,
@@ -44,6 +45,11 @@ import {
   PageArgs,
   PageInfo,
   Progress,
+  ReviewAnswer,
+  ReviewInput,
+  ReviewJobInput,
+  Schedule,
+  StepReview,
   SubmitJobInput,
   Tenant,
   UpdateWebhookEndpointInput,
@@ -67,6 +73,8 @@ const RELATIONAL_FIELDS = [
   'WebhookDelivery.endpoint',
   'WebhookDelivery.job',
   'Tenant.usage',
+  'StepReview.callbackUrl',
+  'Schedule.recentJobs',
 ];
 const ROOT_TYPES = ['Query', 'Mutation', 'Subscription'];
 
@@ -158,6 +166,18 @@ class ContractTypesResolver {
   tAnalyzeDocuments(@Arg('input', () => AnalyzeDocumentsInput) _input: AnalyzeDocumentsInput): boolean {
     return true;
   }
+  @Query(() => Schedule, { nullable: true })
+  tSchedule(): Schedule | null {
+    return null;
+  }
+  @Mutation(() => Boolean)
+  tReviewJob(@Arg('input', () => ReviewJobInput) _input: ReviewJobInput): boolean {
+    return true;
+  }
+  @Mutation(() => Boolean)
+  tCreateSchedule(@Arg('input', () => CreateScheduleInput) _input: CreateScheduleInput): boolean {
+    return true;
+  }
   @Mutation(() => Boolean)
   tCreateWebhookEndpoint(
     @Arg('input', () => CreateWebhookEndpointInput) _input: CreateWebhookEndpointInput,
@@ -224,6 +244,22 @@ class TestWebhookDeliveryRelations {
   }
 }
 
+@Resolver(() => StepReview)
+class TestStepReviewRelations {
+  @FieldResolver(() => String, { nullable: true })
+  callbackUrl(): string | null {
+    return null;
+  }
+}
+
+@Resolver(() => Schedule)
+class TestScheduleRelations {
+  @FieldResolver(() => [Job])
+  recentJobs(): Job[] {
+    return [];
+  }
+}
+
 @Resolver(() => Tenant)
 class TestTenantRelations {
   @FieldResolver(() => Usage)
@@ -233,6 +269,10 @@ class TestTenantRelations {
 }
 
 const ORPHANED_TYPES = [
+  StepReview,
+  ReviewAnswer,
+  ReviewInput,
+  Schedule,
   Usage,
   Progress,
   JobError,
@@ -287,6 +327,8 @@ beforeAll(async () => {
       TestWebhookEndpointRelations,
       TestWebhookDeliveryRelations,
       TestTenantRelations,
+      TestStepReviewRelations,
+      TestScheduleRelations,
     ],
     orphanedTypes: ORPHANED_TYPES,
     validate: false,

@@ -46,7 +46,7 @@ test('endpoints, rotation, test sends, redelivery, pagination, job webhooks and 
   expect(created).toMatchObject({
     secret: expect.stringMatching(/^whsec_/),
     oldSecretExpiresAt: null,
-    endpoint: { url: `${receiver.url}/hooks`, description: 'ops', enabled: true, disabledReason: null, eventTypes: ['job.succeeded', 'job.failed', 'job.cancelled', 'batch.completed', 'webhook.test'] },
+    endpoint: { url: `${receiver.url}/hooks`, description: 'ops', enabled: true, disabledReason: null, eventTypes: ['job.succeeded', 'job.failed', 'job.cancelled', 'job.review_requested', 'batch.completed', 'webhook.test'] },
   });
   const endpointId: string = created.endpoint.id;
   expect((await q(`{ webhookEndpoints { id } }`)).webhookEndpoints).toEqual([{ id: endpointId }]);

@@ -65,15 +65,12 @@ export class TimersRepository {
     return this.timers.findOne({ _id: id });
   }
 
-  /** Timers due at `now`, earliest first. */
-  due(now: Date, limit: number): Promise<TimerDoc[]> {
-    return this.timers.find({ dueAt: { $lte: now } }).sort({ dueAt: 1 }).limit(limit).toArray();
-  }
-
-  /** The earliest pending timer's due time, or null when none is pending. */
-  async earliest(): Promise<Date | null> {
-    const [first] = await this.timers.find({}, { projection: { dueAt: 1 } }).sort({ dueAt: 1 }).limit(1).toArray();
-    return first?.dueAt ?? null;
+  /**
+   * The `limit` earliest pending timers, due or not: one query tells both what is due and when
+   * the next one is (on FerretDB any query reads the whole collection, so one read, not two).
+   */
+  earliest(limit: number): Promise<TimerDoc[]> {
+    return this.timers.find({}).sort({ dueAt: 1 }).limit(limit).toArray();
   }
 
   hint(): Promise<TimerHintDoc | null> {

@@ -4,7 +4,7 @@
  * job waits. A job must take one of its tenant's seats before it is leased; a job that
  * finds them all held by running jobs is put back in the queue a moment later, behind
  * other tenants' work. A seat is never released explicitly: it is free again as soon as
- * its holder is not running (finished, waiting for a retry, or its lease expired).
+ * its holder is not running (finished, waiting for a retry, parked, or its lease expired).
  */
 import { type JobDoc, type LiveJobDoc, isTerminalStatus } from '../../db/jobs/index.js';
 import type { TenantSeatsRepository } from '../../db/tenants/index.js';
@@ -68,7 +68,8 @@ export class TenantFairness {
   /** Whether the seat's holder is no longer running. */
   private async vacant(holderId: string, takenAt: Date): Promise<boolean> {
     const live = await this.deps.findLive(holderId);
-    if (!live) return true;
+    // Finished with, or parked (waiting for a review or its start time: it holds no worker).
+    if (!live || live.parked) return true;
     const holder = await this.deps.findJob(holderId);
     if (!holder || isTerminalStatus(holder.status)) return true;
     // Running with no live lease: released (a drain) or its worker died.

@@ -6,8 +6,10 @@
  * Every worker sweeps every JOB_POLL_INTERVAL. A sweep first reads one document by `_id`, the
  * hint of the earliest due time; only when something is due (or at least every
  * `rescanEveryMs`, in case a writer's lowering of the hint was lost to a concurrent write)
- * does it query the pending timers. So an idle sweep costs one lookup, and a sweep with work
- * reads a collection that holds only timers still to fire.
+ * does it query the pending timers, once, for the earliest few: what is due and when the next
+ * one is. So an idle sweep costs one lookup (bench/timers.mjs: ~1–2 ms with 10,000 pending on
+ * FerretDB, where a query of them costs ~0.6 s), and a sweep with work reads a collection that
+ * holds only timers still to fire.
  *
  * Firing is at least once: two workers may fire one timer, and a worker that dies after
  * firing and before deleting fires it again later. Every handler is idempotent: a wake takes
@@ -60,19 +62,24 @@ export class JobTimers {
     const rescanDue = now.getTime() - this.lastScanAt >= this.rescanEveryMs;
     if (hint && hint.dueAt.getTime() > now.getTime() && !rescanDue) return 0;
     this.lastScanAt = now.getTime();
-    const due = await this.repo.due(now, this.batch);
+    const earliest = await this.repo.earliest(this.batch + 1);
+    const due = earliest.filter((t) => t.dueAt.getTime() <= now.getTime()).slice(0, this.batch);
     let fired = 0;
+    const failed = new Set<string>();
     for (const timer of due) {
       try {
         await handlers[timer.kind](timer);
         await this.repo.remove(timer._id);
         fired += 1;
       } catch (err) {
+        failed.add(timer._id);
         onError(err, timer);
       }
     }
-    // The hint follows what is left: the next due timer, or a rescan's time when none is pending.
-    const next = await this.repo.earliest();
+    // The hint follows what is left: the first timer not fired (due ones beyond this batch, or a
+    // failed one, make it now), or a rescan's time when none is pending.
+    const firedIds = new Set(due.filter((t) => !failed.has(t._id)).map((t) => t._id));
+    const next = earliest.find((t) => !firedIds.has(t._id))?.dueAt ?? null;
     await this.repo.raiseHint(next ?? new Date(now.getTime() + this.rescanEveryMs), hint?.version ?? null);
     return fired;
   }

@@ -19,7 +19,7 @@ import type { EventFeed } from './event-feed.js';
 import { jobEventStream } from './job-event-stream.js';
 
 /** Event types after which a job's status differs: what moves a batch's counts. */
-const STATUS_CHANGES = new Set<JobEventTypeValue>(['QUEUED', 'STARTED', 'RETRY_SCHEDULED', 'SUCCEEDED', 'FAILED', 'CANCELLED']);
+const STATUS_CHANGES = new Set<JobEventTypeValue>(['QUEUED', 'STARTED', 'RETRY_SCHEDULED', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'SCHEDULED', 'REVIEW_REQUESTED', 'REVIEWED']);
 
 /** How long a job's owner, once read, answers ownership checks without a read. */
 const OWNER_TTL_MS = 60_000;

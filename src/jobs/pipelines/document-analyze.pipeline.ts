@@ -178,8 +178,9 @@ const review: PipelineStep<DocumentAnalyzeInput> = {
 
 export const documentAnalyzePipeline: Pipeline<DocumentAnalyzeInput> = {
   kind: 'document.analyze',
-  description: 'Summarises a document of any length (chunked to fit the model) and extracts key points, topics, sentiment and entities.',
-  stepNames: ['prepare', 'summarize', 'combine', 'extract', 'review (with input.review)'],
+  description: 'Summarises a document of any length (chunked to fit the model) and extracts key points, topics, sentiment and entities; with review, a person approves, edits or rejects the analysis (a review step) before it is the result.',
+  // With `review`, a fifth step `review` follows (steps(input) says so per job).
+  stepNames: ['prepare', 'summarize', 'combine', 'extract'],
   options: ['model', 'temperature', 'maxOutputTokens', 'budget'],
   inputSchema: documentAnalyzeInputSchema as unknown as Record<string, unknown>,
   validate(input, limits) {

@@ -19,14 +19,13 @@
  * before the store checks a little later that it reached the job; a worker dying while it asks
  * leaves a lease that runs out, and the resumed step asks again (same review, same webhook).
  */
-import type { JobDoc, ReviewAnswerDoc, StoredReviewAnswerDoc, TimerDoc } from '../../db/jobs/index.js';
-import { reviewAnswerId } from '../../db/jobs/index.js';
+import { reviewAnswerId, type JobDoc, type ReviewAnswerDoc, type StepDoc, type StepReviewDoc, type StoredReviewAnswerDoc, type TimerDoc } from '../../db/jobs/index.js';
 import {
   finishJob,
   type JobNotifier,
   type JobStores,
   type JobTimers,
-  LeasedJob,
+  type LeasedJob,
   ParkRequest,
   parkFor,
   wakeParked,
@@ -36,7 +35,6 @@ import type { ReviewRequest } from '../pipelines/index.js';
 import { ReviewRejectedError } from './review-errors.js';
 import type { ReviewLinks } from './review-links.js';
 import { approvedOutput, askedReview, describeAnswer, newReview, openReviewOf, rejectedError, toAnswerDoc } from './review-state.js';
-import type { StepDoc, StepReviewDoc } from '../../db/jobs/index.js';
 
 export interface ReviewDeps {
   stores: JobStores;
@@ -83,7 +81,8 @@ export class Reviews {
     const message = `Waiting for a review of ${step.name}`;
     await job.saveStep(waiting, { status: 'AWAITING_REVIEW' }, message);
     await job.emit('REVIEW_REQUESTED', { step: waiting, message: review.instructions ? `${message}: ${review.instructions}` : message });
-    await job.durably(() => this.deps.notifier.reviewRequested(job.doc, { step: step.name, ...review, callbackUrl: this.callbackUrl(job.id, step.name, review) }));
+    const { answer: _unanswered, ...notice } = review;
+    await job.durably(() => this.deps.notifier.reviewRequested(job.doc, { step: step.name, ...notice, callbackUrl: this.callbackUrl(job.id, step.name, review) }));
     // Parked by the runner; an answer that came while it asked is delivered right after.
     throw new ParkRequest(parkFor('AWAITING_REVIEW', review.expiresAt), async () => void (await this.deliver(job.id)));
   }

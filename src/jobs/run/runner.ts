@@ -23,11 +23,10 @@ import {
   LeasedJob,
   LeaseLostError,
   ParkRequest,
-  parkJob,
   recoverInterruptedWake,
   releaseLease,
-  wakeParked,
 } from '../lifecycle/index.js';
+import { parkRunningJob } from './parking.js';
 import type { Reviews } from '../review/index.js';
 import type { JobKinds, Pipeline, PipelineStep } from '../pipelines/index.js';
 import { attemptTrace, traceAttempt, traceStep } from '../../tracing/index.js';
@@ -152,7 +151,8 @@ export class JobRunner {
         else if (claimed.live.cancelRequestedAt) await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(null) }, 'Cancelled');
         else await this.runSteps(job, controller.signal);
       } catch (err) {
-        if (err instanceof ParkRequest && !controller.signal.aborted) await this.park(job, err, stopHeartbeat);
+        // A step that waits for something outside (a review) parks the job and frees this slot.
+        if (err instanceof ParkRequest && !controller.signal.aborted) await parkRunningJob(this.parkingDeps(), job, err, stopHeartbeat, this.logFor(job));
         else await this.handleStop(job, err, controller.signal);
       } finally {
         clearTimeout(timeout);
@@ -162,41 +162,16 @@ export class JobRunner {
     });
   }
 
+  private parkingDeps() {
+    return { stores: this.deps.stores, notifier: this.deps.notifier, owner: this.opts.workerId, leaseMs: this.opts.leaseMs };
+  }
+
   /** The lease of a due record, or of a parked one whose waker died holding it (which may go back to waiting). */
   private async claim(live: LiveJobDoc): Promise<{ lease: HeldLease; live: LiveJobDoc } | undefined> {
     const { stores } = this.deps;
     if (!isParked(live)) return acquireLease(stores, live, this.opts.workerId, this.opts.leaseMs);
     const recovered = await recoverInterruptedWake(stores, live, this.opts.workerId, this.opts.leaseMs);
     return recovered.action === 'run' ? recovered : undefined;
-  }
-
-  /**
-   * A step waits for something outside (a review, the provider's batch): the job is parked and this worker's slot is
-   * free. A cancel asked for while it was being parked is carried out here, since no worker
-   * will run the job to see it.
-   */
-  private async park(job: LeasedJob, request: ParkRequest, stopHeartbeat: () => void): Promise<void> {
-    const { stores, notifier } = this.deps;
-    const log = this.logFor(job);
-    stopHeartbeat();
-    // In line with a renewal that may be in flight: it must not write the lease back after the park.
-    if (!(await job.exclusive(() => job.durably(() => parkJob(stores, job.lease, request.park))))) return log.warn('lease lost before the job could be parked');
-    log.info({ status: request.park.status }, 'job parked; waiting');
-    try {
-      await request.afterPark();
-      if ((await stores.live.findById(job.id))?.cancelRequestedAt) {
-        const wake = { stores, owner: this.opts.workerId, leaseMs: this.opts.leaseMs, requeue: async () => {} };
-        await wakeParked(wake, job.id, [request.park.status], async (parked) => {
-          // The step that waited (for a review, or under way in the provider's batch) stops here.
-          const steps = parked.doc.steps.map((s): StepDoc => (s.status === 'AWAITING_REVIEW' || s.status === 'RUNNING' ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
-          await finishJob(parked, notifier, 'CANCELLED', { steps, error: cancelledJobError(null) }, 'Cancelled');
-          return 'finished';
-        });
-      }
-    } catch (err) {
-      // The job stays parked: whatever ends its wait (an answer's timer, a cancel) wakes it later.
-      log.warn({ err }, 'checking a parked job failed');
-    }
   }
 
   private async runSteps(job: LeasedJob, signal: AbortSignal): Promise<void> {

@@ -202,3 +202,38 @@ test('analyzeDocuments with review: each job waits at its review step, and an ed
   expect(done.status).toBe('SUCCEEDED');
   expect(done.result).toMatchObject({ summary: 'Edited by a person.', chunks: 1 });
 }, 60_000);
+
+test('timeout with onTimeout APPROVE goes on; its link then answers 410 Gone', async () => {
+  const t = tag('approve-late');
+  const id = await submitChain(app, [
+    { name: 'draft', prompt: `${t} write`, review: { timeout: '2s', onTimeout: 'APPROVE' } },
+    { name: 'next', prompt: `${t} then {{steps.draft}}` },
+  ]);
+  const waiting = await waitForStatus(app, id, ['AWAITING_REVIEW'], 20_000, FIELDS);
+  const url: string = waiting.steps[0].review.callbackUrl;
+  expect(waiting.steps[0].review.onTimeout).toBe('APPROVE');
+  const done = await waitForStatus(app, id, ['SUCCEEDED', 'FAILED'], 30_000, FIELDS);
+  expect(done.status).toBe('SUCCEEDED');
+  expect(done.steps[0].review.answer).toMatchObject({ decision: 'APPROVE', via: 'TIMEOUT' });
+  const late = await post(url, { decision: 'REJECT' });
+  expect(late.status).toBe(410);
+  expect(await late.json()).toMatchObject({ error: { code: 'GONE' } });
+}, 60_000);
+
+test('a scoped access token answers the reviews of its own jobs only', async () => {
+  const t = tag('token');
+  const mine = await submitChain(app, [{ name: 'draft', prompt: `${t} mine`, review: {} }]);
+  const other = await submitChain(app, [{ name: 'draft', prompt: `${t} other`, review: {} }]);
+  await waitForStatus(app, mine, ['AWAITING_REVIEW'], 20_000);
+  await waitForStatus(app, other, ['AWAITING_REVIEW'], 20_000);
+  const { createAccessToken } = await gqlData(app.url, app.key, `mutation($input: CreateAccessTokenInput!) { createAccessToken(input: $input) { token } }`, { input: { jobIds: [mine] } });
+  const token: string = createAccessToken.token;
+  const refused = await gql(app.url, token, REVIEW, { input: { jobId: other, step: 'draft', decision: 'APPROVE' } });
+  expect(refused.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  const { reviewJob } = await gqlData(app.url, token, REVIEW, { input: { jobId: mine, step: 'draft', decision: 'APPROVE' } });
+  expect(reviewJob.steps[0].review.answer).toMatchObject({ decision: 'APPROVE', via: 'ACCESS_TOKEN', by: expect.stringMatching(/^[0-9a-f]{16}$/) });
+  // A token sees no callback URL (it would outlive the token).
+  const { job } = await gqlData(app.url, token, `query($id: ID!) { job(id: $id) { steps { review { callbackUrl } } } }`, { id: mine });
+  expect(job.steps[0].review.callbackUrl).toBeNull();
+  await gqlData(app.url, app.key, `mutation($id: ID!) { cancelJob(id: $id) { id } }`, { id: other });
+}, 60_000);

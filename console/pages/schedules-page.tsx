@@ -1,0 +1,226 @@
+/**
+ * Schedules: the tenant's recurring schedules (next and last run, last error, recent jobs)
+ * with Pause / Resume / Delete, a form that creates one, and the jobs waiting for their
+ * start time (status SCHEDULED).
+ */
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import type { ClientError } from '../../client/index.js';
+import { useClient, useQuery } from '../api.js';
+import { SCHEDULE_FIELDS, SCHEDULES, TENANT_EVENT_TYPES, JOB_KINDS } from '../queries.js';
+import { href } from '../router.js';
+import { ErrorNotice, Status } from '../ui/bits.js';
+import { Time } from '../ui/time.js';
+
+interface Schedule {
+  id: string;
+  name: string;
+  cron: string;
+  timezone: string;
+  status: 'ACTIVE' | 'PAUSED';
+  job: { kind: string };
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+  recentJobs: Array<{ id: string; status: string; createdAt: string }>;
+}
+
+interface SchedulesData {
+  schedules: Schedule[];
+  jobs: { totalCount: number; edges: Array<{ node: { id: string; kind: string; createdAt: string; runAt: string | null } }> };
+}
+
+const ACTION = {
+  pause: `mutation($id: ID!) { pauseSchedule(id: $id) { ${SCHEDULE_FIELDS} } }`,
+  resume: `mutation($id: ID!) { resumeSchedule(id: $id) { ${SCHEDULE_FIELDS} } }`,
+  delete: `mutation($id: ID!) { deleteSchedule(id: $id) }`,
+} as const;
+const CREATE = `mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { ${SCHEDULE_FIELDS} } }`;
+
+function CreateForm({ onCreated }: { onCreated: () => void }) {
+  const client = useClient();
+  const kinds = useQuery<{ jobKinds: Array<{ name: string }> }>(JOB_KINDS);
+  const [name, setName] = useState('');
+  const [cron, setCron] = useState('0 7 * * *');
+  const [timezone, setTimezone] = useState(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
+  const [kind, setKind] = useState('chain');
+  const [input, setInput] = useState('{\n  "steps": [{ "name": "summary", "prompt": "Summarise yesterday\'s tickets." }]\n}');
+  const [error, setError] = useState<ClientError | Error | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      await client.request(CREATE, { input: { name, cron, timezone, job: { kind, input: JSON.parse(input) } } });
+      setName('');
+      onCreated();
+    } catch (err) {
+      setError(err instanceof SyntaxError ? new Error(`the job input is not valid JSON: ${err.message}`) : (err as ClientError));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={submit} aria-label="New schedule">
+      <div class="filters">
+        <div>
+          <label for="s-name">Name</label>
+          <input id="s-name" value={name} required onInput={(e) => setName(e.currentTarget.value)} />
+        </div>
+        <div>
+          <label for="s-cron">Cron (5 fields, or 6 with seconds)</label>
+          <input id="s-cron" class="mono" value={cron} required onInput={(e) => setCron(e.currentTarget.value)} />
+        </div>
+        <div>
+          <label for="s-tz">Time zone</label>
+          <input id="s-tz" value={timezone} onInput={(e) => setTimezone(e.currentTarget.value)} />
+        </div>
+        <div>
+          <label for="s-kind">Kind</label>
+          <select id="s-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
+            {(kinds.data?.jobKinds ?? [{ name: 'chain' }]).map((k) => (
+              <option key={k.name} value={k.name}>
+                {k.name}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      <label for="s-input">Job input (JSON)</label>
+      <textarea id="s-input" class="mono" value={input} onInput={(e) => setInput(e.currentTarget.value)} />
+      <ErrorNotice error={error} />
+      <button class="primary" disabled={busy} type="submit">
+        Create schedule
+      </button>
+    </form>
+  );
+}
+
+export function SchedulesPage() {
+  const client = useClient();
+  const data = useQuery<SchedulesData>(SCHEDULES);
+  const [error, setError] = useState<ClientError | null>(null);
+  // At most one reload a second, however busy the tenant is.
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const onEvent = useCallback(() => {
+    pending.current ??= setTimeout(() => {
+      pending.current = null;
+      data.reload();
+    }, 1_000);
+  }, [data.reload]);
+  useEffect(() => () => void (pending.current && clearTimeout(pending.current)), []);
+  useEffect(() => {
+    // A tick's job or a start time reached shows up while the page is open.
+    const next = (e: { tenantJobEvents: { type: string } }) => {
+      if (['QUEUED', 'SCHEDULED'].includes(e.tenantJobEvents.type)) onEvent();
+    };
+    const sub = client.subscribe(TENANT_EVENT_TYPES, {}, { next, complete: () => {}, error: () => {} });
+    return () => sub.stop();
+  }, [client, onEvent]);
+
+  const act = async (what: keyof typeof ACTION, id: string) => {
+    setError(null);
+    try {
+      await client.request(ACTION[what], { id });
+      data.reload();
+    } catch (err) {
+      setError(err as ClientError);
+    }
+  };
+  const schedules = data.data?.schedules ?? [];
+  const waiting = data.data?.jobs;
+  return (
+    <div>
+      <h1>Schedules</h1>
+      <ErrorNotice error={data.error ?? error} />
+      {schedules.length === 0 ? (
+        <p class="muted">{data.loading ? 'Loading…' : 'No schedules yet.'}</p>
+      ) : (
+        <div class="table-wrap">
+          <table data-testid="schedules">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Cron</th>
+                <th>Status</th>
+                <th>Next run</th>
+                <th class="wide">Last run</th>
+                <th class="wide">Recent jobs</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {schedules.map((s) => (
+                <tr key={s.id} data-schedule={s.name}>
+                  <td>
+                    {s.name} <span class="muted">{s.job.kind}</span>
+                    {s.lastError ? <div class="field-error">{s.lastError}</div> : null}
+                  </td>
+                  <td class="mono">
+                    {s.cron} <span class="muted">{s.timezone}</span>
+                  </td>
+                  <td>
+                    <Status value={s.status} />
+                  </td>
+                  <td>{s.nextRunAt ? <Time iso={s.nextRunAt} showExact /> : '—'}</td>
+                  <td class="wide">{s.lastRunAt ? <Time iso={s.lastRunAt} /> : '—'}</td>
+                  <td class="wide">
+                    {s.recentJobs.slice(0, 5).map((j) => (
+                      <a key={j.id} href={href('jobs', j.id)} class="mono" style={{ marginRight: '6px' }}>
+                        {j.id.slice(0, 8)}
+                      </a>
+                    ))}
+                  </td>
+                  <td>
+                    <div class="row">
+                      {s.status === 'ACTIVE' ? <button onClick={() => act('pause', s.id)}>Pause</button> : <button onClick={() => act('resume', s.id)}>Resume</button>}
+                      <button class="danger" onClick={() => act('delete', s.id)}>
+                        Delete
+                      </button>
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <h2>New schedule</h2>
+      <CreateForm onCreated={data.reload} />
+      <h2>Scheduled jobs</h2>
+      {waiting && waiting.totalCount > 0 ? (
+        <div class="table-wrap">
+          <table data-testid="scheduled-jobs">
+            <thead>
+              <tr>
+                <th>Job</th>
+                <th>Kind</th>
+                <th>Starts</th>
+                <th class="wide">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {waiting.edges.map(({ node: j }) => (
+                <tr key={j.id} data-job-id={j.id}>
+                  <td>
+                    <a href={href('jobs', j.id)} class="mono">
+                      {j.id.slice(0, 8)}
+                    </a>
+                  </td>
+                  <td>{j.kind}</td>
+                  <td>{j.runAt ? <Time iso={j.runAt} showExact /> : '—'}</td>
+                  <td class="wide">
+                    <Time iso={j.createdAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : (
+        <p class="muted">No job waits for its start time.</p>
+      )}
+    </div>
+  );
+}

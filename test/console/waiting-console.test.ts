@@ -1,0 +1,107 @@
+/**
+ * The console's pages for jobs that wait, in Debian's chromium against the service as OS
+ * processes (an API and a worker on the offline provider): the review queue ("1 job waits for
+ * you") with the output to review, an edit saved with a comment that the job goes on with;
+ * the schedules page (create through its form, pause, delete) and the jobs waiting for their
+ * start time. Fails on any browser console error or failed request.
+ */
+import { openBrowser, HAS_CHROMIUM, type BrowserSession } from '../support/browser.js';
+import { createTestDb, type TestDb } from '../support/db.js';
+import { gqlData, pollUntil } from '../support/graphql-client.js';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { newKey } from '../jobs/live/subscriptions-harness.js';
+
+const WAIT = 30_000;
+const describeInBrowser = HAS_CHROMIUM ? describe : describe.skip;
+
+let db: TestDb | undefined;
+let api: ServiceProcess | undefined;
+let worker: ServiceProcess | undefined;
+let base: string;
+let key: string;
+let browser: BrowserSession | undefined;
+
+beforeAll(async () => {
+  if (!HAS_CHROMIUM) return;
+  db = await createTestDb('console_waiting');
+  [api, worker] = await Promise.all([
+    startServiceProcess({ MONGODB_URI: db.uri, ROLE: 'api' }),
+    startServiceProcess({ MONGODB_URI: db.uri, ROLE: 'worker' }),
+  ]);
+  base = /^Console: (\S+)/m.exec(api.stdout())?.[1] ?? '';
+  key = await newKey(db, 'console-waiting');
+  browser = await openBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.allSettled([api?.stop(), worker?.stop()]);
+  await db?.close();
+}, 60_000);
+
+afterEach(() => {
+  if (!browser) return;
+  const unexpected = browser.unexpected();
+  browser.problems.length = 0;
+  expect(unexpected).toEqual([]);
+});
+
+const page = () => browser!.page;
+const q = (query: string, variables?: Record<string, unknown>) => gqlData(api!.url, key, query, variables);
+const job = (id: string) => q(`query($id: ID!) { job(id: $id) { status result steps { name status review { answer { decision via comment output } } } } }`, { id });
+
+describeInBrowser('console: reviews and schedules', () => {
+  test('the review queue shows what waits; an edit with a comment is what the job goes on with', async () => {
+    const { submitJob } = await q(`mutation($input: SubmitJobInput!) { submitJob(input: $input) { id } }`, {
+      input: { kind: 'chain', input: { steps: [{ name: 'draft', prompt: 'Write a launch note', review: { instructions: 'Is it on brand?' } }, { name: 'publish', prompt: 'Polish: {{steps.draft}}' }] } },
+    });
+    await pollUntil(() => job(submitJob.id), (j: any) => j.job.status === 'AWAITING_REVIEW', WAIT);
+
+    await page().goto(`${base}#key=${encodeURIComponent(key)}`);
+    await page().getByRole('link', { name: 'Reviews' }).click();
+    await page().getByRole('heading', { name: 'Review queue' }).waitFor({ timeout: WAIT });
+    await page().getByTestId('review-count').filter({ hasText: '1 job waits for you.' }).waitFor({ timeout: WAIT });
+    const card = page().locator(`[data-review-job="${submitJob.id}"]`);
+    await card.getByText('Is it on brand?').waitFor({ timeout: WAIT });
+    const output = card.getByLabel('Output to review');
+    expect(await output.inputValue()).toContain('Write a launch note');
+    await browser!.screenshot('review-queue');
+
+    await output.fill('A launch note, on brand.');
+    await card.getByLabel('Comment (optional)').fill('tone fixed');
+    await card.getByRole('button', { name: 'Save edit' }).click();
+    await page().getByRole('status').filter({ hasText: 'Edited' }).waitFor({ timeout: WAIT });
+    await page().getByTestId('review-count').filter({ hasText: 'No job waits for a review.' }).waitFor({ timeout: WAIT });
+
+    const done = await pollUntil(() => job(submitJob.id), (j: any) => j.job.status === 'SUCCEEDED', WAIT);
+    expect(done.job.steps[0].review.answer).toEqual({ decision: 'EDIT', via: 'API_KEY', comment: 'tone fixed', output: 'A launch note, on brand.' });
+    expect(done.job.result.outputs.draft).toBe('A launch note, on brand.');
+
+    await page().goto(`${base}#/jobs/${submitJob.id}`);
+    await page().getByTestId('review-answer').filter({ hasText: 'EDIT' }).waitFor({ timeout: WAIT });
+  }, 120_000);
+
+  test('schedules: created through the form, listed with their next run, paused and deleted; scheduled jobs listed', async () => {
+    const runAt = new Date(Date.now() + 3_600_000).toISOString();
+    const { submitJob } = await q(`mutation($input: SubmitJobInput!) { submitJob(input: $input) { id } }`, { input: { kind: 'chain', input: { steps: [{ name: 'a', prompt: 'later' }] }, runAt } });
+
+    await page().goto(`${base}#/schedules`);
+    await page().getByRole('heading', { name: 'Schedules' }).waitFor({ timeout: WAIT });
+    await page().getByTestId('scheduled-jobs').locator(`[data-job-id="${submitJob.id}"]`).waitFor({ timeout: WAIT });
+    await page().getByLabel('Name').fill('morning summary');
+    await page().getByLabel('Cron (5 fields, or 6 with seconds)').fill('0 7 * * *');
+    await page().getByLabel('Time zone').fill('Europe/Berlin');
+    await page().getByRole('button', { name: 'Create schedule' }).click();
+    const row = page().locator('[data-schedule="morning summary"]');
+    await row.locator('.status', { hasText: 'ACTIVE' }).waitFor({ timeout: WAIT });
+    await browser!.screenshot('schedules');
+
+    await row.getByRole('button', { name: 'Pause' }).click();
+    await row.locator('.status', { hasText: 'PAUSED' }).waitFor({ timeout: WAIT });
+    expect((await q(`{ schedules { name status nextRunAt } }`)).schedules).toEqual([{ name: 'morning summary', status: 'PAUSED', nextRunAt: null }]);
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page().getByText('No schedules yet.').waitFor({ timeout: WAIT });
+    expect((await q(`{ schedules { id } }`)).schedules).toEqual([]);
+    await q(`mutation($id: ID!) { cancelJob(id: $id) { id } }`, { id: submitJob.id });
+  }, 120_000);
+});

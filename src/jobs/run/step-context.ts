@@ -15,7 +15,6 @@ import { traceAiCall, type AiCallSpan } from '../../tracing/index.js';
 import { countBatchCall, PARKED, StepBatchCalls, storedAnswer, type StepBatchDeps, type StoredAnswer } from '../batch/index.js';
 import type { Reviews } from '../review/index.js';
 
-
 export interface StepContextDeps<TInput> {
   job: LeasedJob;
   stepIndex: number;

@@ -142,6 +142,13 @@ module.exports = {
       to: { path: '^src/jobs/(commands|run)/' },
     },
     {
+      name: 'batch-path-stands-above-lifecycle',
+      severity: 'error',
+      comment: 'The Batch API path uses lifecycle (parking, waking) and ai-control; only run and the composition use it.',
+      from: { path: '^src/jobs/(lifecycle|ai-control|live|pipelines)/' },
+      to: { path: '^src/jobs/batch/' },
+    },
+    {
       name: 'server-builds-no-repository',
       severity: 'error',
       comment: 'Each domain composes its own repositories (createJobs, createAuth, createWebhooks, createRetention, createFiles).',

@@ -2,7 +2,9 @@
  * The shapes the public GraphQL contract returns, as the client's default selections
  * ask for them. Hand-written from the contract (schema.graphql); no generated code.
  */
-export type JobStatus = 'QUEUED' | 'RUNNING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'AWAITING_REVIEW' | 'SCHEDULED';
+export type JobStatus = 'QUEUED' | 'RUNNING' | 'RETRYING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'AWAITING_REVIEW' | 'SCHEDULED' | 'AWAITING_BATCH';
+/** How a job's AI calls are served: at once, at the provider's flex tier, or through its Batch API. */
+export type ExecutionMode = 'REALTIME' | 'FLEX' | 'BATCH';
 export type StepStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED' | 'CANCELLED' | 'AWAITING_REVIEW';
 export type ReviewDecision = 'APPROVE' | 'EDIT' | 'REJECT';
 export type BatchStatus = 'RUNNING' | 'COMPLETED' | 'CANCELLED';
@@ -36,6 +38,9 @@ export interface Usage {
   completionTokens: number;
   totalTokens: number;
   costUsd: number | null;
+  /** What the same calls cost at the realtime rate; minus costUsd, what FLEX, BATCH and the cache saved. */
+  realtimeCostUsd: number | null;
+  savedUsd: number | null;
 }
 
 export interface JobError {
@@ -83,6 +88,9 @@ export interface Job {
   steps: JobStep[];
   error: JobError | null;
   usage: Usage;
+  executionMode: ExecutionMode;
+  /** BATCH: why the job stopped waiting for the provider's batch, once it did. */
+  batchFallback: string | null;
   batch: { id: string } | null;
   createdAt: string;
   startedAt: string | null;
@@ -124,6 +132,10 @@ export interface SubmitJobInput {
   priority?: number;
   maxAttempts?: number;
   metadata?: unknown;
+  executionMode?: ExecutionMode;
+  /** BATCH only: an ISO time past which unanswered calls are made at once. */
+  batchDeadline?: string;
+  cache?: boolean;
   /** ISO-8601: the job is SCHEDULED until then. */
   runAt?: string;
 }
@@ -147,6 +159,9 @@ export interface AnalyzeDocumentsInput {
   instructions?: string;
   idempotencyKey?: string;
   metadata?: unknown;
+  executionMode?: ExecutionMode;
+  batchDeadline?: string;
+  cache?: boolean;
   runAt?: string;
   /** Review each analysis before it is final. */
   review?: { instructions?: string; timeout?: string; onTimeout?: 'APPROVE' | 'REJECT' };

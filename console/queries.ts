@@ -1,7 +1,7 @@
 /** The console's GraphQL documents, built on the client's shared selections. */
 import { BATCH_FIELDS, JOB_FIELDS, PROGRESS_FIELDS, USAGE_FIELDS } from '../client/index.js';
 
-export const JOB_ROW = `id kind status createdAt finishedAt progress { ${PROGRESS_FIELDS} } batch { id }`;
+export const JOB_ROW = `id kind status executionMode createdAt finishedAt progress { ${PROGRESS_FIELDS} } batch { id }`;
 
 export const JOBS = `query($filter: JobFilter, $after: String) {
   jobs(filter: $filter, first: 20, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { ${JOB_ROW} } } }

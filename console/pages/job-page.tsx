@@ -8,7 +8,7 @@ import { JOB_EVENT_FIELDS, TERMINAL_JOB_STATUSES, type ClientError, type Job, ty
 import { useClient, useQuery } from '../api.js';
 import { CANCEL_JOB, JOB_PAGE, RETRY_JOB } from '../queries.js';
 import { href } from '../router.js';
-import { ErrorNotice, Json, money, Section, Status, UsageCards } from '../ui/bits.js';
+import { ErrorNotice, Json, Mode, money, Section, Status, UsageCards } from '../ui/bits.js';
 import { duration, Time } from '../ui/time.js';
 import { AGENT_ACTIVITY_FIELDS, AgentActivityList, type AgentJobEvent } from './agent-activity.js';
 import { DeliveriesTable, type Delivery } from './deliveries-table.js';
@@ -124,7 +124,10 @@ export function JobPage({ id }: { id: string }) {
         <span data-testid="job-status">
           <Status value={now.status} />
         </span>
-        <span>{now.kind}</span>
+        <span>
+          {now.kind}
+          <Mode value={now.executionMode} always />
+        </span>
         <span class="muted">
           attempt {now.attempt} of {now.maxAttempts}
         </span>
@@ -177,7 +180,12 @@ export function JobPage({ id }: { id: string }) {
       </Section>
 
       <Section title="Usage">
-        <UsageCards usage={now.usage} />
+        <UsageCards usage={now.usage} saving />
+        {now.batchFallback ? (
+          <p class="muted" data-testid="batch-fallback">
+            Stopped waiting for the provider's batch ({now.batchFallback}): the rest of its calls were made at once.
+          </p>
+        ) : null}
       </Section>
 
       <Section title="Event log">

@@ -1,10 +1,10 @@
 /** Jobs, newest first: filters by status, kind and batch, paging, rows that change live. */
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import type { JobStatus } from '../../client/index.js';
+import type { ExecutionMode, JobStatus } from '../../client/index.js';
 import { useClient, useOnReconnect, useQuery } from '../api.js';
 import { JOBS, TENANT_EVENTS, JOB_KINDS } from '../queries.js';
 import { href } from '../router.js';
-import { ErrorNotice, Status } from '../ui/bits.js';
+import { ErrorNotice, Mode, Status } from '../ui/bits.js';
 import { Pager } from '../ui/pager.js';
 import { Time } from '../ui/time.js';
 
@@ -12,6 +12,7 @@ export interface JobRow {
   id: string;
   kind: string;
   status: JobStatus;
+  executionMode: ExecutionMode;
   createdAt: string;
   finishedAt: string | null;
   progress: { completed: number; total: number; percent: number; message: string | null };
@@ -22,7 +23,7 @@ interface JobsData {
   jobs: { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; edges: Array<{ node: JobRow }> };
 }
 
-const STATUSES: JobStatus[] = ['QUEUED', 'SCHEDULED', 'RUNNING', 'AWAITING_REVIEW', 'RETRYING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+const STATUSES: JobStatus[] = ['QUEUED', 'SCHEDULED', 'RUNNING', 'AWAITING_REVIEW', 'AWAITING_BATCH', 'RETRYING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 
 export function JobsTable({ rows }: { rows: JobRow[] }) {
   if (rows.length === 0) return <p class="muted">No jobs.</p>;
@@ -47,7 +48,10 @@ export function JobsTable({ rows }: { rows: JobRow[] }) {
                   {j.id.slice(0, 8)}
                 </a>
               </td>
-              <td>{j.kind}</td>
+              <td>
+                {j.kind}
+                <Mode value={j.executionMode} />
+              </td>
               <td>
                 <Status value={j.status} />
               </td>

@@ -6,6 +6,16 @@ export function Status({ value }: { value: string }) {
   return <span class={`status ${value}`}>{value}</span>;
 }
 
+/** A job's execution mode, shown when it is not the default (REALTIME). */
+export function Mode({ value, always = false }: { value: string | undefined; always?: boolean }) {
+  if (!value || (value === 'REALTIME' && !always)) return null;
+  return (
+    <span class="mode" data-testid="job-mode" title="How the job's AI calls are served">
+      {value}
+    </span>
+  );
+}
+
 export function ErrorNotice({ error }: { error: ClientError | Error | null | undefined }) {
   if (!error) return null;
   const code = (error as ClientError).code;
@@ -31,7 +41,10 @@ export function money(usd: number | null | undefined): string {
   return usd == null ? 'no price' : `$${usd < 0.01 ? usd.toFixed(6) : usd.toFixed(4)}`;
 }
 
-export function UsageCards({ usage }: { usage: Usage }) {
+const percentOf = (part: number, whole: number | null | undefined): string => (whole ? `${Math.round((part / whole) * 100)} %` : '—');
+
+/** `saving`: always show what the usage would have cost at the realtime rate and what was saved (a job's page); else only when something was saved. */
+export function UsageCards({ usage, saving = false }: { usage: Usage; saving?: boolean }) {
   const items: Array<[string, string]> = [
     ['AI calls', String(usage.calls)],
     ['Prompt tokens', usage.promptTokens.toLocaleString()],
@@ -39,6 +52,10 @@ export function UsageCards({ usage }: { usage: Usage }) {
     ['Total tokens', usage.totalTokens.toLocaleString()],
     ['Cost', money(usage.costUsd)],
   ];
+  // What FLEX, BATCH and the response cache saved: the same calls at the realtime rate, and the difference.
+  if (saving || (usage.savedUsd != null && usage.savedUsd > 0)) {
+    items.push(['At the realtime rate', money(usage.realtimeCostUsd)], ['Saved', usage.savedUsd == null ? money(null) : `${money(usage.savedUsd)} (${percentOf(usage.savedUsd, usage.realtimeCostUsd)})`]);
+  }
   return (
     <div class="grid">
       {items.map(([k, v]) => (

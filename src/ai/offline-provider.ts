@@ -8,10 +8,13 @@ import type { AiProvider, ChatMessage, CompletionRequest, CompletionResult } fro
 import { nextOfflineToolCall, offlineToolSummary } from './offline-tools.js';
 import { splitSentences } from './text-segments.js';
 import { countTokens, splitIntoChunks } from './tokens.js';
+import { createOfflineBatches, memoryBatchStore, type OfflineBatchStore } from './offline-batches.js';
 
 export interface OfflineProviderOptions {
   /** The model name reported in results. @defaultValue 'offline' */
   model?: 'offline';
+  /** Where its Batch API keeps files and batches (the database, for a fleet). @defaultValue this process's memory */
+  batchStore?: OfflineBatchStore;
 }
 
 /** Every offline answer carries this marker, so no one mistakes it for a model's work. */
@@ -59,7 +62,7 @@ export function createOfflineProvider(opts: OfflineProviderOptions = {}): AiProv
     };
   }
 
-  return { name: 'offline', model, complete };
+  return { name: 'offline', model, complete, batches: createOfflineBatches(complete, opts.batchStore ?? memoryBatchStore(), model) };
 }
 
 /** Prompts shorter than this are never cached, as with OpenAI's prompt caching. */

@@ -3,17 +3,17 @@
  * project's own time limit, retry policy and error classification around the SDK.
  */
 import OpenAI from 'openai';
-import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { abortableSleep, type Sleep } from './abortable-sleep.js';
 import { AiError, AiErrorCode, cancelledError, timeoutError } from './ai-error.js';
 import { backoffDelayMs, type BackoffOptions } from './backoff.js';
 import type { CallGate } from './call-gate.js';
 import { createCallSignal } from './call-signal.js';
-import { toSdkMessages, toSdkTools } from './chat-params.js';
+import { chatCompletionBody, type MaxTokensField } from './chat-params.js';
 import { classifyAiError } from './classify-error.js';
 import type { AiProvider, CompletionRequest, CompletionResult } from './provider.js';
 import { readCompletion, type ReadCompletion } from './read-completion.js';
 import { readStream } from './stream-completion.js';
+import { createOpenAiBatches } from './openai-batches.js';
 import { countTokens } from './tokens.js';
 
 export interface OpenAiProviderOptions {
@@ -33,7 +33,7 @@ export interface OpenAiProviderOptions {
    * servers; OpenAI's reasoning models require `max_completion_tokens`.
    * @defaultValue 'max_tokens'
    */
-  maxTokensField?: 'max_tokens' | 'max_completion_tokens';
+  maxTokensField?: MaxTokensField;
   /** Asked before every try (a shared rate limit); told of every 429. Absent: no limit. */
   gate?: CallGate;
   /** Injectable for tests. */
@@ -72,16 +72,7 @@ export function createOpenAiProvider(opts: OpenAiProviderOptions): AiProvider {
     }
     const call = createCallSignal(opts.timeoutMs, req.signal);
     try {
-      const params: ChatCompletionCreateParamsNonStreaming = {
-        model,
-        messages: toSdkMessages(req.messages),
-        ...(req.tools && req.tools.length > 0 ? { tools: toSdkTools(req.tools) } : {}),
-        ...(req.json ? { response_format: { type: 'json_object' as const } } : {}),
-        ...(req.maxTokens !== undefined ? { [maxTokensField]: req.maxTokens } : {}),
-        ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
-        ...(req.serviceTier ? { service_tier: req.serviceTier } : {}),
-        ...(req.promptCacheKey ? { prompt_cache_key: req.promptCacheKey } : {}),
-      };
+      const params = chatCompletionBody(req, model, maxTokensField);
       if (req.onText) {
         const stream = await client.chat.completions.create(
           { ...params, stream: true, stream_options: { include_usage: true } },
@@ -127,7 +118,9 @@ export function createOpenAiProvider(opts: OpenAiProviderOptions): AiProvider {
     }
   }
 
-  return { name: 'openai', model: opts.model, complete };
+  // Batch files reach 200 MB: their upload and download get ten times a call's limit, at least ten minutes.
+  const batches = createOpenAiBatches(client, { secrets, fileTimeoutMs: Math.max(10 * opts.timeoutMs, 600_000), model: opts.model, maxTokensField });
+  return { name: 'openai', model: opts.model, complete, batches };
 }
 
 /** What a try may cost in tokens, for a tokens-per-minute limit: the prompt plus the answer's cap. */

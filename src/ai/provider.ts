@@ -91,4 +91,52 @@ export interface AiProvider {
   readonly name: 'openai' | 'offline';
   readonly model: string;
   complete(req: CompletionRequest): Promise<CompletionResult>;
+  /** The provider's Batch API (executionMode BATCH); absent: BATCH jobs make their calls at once. */
+  readonly batches?: BatchApi;
+}
+
+/** As the provider reports it. `completed`, `failed`, `expired` and `cancelled` are final. */
+export type ProviderBatchStatus = 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
+
+/** The statuses after which a batch changes no more. */
+export const FINAL_BATCH_STATUSES: readonly ProviderBatchStatus[] = ['completed', 'failed', 'expired', 'cancelled'];
+
+export interface ProviderBatch {
+  id: string;
+  status: ProviderBatchStatus;
+  inputFileId: string;
+  /** Answered lines; null until the provider wrote them. */
+  outputFileId: string | null;
+  /** Failed (and, once expired or cancelled, unanswered) lines; null when there are none. */
+  errorFileId: string | null;
+  counts: { total: number; completed: number; failed: number };
+  metadata: Readonly<Record<string, string>>;
+  createdAt: Date;
+}
+
+export interface ProviderFile {
+  id: string;
+  filename: string;
+  createdAt: Date;
+}
+
+/**
+ * The provider's Batch API as the jobs domain sees it: upload a JSONL file of Chat
+ * Completions requests (purpose `batch`), create a batch of it (`/v1/chat/completions`,
+ * `completion_window: "24h"`), follow it, read its output and error files, cancel it, and
+ * find a file or a batch again in the provider's own lists (by the file's name or the
+ * batch's metadata) after a crash that may have lost its id. Every failure is an AiError.
+ */
+export interface BatchApi {
+  /** The Chat Completions body of one request, as a batch line carries it (the same body a realtime call sends, unstreamed). */
+  requestBody(req: Omit<CompletionRequest, 'signal' | 'onText'>): unknown;
+  uploadFile(filename: string, jsonl: string): Promise<ProviderFile>;
+  /** The provider's file of purpose `batch` named `filename`, created at or after `since` (its list, newest first). */
+  findFile(filename: string, since: Date): Promise<ProviderFile | null>;
+  createBatch(inputFileId: string, metadata: Record<string, string>): Promise<ProviderBatch>;
+  /** The provider's batch whose metadata has `key: value`, created at or after `since` (its list, newest first). */
+  findBatch(key: string, value: string, since: Date): Promise<ProviderBatch | null>;
+  retrieveBatch(id: string): Promise<ProviderBatch>;
+  cancelBatch(id: string): Promise<ProviderBatch>;
+  fileContent(fileId: string): Promise<string>;
 }

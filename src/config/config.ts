@@ -22,9 +22,11 @@ import { readApiLimits, type ApiLimits } from './api-limits.js';
 import { readFilesConfig, type FilesConfig } from './files-config.js';
 import { readTracing, type TracingConfig } from './tracing-config.js';
 import { readMcpConfig, type McpConfig } from './mcp-config.js';
+import { readBatchConfig, type BatchConfig } from './batch-config.js';
 import { DEFAULT_PRICES, isPriceTable, type PriceTable } from './price-table.js';
 
 export { DEFAULT_PRICES, type ModelPrice, type PriceTable } from './price-table.js';
+export type { BatchConfig } from './batch-config.js';
 
 export const ROLES = ['api', 'worker', 'all'] as const;
 export type Role = (typeof ROLES)[number];
@@ -79,6 +81,8 @@ export interface Config {
     prices: PriceTable;
     /** AI_CACHE_TTL: how long a stored answer serves identical calls of jobs that ask for the response cache. */
     cacheTtlMs: number;
+    /** The Batch API path of executionMode BATCH (src/config/batch-config.ts). */
+    batch: BatchConfig;
   };
 
   /** Models jobs may ask for, shared rate limits, tenant fairness, output streaming. */
@@ -211,7 +215,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (provider === 'openai' && !apiKey && !readOptional(env, 'OPENAI_BASE_URL')) {
     throw new ConfigError('AI_PROVIDER', 'openai', 'OPENAI_API_KEY (or OPENAI_BASE_URL) to be set as well');
   }
-  const prices: PriceTable = { ...DEFAULT_PRICES, ...readJson(env, 'AI_PRICES', {}, isPriceTable, 'JSON such as {"my-model":{"input":0.5,"cachedInput":0.25,"output":1.5,"flex":{"input":0.25,"output":0.75}}} (USD per million tokens; cachedInput and flex optional)') };
+  const prices: PriceTable = { ...DEFAULT_PRICES, ...readJson(env, 'AI_PRICES', {}, isPriceTable, 'JSON such as {"my-model":{"input":0.5,"cachedInput":0.25,"output":1.5,"flex":{"input":0.25,"output":0.75},"batch":{"input":0.25,"output":0.75}}} (USD per million tokens; cachedInput, flex and batch optional)') };
   const concurrency = readInt(env, 'WORKER_CONCURRENCY', 4, 1, 1000);
   const retrySchedule = readDurationList(env, 'WEBHOOK_RETRY_SCHEDULE', '0s,5s,5m,30m,2h,5h,10h,10h');
   const nodeEnv = readString(env, 'NODE_ENV', 'production');
@@ -239,6 +243,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxCallAttempts: readInt(env, 'AI_MAX_CALL_ATTEMPTS', 4, 1, 20),
       prices,
       cacheTtlMs: readDuration(env, 'AI_CACHE_TTL', '24h'),
+      batch: readBatchConfig(env, provider === 'offline'),
     },
     aiControl: readAiControl(env, { model, priced: Object.keys(prices), concurrency }),
     jobs: {

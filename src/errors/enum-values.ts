@@ -4,10 +4,11 @@
  */
 
 /**
- * Where a job is in its life. AWAITING_REVIEW and SCHEDULED are parked states: the job waits
- * for something outside (a person's answer, its start time) and holds no worker.
+ * Where a job is in its life. AWAITING_REVIEW, SCHEDULED and AWAITING_BATCH are parked states:
+ * the job waits for something outside (a person's answer, its start time, the provider's
+ * batch) and holds no worker.
  */
-export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'AWAITING_REVIEW', 'SCHEDULED'] as const;
+export const JOB_STATUSES = ['QUEUED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'AWAITING_REVIEW', 'SCHEDULED', 'AWAITING_BATCH'] as const;
 export type JobStatusValue = (typeof JOB_STATUSES)[number];
 
 /** Where one step of a job is in its life. */
@@ -54,9 +55,10 @@ export type JobEventTypeValue = (typeof JOB_EVENT_TYPES)[number];
 
 /**
  * How a job's AI calls are served: REALTIME at the provider's default tier, FLEX at its
- * cheaper, slower `flex` tier (work that can wait). BATCH (the provider's Batch API) is to come.
+ * cheaper, slower `flex` tier, BATCH through the provider's Batch API (half price, answers
+ * within 24 h; the job holds no worker while it waits). FLEX and BATCH are for work that can wait.
  */
-export const EXECUTION_MODES = ['REALTIME', 'FLEX'] as const;
+export const EXECUTION_MODES = ['REALTIME', 'FLEX', 'BATCH'] as const;
 export type ExecutionModeValue = (typeof EXECUTION_MODES)[number];
 
 /** What a person answers to a review: go on with the output as it is, go on with an edited output, or stop the job. */

@@ -5,10 +5,10 @@
  * worker of a worker process. `server/` wires roles from this and builds no repository.
  */
 import type { Db } from 'mongodb';
-import { createAiProvider } from '../ai/index.js';
+import { createAiProvider, type OfflineObject } from '../ai/index.js';
 import type { Config } from '../config/index.js';
 import { supportsChangeStreams } from '../db/client.js';
-import { JobOutputRepository, RateLimitRepository, ResponseCacheRepository, ServiceKeysRepository } from '../db/jobs/index.js';
+import { JobOutputRepository, OfflineBatchesRepository, RateLimitRepository, ResponseCacheRepository, ServiceKeysRepository } from '../db/jobs/index.js';
 import { SpendLedgerRepository, TenantBudgetsRepository, TenantSeatsRepository } from '../db/tenants/index.js';
 import type { Logger } from '../log/logger.js';
 import { modelPolicyFrom, OutputStreamWriter, ResponseCache, SharedRateLimit, TenantBudgets, TenantFairness, type AiControl } from './ai-control/index.js';
@@ -19,6 +19,7 @@ import { fireScheduleTick } from './schedules/index.js';
 import { EventFeed, JobOutputFeed, LiveJobs } from './live/index.js';
 import { loadJobKinds, type JobFiles, type JobKinds } from './pipelines/index.js';
 import { startJobWorker, type JobWorker } from './run/index.js';
+import { createBatchPath } from './batch/index.js';
 
 export interface CreateJobsOptions {
   db: Db;
@@ -102,6 +103,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
     // A reservation a dead worker never settled stops counting after one job attempt's limit.
     tenantBudgets: new TenantBudgets(new TenantBudgetsRepository(db), new SpendLedgerRepository(db), { holdMs: config.jobs.timeoutMs }),
     ...(files ? { files } : {}),
+    batchDeadlineMs: config.ai.batch.deadlineMs,
     reviews,
     timers,
     maxRunAtAheadMs: config.jobs.maxRunAtAheadMs,
@@ -133,7 +135,8 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
       windowMs: config.aiControl.rateWindowMs,
       defaultBlockMs: 1_000,
     });
-    const ai = createAiProvider({ ...config.ai, gate });
+    const ai = createAiProvider({ ...config.ai, gate, offlineBatchStore: new OfflineBatchesRepository<OfflineObject>(db) });
+    const batch = createBatchPath({ stores, queue, ai, logger: logger.child({ part: 'batch' }), owner: processId, leaseMs: config.jobs.leaseMs, maxCallAttempts: config.ai.maxCallAttempts, config: config.ai.batch });
     const starts = { stores, queue, owner: processId, leaseMs: config.jobs.leaseMs };
     const ticks = { schedules: stores.schedules, timers, submit: (tenantId: string, request: Record<string, unknown>) => service.submitFromSchedule(tenantId, request) };
     const fairness = new TenantFairness(
@@ -145,7 +148,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
       },
       { maxRunning: config.aiControl.tenantMaxRunning, deferMs: 1_000, claimGraceMs: config.jobs.leaseMs },
     );
-    return startJobWorker(
+    const worker = await startJobWorker(
       {
         stores,
         kinds: domain.kinds,
@@ -156,6 +159,7 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
         aiControl: await workerAiControl(),
         fairness,
         reviews,
+        ...(batch ? { batch: batch.step } : {}),
         timers,
         timerHandlers: {
           review: reviews.onTimer,
@@ -179,6 +183,8 @@ export async function createJobs({ db, config, logger, processId, notifier, kind
         showInternalErrors: config.nodeEnv === 'development',
       },
     );
+    batch?.rounds.start();
+    return { ...worker, stop: async () => (await batch?.rounds.stop(Math.floor(config.shutdownTimeoutMs / 4)), await worker.stop()) };
   }
 
   /** Models, budgets, live output and the response cache for the runner's AI calls. */

@@ -10,6 +10,7 @@
  *   agents/     ctx.agent's tool-calling loop, the registered tools and MCP connections
  *   review/     human review steps: ctx.review, answers, their delivery, signed callback links
  *   schedules/  cron in time zones, and the tick that submits a recurring schedule's job
+ *   batch/      executionMode BATCH: calls handed to the provider's Batch API, the fleet's batch round
  *
  * How the parts fit, in one process (src/server/services.ts does this):
  *

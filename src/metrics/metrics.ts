@@ -45,6 +45,12 @@ export const aiCachedPromptTokens = new Counter({
   labelNames: ['model'],
   registers,
 });
+export const aiBatchLines = new Counter({
+  name: `${P}ai_batch_lines_total`,
+  help: "Lines of the provider's Batch API read back, by outcome: answered, failed (sent again or failing the step, by the AI error policy) or unanswered (made at once instead)",
+  labelNames: ['model', 'outcome'],
+  registers,
+});
 export const aiResponseCache = new Counter({
   name: `${P}ai_response_cache_total`,
   help: 'Response-cache lookups of jobs that asked for it: hit (answer reused at no cost) or miss (the provider was called)',

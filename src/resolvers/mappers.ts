@@ -14,9 +14,11 @@ export type BatchObject = Omit<Batch, 'usage'>;
 
 const parseJson = (text: string | null): unknown => (text === null ? null : JSON.parse(text));
 
-/** Usage stored before the cache counts existed lacks them: they are 0. */
+/** Usage stored before the cache counts existed lacks them: they are 0; before the realtime cost was counted, it equals the cost. */
 export function toUsage(u: UsageDoc): Usage {
-  return { ...u, cachedCalls: u.cachedCalls ?? 0, cachedPromptTokens: u.cachedPromptTokens ?? 0 };
+  const realtimeCostUsd = u.realtimeCostUsd === undefined ? u.costUsd : u.realtimeCostUsd;
+  const savedUsd = realtimeCostUsd === null || u.costUsd === null ? null : Math.max(0, Math.round((realtimeCostUsd - u.costUsd) * 1e9) / 1e9);
+  return { ...u, cachedCalls: u.cachedCalls ?? 0, cachedPromptTokens: u.cachedPromptTokens ?? 0, realtimeCostUsd, savedUsd };
 }
 
 /** A StepReview, with what its callbackUrl resolver needs riding along (not in the schema). */
@@ -76,6 +78,8 @@ export function toJobObject(doc: JobDoc): JobObject {
     usage: toUsage(doc.usage),
     executionMode: doc.executionMode ?? 'REALTIME',
     cache: doc.cache === true,
+    batchDeadline: doc.batchDeadline ?? null,
+    batchFallback: doc.batchFallback?.reason ?? null,
     createdAt: doc.createdAt,
     startedAt: doc.startedAt,
     finishedAt: doc.finishedAt,
@@ -107,9 +111,9 @@ export function toBatch(view: BatchView): BatchObject {
     id: doc._id,
     status: view.status,
     total: doc.total,
-    // Waiting for a start time counts as queued; waiting for a review, as running (under way).
+    // Waiting for a start time counts as queued; waiting for a review or the provider's batch, as running (under way).
     queued: counts.QUEUED + counts.RETRYING + counts.SCHEDULED,
-    running: counts.RUNNING + counts.AWAITING_REVIEW,
+    running: counts.RUNNING + counts.AWAITING_REVIEW + counts.AWAITING_BATCH,
     succeeded: counts.SUCCEEDED,
     failed: counts.FAILED,
     cancelled: counts.CANCELLED,

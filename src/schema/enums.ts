@@ -43,6 +43,10 @@ registerEnumType(JobStatus, {
       description: 'A step waits for a person to approve, edit or reject its output (reviewJob, or its callback URL); no worker is held meanwhile.',
     },
     SCHEDULED: { description: 'Submitted with a runAt in the future: the job waits for it, holding no worker, and can be cancelled.' },
+    AWAITING_BATCH: {
+      description:
+        "An executionMode BATCH job whose AI calls wait in the provider's Batch API; no worker is held meanwhile, and the job goes on once they are answered (progress says how many are). Can be cancelled.",
+    },
   },
 });
 
@@ -177,12 +181,16 @@ export type ExecutionMode = ExecutionModeValue;
 
 registerEnumType(ExecutionMode, {
   name: 'ExecutionMode',
-  description: "How a job's AI calls are served. BATCH (the provider's Batch API, half price within 24 h) is to come.",
+  description: "How a job's AI calls are served: at once, at the provider's cheaper flex tier, or through its Batch API.",
   valuesConfig: {
     REALTIME: { description: "At the provider's default tier, as fast as it answers. The default." },
     FLEX: {
       description:
         'At the provider\'s flex tier (`service_tier: "flex"`): cheaper, slower and sometimes unavailable, for work that can wait; priced at the model\'s flex rate (its default rate when the price table has none).',
+    },
+    BATCH: {
+      description:
+        "Through the provider's Batch API: each step's AI calls are gathered with those of other BATCH jobs into a batch file, answered within 24 h at the batch rate (half price at OpenAI; the default rate when the price table has none). The job holds no worker while it waits (AWAITING_BATCH). Calls not answered by the job's batchDeadline, or whose batch expired, are made at once instead.",
     },
   },
 });

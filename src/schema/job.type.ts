@@ -61,8 +61,20 @@ export class Job {
   @Field(() => Usage, { description: 'Tokens and calls spent on this job, across all attempts.' })
   usage!: Usage;
 
-  @Field(() => ExecutionMode, { description: "How the job's AI calls are served (REALTIME unless the submission asked for FLEX)." })
+  @Field(() => ExecutionMode, { description: "How the job's AI calls are served (REALTIME unless the submission asked for FLEX or BATCH)." })
   executionMode!: ExecutionMode;
+
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "BATCH: when the job stops waiting for the provider's batch and makes its remaining AI calls at once. Null for other modes.",
+  })
+  batchDeadline?: Date | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "BATCH: why the job stopped waiting for the provider's batch (its batch expired or failed, or its batchDeadline passed) and made its remaining AI calls at once; null while it has not.",
+  })
+  batchFallback?: string | null;
 
   @Field(() => Boolean, { description: 'Whether the job reuses (and stores) answers of identical AI calls: the response cache.' })
   cache!: boolean;

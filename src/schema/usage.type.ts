@@ -30,4 +30,17 @@ export class Usage {
     description: "The part of promptTokens the provider served from its prompt cache, priced at the model's cached-input rate.",
   })
   cachedPromptTokens!: number;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'What the same AI calls would have cost at the realtime (default-tier) rate, answers reused from the response cache included; null when a model has no price. Minus costUsd, it is what FLEX, BATCH and the cache saved.',
+  })
+  realtimeCostUsd?: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'realtimeCostUsd minus costUsd: what FLEX, BATCH and the response cache saved. Null when either is unknown.',
+  })
+  savedUsd?: number | null;
 }

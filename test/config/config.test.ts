@@ -58,6 +58,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ WS_SEND_TIMEOUT: 'soon' })).toThrow(/WS_SEND_TIMEOUT/);
   });
 
+  test('the Batch API settings: short intervals offline, a minute with a real provider; the provider limits of a file', () => {
+    expect(loadConfig({}).ai.batch).toEqual({ pollMs: 2_000, gatherWaitMs: 1_000, deadlineMs: 86_400_000, maxLines: 50_000, maxBytes: 209_715_200 });
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-test' }).ai.batch).toMatchObject({ pollMs: 60_000, gatherWaitMs: 10_000 });
+    expect(loadConfig({ AI_BATCH_POLL_INTERVAL: '5s', AI_BATCH_DEADLINE: '2h', AI_BATCH_MAX_LINES: '100' }).ai.batch).toMatchObject({ pollMs: 5_000, deadlineMs: 7_200_000, maxLines: 100 });
+  });
+
   test('the AI provider is openai when OPENAI_API_KEY is set', () => {
     expect(loadConfig({ OPENAI_API_KEY: 'sk-test' }).ai.provider).toBe('openai');
     expect(loadConfig({ OPENAI_API_KEY: 'sk-test', AI_PROVIDER: 'offline' }).ai.provider).toBe('offline');
@@ -87,6 +93,12 @@ describe('configuration', () => {
     ['LOG_LEVEL', 'loud', /LOG_LEVEL="loud"/],
     ['AI_PROVIDER', 'gpt', /AI_PROVIDER="gpt"/],
     ['AI_PRICES', '{"m":{"input":"free"}}', /AI_PRICES=/],
+    ['AI_PRICES', '{"m":{"input":1,"output":2,"batch":{"input":-1,"output":1}}}', /AI_PRICES=/],
+    ['AI_BATCH_POLL_INTERVAL', 'often', /AI_BATCH_POLL_INTERVAL="often" is invalid: expected a duration/],
+    ['AI_BATCH_POLL_INTERVAL', '1ms', /AI_BATCH_POLL_INTERVAL="1ms" is invalid: expected a duration of at least 10ms/],
+    ['AI_BATCH_DEADLINE', '0s', /AI_BATCH_DEADLINE="0s"/],
+    ['AI_BATCH_MAX_LINES', '50001', /AI_BATCH_MAX_LINES="50001" is invalid: expected a whole number from 1 to 50000/],
+    ['AI_BATCH_MAX_BYTES', '10', /AI_BATCH_MAX_BYTES="10"/],
     ['PUBLIC_URL', 'jobs.example.com', /PUBLIC_URL="jobs.example.com" is invalid: expected an absolute URL/],
     ['RUN_AT_MAX_AHEAD', 'a year', /RUN_AT_MAX_AHEAD="a year"/],
     ['SCHEDULES_MAX_PER_TENANT', '0', /SCHEDULES_MAX_PER_TENANT="0"/],

@@ -39,7 +39,16 @@ beforeAll(async () => {
   apiEnv = { MONGODB_URI: db.uri, ROLE: 'api', PORT: String(await freePort()) };
   [api, worker] = await Promise.all([
     startServiceProcess(apiEnv),
-    startServiceProcess({ MONGODB_URI: db.uri, ROLE: 'worker', JOB_LEASE: '30s', AI_PROVIDER: 'openai', OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'test' }),
+    startServiceProcess({
+      MONGODB_URI: db.uri,
+      ROLE: 'worker',
+      JOB_LEASE: '30s',
+      AI_PROVIDER: 'openai',
+      OPENAI_BASE_URL: fake.baseUrl,
+      OPENAI_API_KEY: 'test',
+      AI_BATCH_POLL_INTERVAL: '200ms',
+      AI_BATCH_GATHER_WAIT: '200ms',
+    }),
   ]);
   base = /^Console: (\S+)/m.exec(api.stdout())?.[1] ?? '';
   key = await newKey(db, 'console');
@@ -135,6 +144,24 @@ describeInBrowser('web console', () => {
     await browser!.screenshot('job-390px');
     await page().setViewportSize({ width: 1440, height: 900 });
     expect(overflow).toBeLessThanOrEqual(0);
+  }, 120_000);
+
+  test("a BATCH job shows its mode, waits in the provider's batch, and shows what it saved", async () => {
+    const job = await client.submitJob({ kind: 'document.analyze', input: { name: 'memo', text: 'Orders grew 9% in the quarter. Returns fell.' }, executionMode: 'BATCH' });
+    expect(job.executionMode).toBe('BATCH');
+    await page().goto(`${base}#/jobs/${job.id}`);
+    await page().getByRole('heading', { name: /^Job / }).waitFor({ timeout: WAIT });
+    await page().getByTestId('job-mode').filter({ hasText: 'BATCH' }).waitFor({ timeout: WAIT });
+    await page().getByTestId('job-status').filter({ hasText: 'SUCCEEDED' }).waitFor({ timeout: 60_000 });
+    // The event log shows the wait; the usage, the batch rate against the realtime one.
+    await page().getByTestId('event-log').getByText(/Waiting for the provider's batch/).first().waitFor({ timeout: WAIT });
+    const saved = page().locator('.card', { hasText: 'Saved' });
+    await saved.filter({ hasText: '50 %' }).waitFor({ timeout: WAIT });
+    await page().locator('.card', { hasText: 'At the realtime rate' }).waitFor({ timeout: WAIT });
+    await browser!.screenshot('job-batch');
+    await page().goto(`${base}#/jobs`);
+    await jobsPageLoaded();
+    await page().locator(`[data-job-id="${job.id}"]`).getByTestId('job-mode').filter({ hasText: 'BATCH' }).waitFor({ timeout: WAIT });
   }, 120_000);
 
   test('cancelling a slow job shows CANCELLED', async () => {

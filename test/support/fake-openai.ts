@@ -11,8 +11,10 @@ import { EventEmitter, once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { completionBody, type FakeReply, fakeErrors, parseBody, type RecordedRequest, streamEvents } from './fake-openai-replies.js';
+import { createFakeBatches, type FakeBatches } from './fake-openai-batches.js';
 
 export { fakeErrors, type FakeChatBody, type FakeReply, type FakeToolCall, type RecordedRequest } from './fake-openai-replies.js';
+export type { FakeBatch, FakeBatches, FakeFile, FakeLineHandler } from './fake-openai-batches.js';
 
 export type FakeHandler = (req: RecordedRequest) => FakeReply | undefined | Promise<FakeReply | undefined>;
 
@@ -31,6 +33,8 @@ export interface FakeOpenAi {
   readonly port: number;
   /** Every request so far, in order of arrival (live: entries update as connections close). */
   readonly requests: readonly RecordedRequest[];
+  /** The Files and Batch API: uploaded files, batches, their lines, and knobs (fake-openai-batches.ts). */
+  readonly batches: FakeBatches;
   requestsMatching(pred: (req: RecordedRequest) => boolean): RecordedRequest[];
   /** Queue replies for the next requests, in order (appends to what is queued). */
   script(replies: FakeReply[]): void;
@@ -62,6 +66,7 @@ export async function startFakeOpenAi(opts: FakeOpenAiOptions = {}): Promise<Fak
   const dropped = new WeakSet<http.ServerResponse>();
   /** Requests still waiting for an answer (hanging or delayed): `reset()` drops only these. */
   const open = new Set<http.ServerResponse>();
+  const batchRoutes = createFakeBatches();
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -94,12 +99,13 @@ export async function startFakeOpenAi(opts: FakeOpenAiOptions = {}): Promise<Fak
   });
 
   async function respond(record: RecordedRequest, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (record.method !== 'POST' || record.path !== '/v1/chat/completions') {
-      sendJson(res, 404, { error: { message: `Unknown route ${record.method} ${record.path}`, type: 'invalid_request_error' } });
-      return;
-    }
     if (opts.apiKey !== undefined && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
       send(res, fakeErrors.unauthorized(), record, 0);
+      return;
+    }
+    if (await batchRoutes.handle(record, req, res)) return;
+    if (record.method !== 'POST' || record.path !== '/v1/chat/completions') {
+      sendJson(res, 404, { error: { message: `Unknown route ${record.method} ${record.path}`, type: 'invalid_request_error' } });
       return;
     }
     const model = typeof record.body?.model === 'string' ? record.body.model : '';
@@ -125,6 +131,7 @@ export async function startFakeOpenAi(opts: FakeOpenAiOptions = {}): Promise<Fak
     baseUrl: `http://${address}:${port}/v1`,
     port,
     requests,
+    batches: batchRoutes,
     requestsMatching: (pred) => requests.filter(pred),
     script: (replies) => void queue.push(...replies),
     onRequest: (h) => void (handler = h),
@@ -135,6 +142,7 @@ export async function startFakeOpenAi(opts: FakeOpenAiOptions = {}): Promise<Fak
       queue.length = 0;
       handler = null;
       perModel.clear();
+      batchRoutes.reset();
       completionCount = 0;
       // Idle keep-alive sockets stay: destroying them would race the client's next request
       // onto a dead socket and turn it into a spurious connection error.

@@ -35,6 +35,12 @@ export interface UsageDoc {
   cachedCalls?: number;
   /** The part of `promptTokens` the provider served from its prompt cache (cached-input rate). Absent: 0. */
   cachedPromptTokens?: number;
+  /**
+   * What the same calls would have cost at the default (realtime) rate, answers reused from the
+   * response cache included: `costUsd` below it is what FLEX, BATCH and the cache saved. Absent:
+   * equal to `costUsd` (usage stored before it was counted). Null once any model has no price.
+   */
+  realtimeCostUsd?: number | null;
 }
 
 export const ZERO_USAGE: Readonly<UsageDoc> = Object.freeze({
@@ -118,7 +124,7 @@ export interface ParkDoc {
   until: Date | null;
 }
 
-export type ParkedStatusValue = Extract<JobStatusValue, 'AWAITING_REVIEW' | 'SCHEDULED'>;
+export type ParkedStatusValue = Extract<JobStatusValue, 'AWAITING_REVIEW' | 'SCHEDULED' | 'AWAITING_BATCH'>;
 
 /** Who runs the job now. `generation` grows by one per claim (see lease.ts). */
 export interface LeaseDoc {
@@ -177,8 +183,17 @@ export interface JobDoc {
   updatedAt: Date;
   /** AI parameters asked for on submission (absent or null: the deployment's defaults). */
   ai?: { model: string | null; temperature: number | null; maxOutputTokens: number | null } | null;
-  /** REALTIME (absent) or FLEX: the provider tier its AI calls ask for. */
+  /** REALTIME (absent), FLEX (the provider tier its AI calls ask for) or BATCH (the provider's Batch API). */
   executionMode?: ExecutionModeValue;
+  /** BATCH: calls not answered by then are made at once (the submission's batchDeadline, or AI_BATCH_DEADLINE after it). */
+  batchDeadline?: Date | null;
+  /**
+   * BATCH: set once the job gave up waiting for the provider (its batch expired or failed, or its
+   * batchDeadline passed): from then on its calls are made at once.
+   */
+  batchFallback?: { at: Date; reason: string } | null;
+  /** BATCH: the calls (their `custom_id`s) answered by the provider's batch whose usage this job counted, so each counts once. */
+  batchCallsCounted?: string[];
   /** True when the job asked to reuse stored answers of identical calls (the response cache). */
   cache?: boolean;
   /** Spending limits of this job, checked before every AI call. */

@@ -1,9 +1,16 @@
-/** The jobs' collections: job history, live records, the backlog of submitted jobs, batches, events and their feed, checkpoints, claims, output, usage sums, the AI rate limit, the response cache, the retention ledger, review answers, timers, schedules. */
+/** The jobs' collections: job history, live records, the backlog of submitted jobs, batches, events and their feed, checkpoints, claims, output, usage sums, the AI rate limit, the response cache, the retention ledger, review answers, timers, schedules, and the Batch API path's calls, provider batches and rounds. */
 export { RateLimitRepository } from './ai-rate-limit.repository.js';
 export type { RateStateDoc } from './ai-rate-limit.repository.js';
 export { BacklogRepository, entryIdOf, laneIdOf } from './backlog.repository.js';
 export type { BacklogEntryDoc, BacklogLaneDoc, BacklogMemberDoc } from './backlog.repository.js';
 export { BatchesRepository } from './batches.repository.js';
+export { BatchCallsRepository } from './batch-calls.repository.js';
+export type { BatchCallDoc, BatchQueueDoc } from './batch-calls.repository.js';
+export { BatchRoundsRepository } from './batch-rounds.repository.js';
+export type { BatchRoundDoc } from './batch-rounds.repository.js';
+export { OfflineBatchesRepository } from './offline-batches.repository.js';
+export { ProviderBatchesRepository } from './provider-batches.repository.js';
+export type { ProviderBatchCall, ProviderBatchDoc, ProviderBatchState, ProviderBatchSummary } from './provider-batches.repository.js';
 export { CheckpointsRepository } from './checkpoints.repository.js';
 export { ClaimsRepository } from './claims.repository.js';
 export { ZERO_USAGE, isTerminalStatus } from './docs.js';

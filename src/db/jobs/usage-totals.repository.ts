@@ -25,6 +25,8 @@ interface UsageShardDoc {
   /** Sum of the priced calls' costs; `unpriced` makes the sum unknown (null). */
   costUsd: number;
   unpriced: boolean;
+  /** What the same calls cost at the realtime rate (absent in older shards: their costUsd). */
+  realtimeCostUsd?: number;
 }
 
 export class UsageTotalsRepository {
@@ -61,6 +63,7 @@ export class UsageTotalsRepository {
           cachedCalls: usage.cachedCalls ?? 0,
           cachedPromptTokens: usage.cachedPromptTokens ?? 0,
           costUsd: usage.costUsd ?? 0,
+          realtimeCostUsd: usage.realtimeCostUsd ?? usage.costUsd ?? 0,
         },
         $set: { scope, ...(usage.costUsd === null ? { unpriced: true } : {}) },
       },
@@ -69,7 +72,7 @@ export class UsageTotalsRepository {
   }
 
   async total(scope: 'tenant' | 'batch', id: string): Promise<UsageDoc> {
-    const sum = { calls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0, cachedCalls: 0, cachedPromptTokens: 0 };
+    const sum = { calls: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0, cachedCalls: 0, cachedPromptTokens: 0, realtimeCostUsd: 0 };
     let unpriced = false;
     for await (const s of this.collection.find({ scope: `${scope}:${id}` })) {
       sum.calls += s.calls;
@@ -79,9 +82,11 @@ export class UsageTotalsRepository {
       sum.completionTokens += s.completionTokens;
       sum.totalTokens += s.totalTokens;
       sum.costUsd += s.costUsd;
+      sum.realtimeCostUsd += s.realtimeCostUsd ?? s.costUsd;
       if (s.unpriced) unpriced = true;
     }
     // Rounded as a job's own usage is (src/jobs/usage.ts): only float noise goes.
-    return { ...sum, costUsd: unpriced ? null : Math.round(sum.costUsd * 1e9) / 1e9 };
+    const round = (usd: number) => (unpriced ? null : Math.round(usd * 1e9) / 1e9);
+    return { ...sum, costUsd: round(sum.costUsd), realtimeCostUsd: round(sum.realtimeCostUsd) };
   }
 }

@@ -6,7 +6,7 @@ export { cachedAnswer, callParameters, holdBudgets, keepAnswer, openOutput, prom
 export type { AiControl, BudgetHold } from './call-control.js';
 export { modelPolicyFrom } from './model-policy.js';
 export { checkSubmissionAi } from './options.js';
-export { checkExecutionOptions } from './execution-options.js';
+export { batchDeadlineOf, checkExecutionOptions } from './execution-options.js';
 export type { ExecutionOptionsDoc, ExecutionOptionsRequest } from './execution-options.js';
 export type { AiOptionsRequest, ModelPolicy } from './options.js';
 export { OutputStreamWriter } from './output-stream-writer.js';
@@ -14,4 +14,4 @@ export { cacheKey, ResponseCache } from './response-cache.js';
 export type { ResponseCacheOptions } from './response-cache.js';
 export { SharedRateLimit } from './shared-rate-limit.js';
 export { TenantFairness } from './tenant-fairness.js';
-export { addUsage, usageOfCall } from './usage.js';
+export { addUsage, realtimeOf, usageOfCall } from './usage.js';

@@ -26,6 +26,8 @@ export interface JobsDomain {
   tenantBudgets?: TenantBudgets;
   /** The files jobs may refer to (absent: a submission naming a file is refused). */
   files?: JobFiles;
+  /** AI_BATCH_DEADLINE: a BATCH job's deadline after its submission when it names none. @default 24 h */
+  batchDeadlineMs?: number;
   /** Human reviews: answers, their delivery and callback links. */
   reviews: Reviews;
   /** Timers of waits that end by themselves (start times, review timeouts, schedule ticks). */

@@ -21,6 +21,8 @@ export interface NewJobOptions {
   /** FLEX (REALTIME when absent) and the response cache (see execution-options.ts). */
   executionMode?: JobDoc['executionMode'];
   cache?: JobDoc['cache'];
+  /** BATCH: when to stop waiting for the provider (see batchDeadlineOf). */
+  batchDeadline?: Date;
   requestId?: string | null;
   /** The submission's trace context (absent while tracing is off). */
   trace?: JobDoc['trace'];
@@ -79,6 +81,7 @@ export function newJobDoc(pipeline: Pipeline<unknown>, opts: NewJobOptions): Job
     ...(opts.budget ? { budget: opts.budget } : {}),
     ...(opts.executionMode && opts.executionMode !== 'REALTIME' ? { executionMode: opts.executionMode } : {}),
     ...(opts.cache ? { cache: true } : {}),
+    ...(opts.batchDeadline ? { batchDeadline: opts.batchDeadline } : {}),
     requestId: opts.requestId ?? null,
     ...(opts.trace ? { trace: opts.trace } : {}),
     ...(opts.runAt ? { runAt: opts.runAt } : {}),

@@ -119,6 +119,9 @@ async function changeSchedule(d: JobsDomain, tenantId: string, id: string, chang
 
 /** The job is checked like a submission; its errors name `input.job.…`. */
 async function checkJobTemplate(d: JobsDomain, tenantId: string, job: SubmitJobRequest): Promise<void> {
+  if (job.batchDeadline !== null && job.batchDeadline !== undefined) {
+    throw badInput(['input', 'job', 'batchDeadline'], "a schedule's jobs take no fixed deadline: each tick's BATCH job gets AI_BATCH_DEADLINE after it is submitted");
+  }
   try {
     await prepareJob(d, tenantId, job);
   } catch (err) {
@@ -129,6 +132,6 @@ async function checkJobTemplate(d: JobsDomain, tenantId: string, job: SubmitJobR
 
 /** What each tick submits: the fields of the request as given, without request-bound ones. */
 function templateOf(job: SubmitJobRequest): Record<string, unknown> {
-  const { deadline: _deadline, requestId: _requestId, idempotencyKey: _key, runAt: _runAt, scheduleId: _scheduleId, ...rest } = job;
+  const { deadline: _deadline, requestId: _requestId, idempotencyKey: _key, runAt: _runAt, scheduleId: _scheduleId, batchDeadline: _batchDeadline, ...rest } = job;
   return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined && v !== null));
 }

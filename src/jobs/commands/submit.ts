@@ -12,7 +12,7 @@ import { isDuplicateKeyError } from '../../db/duplicate-key.js';
 import type { BatchDoc, JobDoc } from '../../db/jobs/index.js';
 import { badInput } from '../../errors/index.js';
 import { settleBatchIfDone, submissionTrace } from '../lifecycle/index.js';
-import { checkExecutionOptions, checkSubmissionAi, type AiOptionsRequest, type ExecutionOptionsRequest } from '../ai-control/index.js';
+import { batchDeadlineOf, checkExecutionOptions, checkSubmissionAi, type AiOptionsRequest, type ExecutionOptionsRequest } from '../ai-control/index.js';
 import { awaitCreated, fingerprint, reserveKey } from './idempotency.js';
 import { validateJobInput, type DocumentAnalyzeInput, type Pipeline, type ReviewOptions } from '../pipelines/index.js';
 import { checkJsonLimits, excerpt } from './input-limits.js';
@@ -70,6 +70,7 @@ const PRIORITY_LIMIT = 1_000;
 const MAX_KEY_LENGTH = 255;
 const MAX_METADATA_BYTES = 16_384;
 const MAX_INSTRUCTIONS = 4_000;
+const DEFAULT_BATCH_DEADLINE_MS = 86_400_000;
 
 export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobRequest): Promise<JobDoc> {
   const { job, print, input, idempotencyKey } = await prepareJob(d, tenantId, req);
@@ -103,8 +104,10 @@ export async function prepareJob(d: JobsDomain, tenantId: string, req: SubmitJob
   const runAt = checkRunAt(d, req.runAt, ['input', 'runAt']);
   // Everything that shapes the job: a replay with the key must match all of it.
   const print = fingerprint({ kind: req.kind, input, priority: common.priority, maxAttempts, metadata: common.metadata, ...aiRequestFields(aiFields), ...execution, ...runAtField(req.runAt) });
+  // A BATCH job's deadline counts from its submission (a scheduled one's, from its start time).
+  const batchDeadline = batchDeadlineOf(execution, runAt ?? new Date(), d.batchDeadlineMs ?? DEFAULT_BATCH_DEADLINE_MS);
   const job: JobDoc = {
-    ...newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, ...execution, requestId: req.requestId ?? null, trace: submissionTrace(), runAt, scheduleId: req.scheduleId ?? null }),
+    ...newJobDoc(pipeline, { tenantId, kind: req.kind, input, maxAttempts, batchId: null, ...common, ...aiFields, ...execution, batchDeadline, requestId: req.requestId ?? null, trace: submissionTrace(), runAt, scheduleId: req.scheduleId ?? null }),
     requestHash: print.hash,
   };
   return { job, print, input, idempotencyKey: common.idempotencyKey };
@@ -174,6 +177,7 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
   }
   // Job ids derive from the batch id, so a replay after a crash recreates the same jobs.
   const trace = submissionTrace();
+  const batchDeadline = batchDeadlineOf(execution, runAt ?? new Date(), d.batchDeadlineMs ?? DEFAULT_BATCH_DEADLINE_MS);
   const jobs = inputs.map((input, i) =>
     newJobDoc(pipeline, {
       tenantId,
@@ -187,6 +191,7 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
       id: `${batchId}-${String(i).padStart(5, '0')}`,
       ...aiFields,
       ...execution,
+      batchDeadline,
       requestId: req.requestId ?? null,
       trace,
       runAt,

@@ -22,8 +22,8 @@ export interface BatchView {
 
 const STATUSES: readonly JobStatusValue[] = JOB_STATUSES;
 
-/** Jobs not finished yet: waiting, running, retrying, parked (a review, a start time). */
-export const unfinishedCount = (c: StatusCounts): number => c.QUEUED + c.RUNNING + c.RETRYING + c.AWAITING_REVIEW + c.SCHEDULED;
+/** Jobs not finished yet: waiting, running, retrying, parked (a review, a start time, the provider's batch): every status but the terminal ones. */
+export const unfinishedCount = (c: StatusCounts): number => STATUSES.filter((s) => !isTerminalStatus(s)).reduce((sum, s) => sum + (c[s] ?? 0), 0);
 
 /** The batch's status as it stands: CANCELLED once cancelled, else derived from its jobs. */
 export function batchStatus(batch: BatchDoc, counts: StatusCounts): BatchStatusValue {

@@ -48,6 +48,9 @@ async function afterFinish(job: LeasedJob, notifier: JobNotifier): Promise<void>
   await job.durably(() => notifier.jobFinished(job.doc));
   // Answers to its reviews (early ones for steps never reached too) serve only an unfinished job.
   await job.durably(() => job.stores.reviewAnswers.deleteForJob(job.id));
+  // Its lines not yet in a provider batch are never sent (a cancel drops them), and its calls are forgotten;
+  // a provider batch none of whose jobs waits any more is cancelled by the next batch round.
+  if (job.doc.executionMode === 'BATCH') await job.durably(() => job.stores.batchCalls.dropForJob(job.id, { calls: true }));
   if (job.doc.batchId) {
     const batchId = job.doc.batchId;
     await job.durably(() => settleBatchIfDone(job.stores, notifier, batchId, job.id));

@@ -1,7 +1,9 @@
 /** The repositories the jobs domain works with, built once per process. */
 import type { Db } from 'mongodb';
 import {
+  BatchCallsRepository,
   BatchesRepository,
+  BatchRoundsRepository,
   CheckpointsRepository,
   ClaimsRepository,
   JobEventFeedRepository,
@@ -9,6 +11,7 @@ import {
   JobEventsRepository,
   JobsRepository,
   LiveJobsRepository,
+  ProviderBatchesRepository,
   ReviewAnswersRepository,
   SchedulesRepository,
   TimersRepository,
@@ -32,6 +35,12 @@ export interface JobStores {
   reviewAnswers: ReviewAnswersRepository;
   /** Pending timers of waits that end by themselves (timers.ts). */
   timers: TimersRepository;
+  /** BATCH jobs' calls handed to the provider's batch, and their lines still to send (src/jobs/batch). */
+  batchCalls: BatchCallsRepository;
+  /** The batches sent to the provider and not yet answered in full. */
+  providerBatches: ProviderBatchesRepository;
+  /** The fleet's batch rounds (one worker at a time). */
+  batchRounds: BatchRoundsRepository;
   /** Recurring schedules, their per-tenant lists and locks. */
   schedules: SchedulesRepository;
 }
@@ -54,6 +63,9 @@ export async function createJobStores(db: Db, opts: JobStoresOptions = {}): Prom
     usage: new UsageTotalsRepository(db),
     reviewAnswers: new ReviewAnswersRepository(db),
     timers: new TimersRepository(db),
+    batchCalls: new BatchCallsRepository(db),
+    providerBatches: new ProviderBatchesRepository(db),
+    batchRounds: new BatchRoundsRepository(db),
     schedules: new SchedulesRepository(db),
   };
   await Promise.all([
@@ -65,6 +77,8 @@ export async function createJobStores(db: Db, opts: JobStoresOptions = {}): Prom
     stores.usage.ensureIndexes(),
     stores.reviewAnswers.ensureIndexes(),
     stores.timers.ensureIndexes(),
+    stores.batchCalls.ensureIndexes(),
+    stores.providerBatches.ensureIndexes(),
   ]);
   return stores;
 }

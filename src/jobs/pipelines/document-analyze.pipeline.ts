@@ -90,6 +90,11 @@ const summarize: PipelineStep<DocumentAnalyzeInput> = {
   name: 'summarize',
   async run(ctx) {
     const chunks = documentChunks(documentText(ctx), ctx.contextTokens);
+    // Through the provider's batch the chunks go together: one batch for all, not one after another.
+    if (ctx.executionMode === 'BATCH') {
+      const summaries = await Promise.all(chunks.map((chunk, i) => summariseChunk(ctx, `chunk-${i}`, chunk, true)));
+      return { summaries };
+    }
     const summaries: string[] = [];
     for (const [i, chunk] of chunks.entries()) {
       await ctx.progress(i, chunks.length, `Summarising chunk ${i + 1} of ${chunks.length}`);
@@ -109,16 +114,19 @@ const combine: PipelineStep<DocumentAnalyzeInput> = {
     const budget = chunkBudget(ctx.contextTokens);
     for (let round = 0; parts.length > 1; round++) {
       const groups = groupToFit(parts, budget);
-      const merged: string[] = [];
-      for (const [g, group] of groups.entries()) {
+      const combineGroup = async (group: string[], g: number): Promise<string> => {
         const answer = await ctx.complete(`round-${round}/group-${g}`, {
           messages: [
             { role: 'system', content: system(ctx, 'Combine these partial summaries of one document, in order, into one coherent summary.') },
             { role: 'user', content: group.map((s, i) => `Part ${i + 1}:\n${s}`).join('\n\n') },
           ],
         });
-        merged.push(answer.text.trim());
-      }
+        return answer.text.trim();
+      };
+      const merged: string[] = [];
+      // Through the provider's batch a round's groups go together; otherwise one after another.
+      if (ctx.executionMode === 'BATCH') merged.push(...(await Promise.all(groups.map(combineGroup))));
+      else for (const [g, group] of groups.entries()) merged.push(await combineGroup(group, g));
       parts = merged;
     }
     return { summary: parts[0]! };

@@ -21,9 +21,17 @@ export interface StepContext<TInput> {
   readonly model: string;
   readonly offline: boolean;
   /**
+   * How the job's calls are served. Under BATCH a call without a stored answer is handed to
+   * the provider's batch and the attempt ends there (the job waits, AWAITING_BATCH, holding no
+   * worker; once answered the step runs again from its start and the call returns the answer),
+   * so a step that makes independent calls should start them together (Promise.all): they then
+   * travel in one batch instead of one batch each.
+   */
+  readonly executionMode: 'REALTIME' | 'FLEX' | 'BATCH';
+  /**
    * One AI call, checkpointed under `key` (unique within the step): if an earlier attempt
    * already got an answer for that key, it is returned without calling (or paying) again.
-   * Usage is added to the step and the job. Throws AiError.
+   * Usage is added to the step and the job. Throws AiError. Under executionMode BATCH, see there.
    */
   complete(key: string, request: Omit<CompletionRequest, 'signal'>): Promise<CompletionResult>;
   /**

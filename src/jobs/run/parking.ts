@@ -1,6 +1,7 @@
 /**
  * The runner's side of parking (lifecycle/park.ts): a step threw ParkRequest because the job
- * waits for something outside (a review); the job is parked and the worker's slot is free.
+ * waits for something outside (a review, the provider's batch); the job is parked and the
+ * worker's slot is free.
  */
 import type { StepDoc } from '../../db/jobs/index.js';
 import type { Logger } from '../../log/logger.js';
@@ -32,7 +33,8 @@ export async function parkRunningJob(deps: ParkingDeps, job: LeasedJob, request:
     if ((await stores.live.findById(job.id))?.cancelRequestedAt) {
       const wake = { stores, owner: deps.owner, leaseMs: deps.leaseMs, requeue: async () => {} };
       await wakeParked(wake, job.id, [request.park.status], async (parked) => {
-        const steps = parked.doc.steps.map((s): StepDoc => (s.status === 'AWAITING_REVIEW' ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
+        // The step that waited (for a review, or under way in the provider's batch) stops here.
+        const steps = parked.doc.steps.map((s): StepDoc => (s.status === 'AWAITING_REVIEW' || s.status === 'RUNNING' ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
         await finishJob(parked, notifier, 'CANCELLED', { steps, error: cancelledJobError(null) }, 'Cancelled');
         return 'finished';
       });

@@ -32,6 +32,7 @@ import type { JobFiles, JobKinds, Pipeline, PipelineStep } from '../pipelines/in
 import { attemptTrace, traceAttempt, traceStep } from '../../tracing/index.js';
 import { interruptionOf, RunInterrupted, type StopReason } from './interrupted.js';
 import { createStepContext } from './step-context.js';
+import type { StepBatchDeps } from '../batch/index.js';
 import { jobAttempts, jobRetries, jobsStarted, jobWaitSeconds } from '../../metrics/metrics.js';
 
 /** What one attempt obeys; createJobs fills these from the configuration. */
@@ -75,6 +76,8 @@ export interface RunnerDeps {
   enqueue(jobId: string, priority: number, runAt: Date): Promise<void>;
   /** Human reviews (`ctx.review`); absent: a step that asks for one fails. */
   reviews?: Reviews;
+  /** The provider's Batch API for BATCH jobs' calls (see src/jobs/batch); absent: they are made at once. */
+  batch?: StepBatchDeps;
 }
 
 export class JobRunner {
@@ -179,8 +182,8 @@ export class JobRunner {
     const input: unknown = JSON.parse(job.doc.input);
     // This attempt becomes the one the next attempt links to (nothing is written while tracing is off).
     const trace = attemptTrace(job.doc.trace);
-    if (job.doc.status === 'AWAITING_REVIEW') {
-      // Its worker died while asking for a review: the step asks again.
+    if (job.doc.status === 'AWAITING_REVIEW' || job.doc.status === 'AWAITING_BATCH') {
+      // Its worker died while asking for a review, or handing calls to the provider's batch: the step asks again.
       await job.save({ status: 'RUNNING', ...(trace ? { trace } : {}) });
       this.logFor(job).info('attempt resumed');
     } else if (job.doc.wokenBy) {
@@ -258,6 +261,7 @@ export class JobRunner {
       control: this.deps.aiControl,
       ...(this.deps.files ? { files: this.deps.files } : {}),
       ...(this.deps.reviews ? { reviews: this.deps.reviews } : {}),
+      ...(this.deps.batch ? { batch: this.deps.batch } : {}),
       ...(this.opts.agentToolTimeoutMs !== undefined ? { toolTimeoutMs: this.opts.agentToolTimeoutMs } : {}),
     });
     const output = await step.run(ctx);

@@ -3,7 +3,7 @@
  * resumed or retried job reuses answers it already paid for; usage is added to the step
  * and the job and saved right after each call, so it survives a crash.
  */
-import type { AiProvider, CompletionRequest, CompletionResult } from '../../ai/index.js';
+import { BATCH_TIER, type AiProvider, type CompletionRequest, type CompletionResult } from '../../ai/index.js';
 import { runAgentLoop, type AgentActivity } from '../agents/index.js';
 import type { PriceTable } from '../../config/index.js';
 import type { StepDoc } from '../../db/jobs/index.js';
@@ -12,15 +12,8 @@ import { type LeasedJob, makeProgress } from '../lifecycle/index.js';
 import { FileReadError, type JobFiles, type StepContext } from '../pipelines/index.js';
 import { RunInterrupted } from './interrupted.js';
 import { traceAiCall, type AiCallSpan } from '../../tracing/index.js';
+import { countBatchCall, PARKED, StepBatchCalls, storedAnswer, type StepBatchDeps, type StoredAnswer } from '../batch/index.js';
 import type { Reviews } from '../review/index.js';
-
-interface StoredAnswer {
-  text: string;
-  model: string;
-  offline: boolean;
-  usage: CompletionResult['usage'];
-  toolCalls?: CompletionResult['toolCalls'];
-}
 
 export interface StepContextDeps<TInput> {
   job: LeasedJob;
@@ -39,6 +32,8 @@ export interface StepContextDeps<TInput> {
   toolTimeoutMs?: number;
   /** Reads the files a job refers to (src/files); absent: readFile fails the step. */
   files?: JobFiles;
+  /** The provider's Batch API, for a BATCH job's calls (absent: they are made at once). */
+  batch?: StepBatchDeps;
   /** Human reviews (`ctx.review`); absent: a step that asks for one fails. */
   reviews?: Reviews;
 }
@@ -49,6 +44,9 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
   const stepName = step().name;
   const { control } = deps;
   const jobModel = job.doc.ai?.model ?? deps.ai.model;
+  const batch = deps.batch && job.doc.executionMode === 'BATCH' ? new StepBatchCalls(job, stepIndex, deps.batch) : undefined;
+  /** Batch answers are counted one at a time, each from the job as the last count left it. */
+  let counting: Promise<unknown> = Promise.resolve();
 
   const context: StepContext<TInput> = {
     jobId: job.id,
@@ -58,9 +56,12 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     contextTokens: control ? control.models.contextTokens(jobModel) : deps.contextTokens,
     model: jobModel,
     offline: deps.ai.name === 'offline',
+    executionMode: job.doc.executionMode ?? 'REALTIME',
 
     complete(key: string, request: Omit<CompletionRequest, 'signal'>): Promise<CompletionResult> {
-      return traceAiCall({ jobId: job.id, step: stepName, call: key, provider: deps.ai.name }, (span) => complete(key, request, span));
+      return traceAiCall({ jobId: job.id, step: stepName, call: key, provider: deps.ai.name }, (span) =>
+        batch ? batch.track(() => complete(key, request, span)) : (complete(key, request, span) as Promise<CompletionResult>),
+      );
     },
 
     agent(key, request) {
@@ -109,11 +110,12 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
   }
 
   /** One AI call: a checkpointed answer is reused (not paid again); else checked, made, kept, counted. */
-  async function complete(key: string, request: Omit<CompletionRequest, 'signal'>, span: AiCallSpan): Promise<CompletionResult> {
+  async function complete(key: string, request: Omit<CompletionRequest, 'signal'>, span: AiCallSpan): Promise<CompletionResult | typeof PARKED> {
     const checkpointKey = `${stepName}/${key}`;
     const stored = (await job.durably(() => job.stores.checkpoints.get(job.id, checkpointKey))) as StoredAnswer | undefined;
     if (stored) {
       span.reused(stored.model);
+      if (stored.batchCallId) await countBatchAnswer(stored.batchCallId, stored, request);
       return { ...stored, attempts: 0 };
     }
     if (deps.isDraining()) throw new RunInterrupted('drain');
@@ -123,6 +125,13 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     // An answer from the response cache costs nothing, so nothing is reserved for it; a paid
     // call's estimate is reserved against the budgets now, and settled or released below.
     const hit = control ? await cachedAnswer(control, job.doc, request, params, deps.ai.name) : undefined;
+    if (!hit && batch && (await batch.applies(checkpointKey))) {
+      // The budgets are checked now (nothing is held for the day a batch may take); the cost is added once answered.
+      const checked = control ? await holdBudgets(control, job.doc, request, params, deps.ai.name === 'offline', deps.signal) : undefined;
+      await checked?.release();
+      const { serviceTier: _tier, ...sent } = checked?.params ?? params;
+      return batch.call({ checkpointKey, request: { ...request, ...sent }, model: sent.model });
+    }
     const hold = control && !hit ? await holdBudgets(control, job.doc, request, params, deps.ai.name === 'offline', deps.signal) : undefined;
     const sink = control ? openOutput(control, job.doc, stepName, key) : undefined;
     let result: CompletionResult;
@@ -133,13 +142,7 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
       await sink?.abandon();
       throw err;
     }
-    const answer: StoredAnswer = {
-      text: result.text,
-      model: result.model,
-      offline: result.offline,
-      usage: result.usage,
-      ...(result.toolCalls ? { toolCalls: result.toolCalls } : {}),
-    };
+    const answer = storedAnswer(result, result.offline);
     // A paid answer is kept until the database takes it: an outage delays the step, it never buys the answer twice.
     await job.durably(() => job.stores.checkpoints.put(job.id, checkpointKey, answer));
     if (control && !hit) await keepAnswer(control, job.doc, request, params, deps.ai.name, result);
@@ -158,5 +161,24 @@ export function createStepContext<TInput>(deps: StepContextDeps<TInput>): StepCo
     await sink?.finish(result.text);
     await job.stores.usage.record(job.doc.tenantId, job.doc.batchId, usage);
     return result;
+  }
+
+  /** The usage of an answer the provider's batch gave, added to the step, the job and the tenant once (the job lists what it counted). */
+  function countBatchAnswer(callId: string, stored: StoredAnswer, request: Omit<CompletionRequest, 'signal'>): Promise<void> {
+    const count = counting.then(async () => {
+      if (job.doc.batchCallsCounted?.includes(callId)) return;
+      const result: CompletionResult = { ...stored, attempts: 1, serviceTier: BATCH_TIER };
+      const usage = usageOfCall(result, deps.prices);
+      const counted = [...(job.doc.batchCallsCounted ?? []), callId];
+      await job.saveStep({ ...step(), model: stored.model, usage: addUsage(step().usage, usage) }, { usage: addUsage(job.doc.usage, usage), batchCallsCounted: counted });
+      await job.stores.usage.record(job.doc.tenantId, job.doc.batchId, usage);
+      countBatchCall(deps.ai.name, stored.model, usage);
+      if (control) {
+        await control.budgets.settle(job.doc.tenantId, null, usage);
+        await keepAnswer(control, job.doc, request, callParameters(job.doc, request, deps.ai.model), deps.ai.name, result);
+      }
+    });
+    counting = count.catch(() => {});
+    return count;
   }
 }

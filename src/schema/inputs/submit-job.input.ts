@@ -47,9 +47,17 @@ export class SubmitJobInput {
 
   @Field(() => ExecutionMode, {
     nullable: true,
-    description: "REALTIME (the default) or FLEX: the provider's cheaper, slower tier for every AI call of the job, priced at the flex rate.",
+    description:
+      "REALTIME (the default); FLEX: the provider's cheaper, slower tier for every AI call of the job, priced at the flex rate; BATCH: the provider's Batch API, answers within 24 h at the batch rate, no worker held while the job waits (AWAITING_BATCH).",
   })
   executionMode?: ExecutionMode | null;
+
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description:
+      "BATCH only: the AI calls still unanswered by the provider's batch at this time are made at once instead (at the realtime rate). Must be in the future. Default: AI_BATCH_DEADLINE (24 h) after the submission.",
+  })
+  batchDeadline?: Date | null;
 
   @Field(() => Boolean, {
     nullable: true,

@@ -3,6 +3,7 @@
  * access token reaches only its own jobs and batches (a job of a batch in scope counts)
  * and may submit only its kinds. The resolvers ask these small questions.
  */
+import type { SubmitAllowance } from '../config/index.js';
 import { AppError, ErrorCode } from '../errors/index.js';
 
 export interface KeyAccess {
@@ -20,6 +21,8 @@ export interface TokenAccess {
   jobIds: Set<string>;
   batchIds: Set<string>;
   submitKinds: Set<string>;
+  /** What its submissions may ask for, fixed at minting (submit-allowance.ts). */
+  allowance: SubmitAllowance;
   expiresAt: Date;
 }
 
@@ -46,6 +49,11 @@ export function assertCanSubmit(access: Access | undefined, kind: string): void 
   if (access?.kind === 'token' && access.jobIds.size + access.batchIds.size >= MAX_SCOPE_IDS) {
     throw new AppError(ErrorCode.FORBIDDEN, `this access token reaches ${MAX_SCOPE_IDS} jobs and batches already; mint a new one`);
   }
+}
+
+/** What a submission may ask for: a token's allowance; null for an API key (anything the deployment allows). */
+export function submitAllowance(access: Access | undefined): SubmitAllowance | null {
+  return access?.kind === 'token' ? access.allowance : null;
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   readString,
   readUrl,
 } from './parse.js';
+import { readAccessTokens, type AccessTokenConfig } from './access-token-config.js';
 import { readApiLimits, type ApiLimits } from './api-limits.js';
 import { readTracing, type TracingConfig } from './tracing-config.js';
 import { DEFAULT_PRICES, isPriceTable, type PriceTable } from './price-table.js';
@@ -127,15 +128,8 @@ export interface Config {
     idleCheckMs: number;
   };
 
-  /** Scoped access tokens (createAccessToken). */
-  accessTokens: {
-    /** Lifetime when the request names none. */
-    defaultTtlMs: number;
-    /** The longest lifetime a token may ask for. */
-    maxTtlMs: number;
-    /** How often an open WebSocket authenticated by a token checks that it is still valid. */
-    recheckMs: number;
-  };
+  /** Scoped access tokens (createAccessToken): src/config/access-token-config.ts. */
+  accessTokens: AccessTokenConfig;
 
   webhooks: {
     retrySchedule: number[];
@@ -187,6 +181,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const concurrency = readInt(env, 'WORKER_CONCURRENCY', 4, 1, 1000);
   const retrySchedule = readDurationList(env, 'WEBHOOK_RETRY_SCHEDULE', '0s,5s,5m,30m,2h,5h,10h,10h');
   const nodeEnv = readString(env, 'NODE_ENV', 'production');
+  const aiControl = readAiControl(env, { model, priced: Object.keys(prices), concurrency });
+  const defaultMaxAttempts = readInt(env, 'JOB_DEFAULT_MAX_ATTEMPTS', 3, 1, 100);
   const config: Config = {
     nodeEnv,
     role: readEnum(env, 'ROLE', ROLES, 'all'),
@@ -211,7 +207,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       prices,
       cacheTtlMs: readDuration(env, 'AI_CACHE_TTL', '24h'),
     },
-    aiControl: readAiControl(env, { model, priced: Object.keys(prices), concurrency }),
+    aiControl,
     jobs: {
       timeoutMs: readInt(env, 'JOB_TIMEOUT_MS', 1_800_000, 1000, 7 * 86_400_000),
       concurrency,
@@ -221,7 +217,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       retryDelayMs: readDuration(env, 'JOB_RETRY_DELAY', '10s'),
       dbRetryMs: readDuration(env, 'JOB_DB_RETRY', '60s'),
       agentToolTimeoutMs: readDuration(env, 'AGENT_TOOL_TIMEOUT', '60s'),
-      defaultMaxAttempts: readInt(env, 'JOB_DEFAULT_MAX_ATTEMPTS', 3, 1, 100),
+      defaultMaxAttempts,
       kindsModule: readKindsModule(env),
       limits: {
         maxDocumentBytes: readInt(env, 'MAX_DOCUMENT_BYTES', 2_000_000, 1, 100_000_000),
@@ -241,11 +237,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       feedMaxBytes: readInt(env, 'EVENT_FEED_MAX_BYTES', 33_554_432, 1_048_576, 17_179_869_184),
       idleCheckMs: readDuration(env, 'EVENT_IDLE_CHECK_INTERVAL', '5s'),
     },
-    accessTokens: {
-      defaultTtlMs: readDuration(env, 'ACCESS_TOKEN_DEFAULT_TTL', '15m'),
-      maxTtlMs: readDuration(env, 'ACCESS_TOKEN_MAX_TTL', '24h'),
-      recheckMs: readDuration(env, 'ACCESS_TOKEN_RECHECK', '30s'),
-    },
+    accessTokens: readAccessTokens(env, { models: aiControl.models, defaultModel: model, defaultMaxAttempts }),
     webhooks: {
       retrySchedule,
       timeoutMs: readInt(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 1, 600_000),

@@ -5,3 +5,4 @@ export { ConfigError, parseDuration } from './parse.js';
 export * from './api-limits.js';
 export { perMinuteLimit, type AiControlConfig } from './ai-control-config.js';
 export * from './tracing-config.js';
+export { MAX_ATTEMPTS_LIMIT, PRIORITY_LIMIT, type AccessTokenConfig, type SubmitAllowance } from './access-token-config.js';

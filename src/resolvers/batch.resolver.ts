@@ -1,7 +1,7 @@
 /** Batch queries and mutations, and Batch's relational fields (jobs, usage). */
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { assertCanSubmit, canSeeBatch, scopedIdempotencyKey } from '../auth/access-scope.js';
+import { assertCanSubmit, submitAllowance, canSeeBatch, scopedIdempotencyKey } from '../auth/access-scope.js';
 import type { JobStatusValue } from '../db/jobs/index.js';
 import { AnalyzeDocumentsInput, Batch, BatchConnection, BatchJobsArgs, JobConnection, PageArgs, Usage } from '../schema/index.js';
 import { docCursor, toConnection } from './connection.js';
@@ -31,7 +31,7 @@ export class BatchResolver {
     await ctx.services.rateLimits?.take(ctx.tenant._id, 'submit');
     assertCanSubmit(ctx.access, 'document.analyze');
     const idempotencyKey = scopedIdempotencyKey(ctx.access, input.idempotencyKey);
-    const batch = toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, { ...input, idempotencyKey, requestId: ctx.requestId ?? null, deadline: ctx.request }));
+    const batch = toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, { ...input, idempotencyKey, requestId: ctx.requestId ?? null, deadline: ctx.request, allowance: submitAllowance(ctx.access) }));
     if (ctx.access?.kind === 'token') await ctx.services.accessTokens.widen(ctx.access, { batchId: batch.id });
     return batch;
   }

@@ -19,6 +19,8 @@ import { checkJsonLimits, excerpt } from './input-limits.js';
 import type { JobsDomain } from './domain.js';
 import { jobsSubmitted } from '../../metrics/metrics.js';
 import { newId, newJobDoc, requestHash } from './new-job.js';
+import { holdToAllowance } from './submit-allowance.js';
+import { MAX_ATTEMPTS_LIMIT, PRIORITY_LIMIT, type SubmitAllowance } from '../../config/index.js';
 
 /** The request's deadline as a submission sees it: `commit()` throws TIMEOUT once it has passed. */
 export interface WriteDeadline {
@@ -35,6 +37,8 @@ export interface SubmitJobRequest extends AiOptionsRequest, ExecutionOptionsRequ
   /** The submitting HTTP request's id, kept on the job so the worker's log lines name it. */
   requestId?: string | null;
   deadline?: WriteDeadline | null;
+  /** Set for a submission made with an access token: what its job may ask for. */
+  allowance?: SubmitAllowance | null;
 }
 
 export interface AnalyzeDocumentsRequest extends AiOptionsRequest, ExecutionOptionsRequest {
@@ -44,24 +48,30 @@ export interface AnalyzeDocumentsRequest extends AiOptionsRequest, ExecutionOpti
   metadata?: unknown;
   requestId?: string | null;
   deadline?: WriteDeadline | null;
+  allowance?: SubmitAllowance | null;
 }
 
-const MAX_ATTEMPTS_LIMIT = 20;
-const PRIORITY_LIMIT = 1_000;
 const MAX_KEY_LENGTH = 255;
 const MAX_METADATA_BYTES = 16_384;
 const MAX_INSTRUCTIONS = 4_000;
 /** Jobs written per round trip by analyzeDocuments: bounded, so no single write grows with the batch. */
 export const STORE_BATCH = 50;
 
-export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobRequest): Promise<JobDoc> {
-  const pipeline = d.kinds.get(req.kind);
-  if (!pipeline) throw badInput(['input', 'kind'], `unknown kind "${excerpt(req.kind)}"; known kinds: ${d.kinds.names().join(', ')}`);
-  checkJsonLimits(req.input, ['input', 'input'], { maxDepth: d.limits.maxJsonDepth, maxBytes: d.limits.maxInputBytes });
-  const input = validateJobInput(pipeline, req.input, ['input', 'input'], d.limits);
+export async function submitJob(d: JobsDomain, tenantId: string, asked: SubmitJobRequest): Promise<JobDoc> {
+  const pipeline = d.kinds.get(asked.kind);
+  if (!pipeline) throw badInput(['input', 'kind'], `unknown kind "${excerpt(asked.kind)}"; known kinds: ${d.kinds.names().join(', ')}`);
+  checkJsonLimits(asked.input, ['input', 'input'], { maxDepth: d.limits.maxJsonDepth, maxBytes: d.limits.maxInputBytes });
+  const input = validateJobInput(pipeline, asked.input, ['input', 'input'], d.limits);
+  const stepModels = pipeline.requestedModels?.(input) ?? [];
+  const req = holdToAllowance(asked.allowance, asked, {
+    defaultModel: d.models?.defaultModel,
+    defaultMaxAttempts: d.defaultMaxAttempts,
+    stepModels,
+    stepOutputTokens: pipeline.requestedOutputTokens?.(input) ?? [],
+  });
   const common = checkCommon(d, req, ['input']);
   const maxAttempts = checkRange(req.maxAttempts, ['input', 'maxAttempts'], 1, MAX_ATTEMPTS_LIMIT) ?? d.defaultMaxAttempts;
-  const aiFields = checkSubmissionAi(req, d.models, ['input'], pipeline.requestedModels?.(input) ?? []);
+  const aiFields = checkSubmissionAi(req, d.models, ['input'], stepModels);
   const execution = checkExecutionOptions(req, ['input']);
   await d.tenantBudgets?.assertCanSubmit(tenantId);
   // Everything that shapes the job: a replay with the key must match all of it.
@@ -89,7 +99,13 @@ function aiRequestFields(f: ReturnType<typeof checkSubmissionAi>) {
   };
 }
 
-export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: AnalyzeDocumentsRequest): Promise<BatchDoc> {
+export async function analyzeDocuments(d: JobsDomain, tenantId: string, asked: AnalyzeDocumentsRequest): Promise<BatchDoc> {
+  const req = holdToAllowance(asked.allowance, asked as AnalyzeDocumentsRequest & { priority?: number | null; maxAttempts?: number | null }, {
+    defaultModel: d.models?.defaultModel,
+    defaultMaxAttempts: d.defaultMaxAttempts,
+    stepModels: [],
+    stepOutputTokens: [],
+  });
   const pipeline = d.kinds.get('document.analyze')!;
   if (req.documents.length === 0) throw badInput(['input', 'documents'], 'must contain at least one document');
   if (req.documents.length > d.limits.maxBatchDocuments) {
@@ -106,7 +122,9 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
       d.limits,
     ) as DocumentAnalyzeInput,
   );
-  const common = checkCommon(d, { ...req, priority: null }, ['input']);
+  // A batch's jobs run at priority 0 and the default attempts, unless a token's allowance is lower.
+  const common = checkCommon(d, req, ['input']);
+  const maxAttempts = req.maxAttempts ?? d.defaultMaxAttempts;
   const aiFields = checkSubmissionAi(req, d.models, ['input'], []);
   const execution = checkExecutionOptions(req, ['input']);
   await d.tenantBudgets?.assertCanSubmit(tenantId);
@@ -131,8 +149,8 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
       tenantId,
       kind: 'document.analyze',
       input,
-      priority: 0,
-      maxAttempts: d.defaultMaxAttempts,
+      priority: common.priority,
+      maxAttempts,
       metadata: common.metadata,
       idempotencyKey: null,
       batchId,

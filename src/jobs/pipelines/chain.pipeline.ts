@@ -114,6 +114,8 @@ export const chainPipeline: Pipeline<ChainInput> = {
   options: ['model', 'temperature', 'maxOutputTokens', 'budget', 'steps[].model', 'steps[].temperature', 'steps[].maxOutputTokens'],
   requestedModels: (input) =>
     input.steps.flatMap((s, i): Array<[Array<string | number>, string]> => (s.model === undefined ? [] : [[['steps', i, 'model'], s.model]])),
+  requestedOutputTokens: (input) =>
+    input.steps.flatMap((s, i): Array<[Array<string | number>, number]> => (s.maxOutputTokens === undefined ? [] : [[['steps', i, 'maxOutputTokens'], s.maxOutputTokens]])),
   steps: (input) => input.steps.map(chainStep),
   result(outputs, input, meta) {
     const last = input.steps[input.steps.length - 1]!;

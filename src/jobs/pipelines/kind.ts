@@ -58,6 +58,8 @@ export interface Pipeline<TInput = unknown> {
   options: readonly string[];
   /** Models the input itself asks for (e.g. per chain step), with their path within input. */
   requestedModels?(input: TInput): Array<[ReadonlyArray<string | number>, string]>;
+  /** Answer caps the input itself asks for (per chain step), with their path within input. */
+  requestedOutputTokens?(input: TInput): Array<[ReadonlyArray<string | number>, number]>;
   /** The steps of one job (a chain has one per entry). */
   steps(input: TInput): PipelineStep<TInput>[];
   /** The job's result from all step outputs. */

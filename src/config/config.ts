@@ -144,9 +144,11 @@ export interface Config {
     perEndpointConcurrency: number;
     pollMs: number;
     /**
-     * WEBHOOK_SECRET_KEY: when set, endpoint secrets are encrypted at rest with it
-     * (AES-256-GCM, see src/webhooks/secret-box). A KeyObject, not bytes or a string, so
-     * that logging or serialising the config can never print it.
+     * WEBHOOK_SECRET_KEY: endpoint secrets are encrypted at rest with it (AES-256-GCM, see
+     * src/webhooks/secret-box). Required with MONGODB_URI unless NODE_ENV=development/test;
+     * without MONGODB_URI, `npm start` generates one into DATA_DIR (local-secret-key.ts).
+     * A KeyObject, not bytes or a string, so that logging or serialising the config can never
+     * print it. @default unset
      */
     secretKey: KeyObject | undefined;
   };
@@ -168,6 +170,9 @@ export interface Config {
     pauseMs: number;
   };
 }
+
+/** NODE_ENV values under which a remote database may hold endpoint secrets in plain text. */
+export const PLAINTEXT_SECRETS_ALLOWED: readonly string[] = ['development', 'test'];
 
 /** Reads every setting once; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
@@ -260,9 +265,15 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       pauseMs: readDuration(env, 'RETENTION_PAUSE', '200ms'),
     },
   };
-  // Production (set explicitly, as the Dockerfile does) never stores endpoint secrets in plain text.
-  if (env.NODE_ENV === 'production' && config.webhooks.secretKey === undefined) {
-    throw new ConfigError('WEBHOOK_SECRET_KEY', '', 'to be set when NODE_ENV=production: base64 of 32 random bytes, e.g. `openssl rand -base64 32` (docker compose reads it from secrets.env)');
+  // Endpoint secrets are never stored in plain text by default: a remote database needs the
+  // key; a local one (no MONGODB_URI) gets one generated into DATA_DIR at start
+  // (local-secret-key.ts); only development and test may go without.
+  if (config.webhooks.secretKey === undefined && config.mongodbUri !== undefined && !PLAINTEXT_SECRETS_ALLOWED.includes(nodeEnv)) {
+    throw new ConfigError(
+      'WEBHOOK_SECRET_KEY',
+      '',
+      'to be set when MONGODB_URI is set, so that endpoint secrets are not stored in plain text (NODE_ENV=development or test goes without): base64 of 32 random bytes, e.g. `openssl rand -base64 32` (docker compose reads it from secrets.env)',
+    );
   }
   return deepFreeze(config);
 }
@@ -271,24 +282,28 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const SECRET_KEY_BYTES = 32;
 
-/**
- * An AES-256 key given as base64 of exactly 32 bytes, or undefined when unset. A bad
- * value is refused without echoing it: it may be a real key in the wrong encoding.
- */
 /** A path, resolved now: a worker and an API started from the same directory load the same file. */
 function readKindsModule(env: Env): string | undefined {
   const given = readOptional(env, 'JOB_KINDS_MODULE');
   return given === undefined ? undefined : resolve(given.trim());
 }
 
+/** WEBHOOK_SECRET_KEY: the key, or undefined when unset. */
 function readSecretKey(env: Env, name: string): KeyObject | undefined {
   const raw = readOptional(env, name);
-  if (raw === undefined) return undefined;
+  return raw === undefined ? undefined : parseSecretKey(raw, name);
+}
+
+/**
+ * An AES-256 key from base64 of exactly 32 bytes. A bad value is refused without echoing
+ * it: it may be a real key in the wrong encoding. `source` names where it came from.
+ */
+export function parseSecretKey(raw: string, source: string): KeyObject {
   const encoded = raw.trim();
   const bytes = BASE64.test(encoded) ? Buffer.from(encoded, 'base64') : undefined;
   if (bytes === undefined || bytes.length !== SECRET_KEY_BYTES) {
     bytes?.fill(0);
-    throw new ConfigError(name, `<redacted, ${raw.length} characters>`, 'base64 of 32 random bytes, e.g. `openssl rand -base64 32`');
+    throw new ConfigError(source, `<redacted, ${raw.length} characters>`, 'base64 of 32 random bytes, e.g. `openssl rand -base64 32`');
   }
   const key = createSecretKey(bytes);
   bytes.fill(0);

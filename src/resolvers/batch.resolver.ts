@@ -36,9 +36,12 @@ export class BatchResolver {
     return batch;
   }
 
-  @Mutation(() => Batch, { description: 'Cancels every job of the batch that has not finished.' })
+  @Mutation(() => Batch, {
+    description:
+      'Cancels every job of the batch that has not finished. The batch is CANCELLED at once; jobs the request has no time left for are cancelled in the background, and `cancelling` counts them.',
+  })
   async cancelBatch(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<BatchObject> {
-    return toBatch(await ctx.services.jobs.cancelBatch(ctx.tenant._id, id));
+    return toBatch(await ctx.services.jobs.cancelBatch(ctx.tenant._id, id, ctx.request));
   }
 
   @FieldResolver(() => JobConnection)

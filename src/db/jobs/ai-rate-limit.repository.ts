@@ -12,6 +12,14 @@ interface GrantDoc {
   _id: string;
   /** When the grant may be used (the caller waits until then). */
   at: Date;
+  /** The number of the last grant claimed with this one (one call's token units go together). */
+  last: number;
+}
+
+/** One grant as a claim reads it. */
+export interface Grant {
+  at: number;
+  last: number;
 }
 
 interface HeadDoc {
@@ -42,20 +50,20 @@ export class RateLimitRepository {
     this.heads = db.collection<HeadDoc>('ai_rate_state');
   }
 
-  /** When grant `id` may be used, or null when it was never taken or has been dropped. */
-  async grantAt(id: string): Promise<number | null> {
+  /** Grant `id`, or null when it was never taken or has been dropped. */
+  async grant(id: string): Promise<Grant | null> {
     const doc = await this.grants.findOne({ _id: id });
-    return doc ? doc.at.getTime() : null;
+    return doc ? { at: doc.at.getTime(), last: doc.last } : null;
   }
 
   /**
-   * Inserts the grants `ids` in order, all usable at `at`; returns how many were inserted
-   * before one that someone else holds (then the rest are not tried).
+   * Inserts the grants `ids` in order, all usable at `at`, the last numbered `last`; returns
+   * how many were inserted before one that someone else holds (then the rest are not tried).
    */
-  async claim(ids: readonly string[], at: number): Promise<number> {
+  async claim(ids: readonly string[], at: number, last: number): Promise<number> {
     if (ids.length === 0) return 0;
     try {
-      await this.grants.insertMany(ids.map((_id) => ({ _id, at: new Date(at) })), { ordered: true });
+      await this.grants.insertMany(ids.map((_id) => ({ _id, at: new Date(at), last })), { ordered: true });
       return ids.length;
     } catch (err) {
       if (err instanceof MongoBulkWriteError) {

@@ -50,7 +50,7 @@ export class SharedRateLimit implements CallGate {
 
   constructor(private readonly repo: RateLimitRepository, private readonly opts: SharedRateLimitOptions) {
     this.now = opts.now ?? Date.now;
-    this.grants = new SlidingWindowGrants(repo, this.now);
+    this.grants = new SlidingWindowGrants(repo);
   }
 
   async acquire(model: string, tokens: number, signal?: AbortSignal): Promise<void> {
@@ -88,8 +88,9 @@ export class SharedRateLimit implements CallGate {
 
   /**
    * The moment this call may go: the token units and the request are granted for the same
-   * moment, so neither is counted earlier than it is used. When the request's grant comes
-   * later than the tokens', the tokens are claimed again for it (the first ones stay unused).
+   * moment (now, or when both limits allow), so neither is counted earlier than it is used.
+   * When the request's grant comes later than the tokens', the tokens are claimed again for
+   * it (the first ones stay, unused: they only make later claims wait).
    */
   private async grantAt(model: string, rpm: number | undefined, tpm: number | undefined, tokens: number, factor: number): Promise<number> {
     const windowMs = this.opts.windowMs;

@@ -9,17 +9,18 @@
  * more than `capacity` of them, whichever process claimed them and in whatever order.
  *
  * A number is tried only when the one before it is known to be taken (it was ours, someone
- * else's insert failed on it, or the shared head hint names it or a later one), so every
- * earlier grant exists, or was dropped because a grant `maxCapacity` further on exists: a
- * claim that finds the grant it must wait for missing knows its own number is taken too.
+ * else's insert failed on it, or the shared head hint names it or a later one), and a claim
+ * inserts its numbers in order, so the taken numbers run on without a gap: every earlier
+ * grant exists, or was dropped because a grant `maxCapacity` further on exists, and a claim
+ * that finds the grant it must wait for missing knows its own number is taken too.
  * Everything is read by `_id`; a series holds about `maxCapacity` documents.
  */
 
 export interface GrantStore {
-  /** When grant `id` may be used, or null when it was never taken or has been dropped. */
-  grantAt(id: string): Promise<number | null>;
-  /** Inserts `ids` in order, usable at `at`; how many went in before one that was taken. */
-  claim(ids: readonly string[], at: number): Promise<number>;
+  /** Grant `id` (when it may be used, the last number claimed with it), or null when it was never taken or has been dropped. */
+  grant(id: string): Promise<{ at: number; last: number } | null>;
+  /** Inserts `ids` in order, usable at `at`, the last numbered `last`; how many went in before one that was taken. */
+  claim(ids: readonly string[], at: number, last: number): Promise<number>;
   /** Removes grants no claim reads any more. */
   forget(ids: readonly string[]): Promise<void>;
   head(series: string): Promise<number | null>;
@@ -36,7 +37,7 @@ export interface ClaimRequest {
   /** Grants this call needs, all usable at the same moment (at most `capacity`). */
   count: number;
   windowMs: number;
-  /** The moment returned is not before this. */
+  /** The moment returned is not before this: now, or the moment another limit granted the same call. */
   notBefore: number;
 }
 
@@ -48,7 +49,7 @@ export class SlidingWindowGrants {
   private readonly next = new Map<string, number>();
   private forgettable: string[] = [];
 
-  constructor(private readonly store: GrantStore, private readonly now: () => number) {}
+  constructor(private readonly store: GrantStore) {}
 
   /** Claims `count` grants and returns the moment they may be used (now or later). */
   async claim(req: ClaimRequest): Promise<number> {
@@ -58,24 +59,36 @@ export class SlidingWindowGrants {
       const head = await this.store.head(req.series);
       const k = Math.max(this.next.get(req.series) ?? 0, head === null ? 0 : head + 1);
       const waitsFor = range(k - capacity, count).filter((n) => n >= 0);
-      const moments = await Promise.all(waitsFor.map((n) => this.store.grantAt(idOf(req.series, n))));
-      const dropped = moments.findIndex((m) => m === null);
+      const before = await Promise.all(waitsFor.map((n) => this.store.grant(idOf(req.series, n))));
+      const dropped = before.findIndex((g) => g === null);
       if (dropped >= 0) {
         // Dropped because grant (that number + maxCapacity) exists: k is taken too.
         this.next.set(req.series, Math.max(k + 1, waitsFor[dropped]! + req.maxCapacity + 1));
         continue;
       }
-      const at = Math.max(req.notBefore, this.now(), ...moments.map((m) => m! + req.windowMs));
+      const at = Math.max(req.notBefore, ...before.map((g) => g!.at + req.windowMs));
       const ids = range(k, count).map((n) => idOf(req.series, n));
-      const inserted = await this.store.claim(ids, at);
-      // Either all went in, or the one after the last inserted is someone else's.
-      this.next.set(req.series, k + inserted + (inserted < count ? 1 : 0));
+      const inserted = await this.store.claim(ids, at, k + count - 1);
+      // Either all went in, or the one after the last inserted is someone else's: skip the
+      // whole claim it belongs to rather than trying its numbers one by one.
+      this.next.set(req.series, inserted === count ? k + count : await this.pastClaimOf(req.series, k + inserted));
       if (inserted === 0) continue;
       void this.store.saveHead(req.series, k + inserted - 1).catch(() => {});
       this.dropBehind(req, k, inserted);
       // A partial claim's grants stay, unused: they only make later claims wait longer.
       if (inserted === count) return at;
     }
+  }
+
+  /**
+   * The next number worth trying after grant `n`, which is taken: past the last number of
+   * its claim when that one is taken too (the taken numbers run on without a gap, so all in
+   * between are), else just past `n`.
+   */
+  private async pastClaimOf(series: string, n: number): Promise<number> {
+    const taken = await this.store.grant(idOf(series, n));
+    if (!taken || taken.last <= n) return n + 1;
+    return (await this.store.grant(idOf(series, taken.last))) ? taken.last + 1 : n + 1;
   }
 
   /** Grants `maxCapacity` behind the ones just taken are read by no claim from now on. */

@@ -11,7 +11,7 @@ import { fakeErrors, startFakeOpenAi, type FakeOpenAi, type RecordedRequest } fr
 import { gqlData, pollUntil } from '../../support/graphql-client.js';
 import { startServiceProcess, type ServiceProcess } from '../../support/service-process.js';
 import { RateLimitRepository } from '../../../src/db/jobs/index.js';
-import { currentFactor, MIN_FACTOR, RECOVERY_PER_WINDOW } from '../../../src/jobs/ai-control/shared-rate-limit.js';
+import { currentFactor, MIN_FACTOR, RECOVERY_PER_WINDOW, SharedRateLimit } from '../../../src/jobs/ai-control/shared-rate-limit.js';
 import { SlidingWindowGrants } from '../../../src/jobs/ai-control/sliding-window-grants.js';
 import { newKey, stopAll } from '../live/subscriptions-harness.js';
 import { userOf } from '../jobs-harness.js';
@@ -56,9 +56,10 @@ describe('sliding window grants, two instances on one database', () => {
   test('40 racing claims at capacity 3 per second: no second holds more than 3, and the series stays small', async () => {
     grantsDb = await createTestDb('ai_grants');
     const repo = new RateLimitRepository(grantsDb.db);
-    const instances = [new SlidingWindowGrants(repo, Date.now), new SlidingWindowGrants(repo, Date.now)];
+    const instances = [new SlidingWindowGrants(repo), new SlidingWindowGrants(repo)];
+    const start = Date.now();
     const claim = (i: number): Promise<number> =>
-      instances[i % 2]!.claim({ series: 'r:m', capacity: 3, maxCapacity: 3, count: 1, windowMs: 1_000, notBefore: 0 });
+      instances[i % 2]!.claim({ series: 'r:m', capacity: 3, maxCapacity: 3, count: 1, windowMs: 1_000, notBefore: start });
     const moments = await Promise.all(Array.from({ length: 40 }, (_, i) => claim(i)));
     // The moments are what the callers wait for, so the bound is exact: no transit to allow for.
     expect(maxInAnyStretch(moments, 1_000)).toBe(3);
@@ -70,9 +71,9 @@ describe('sliding window grants, two instances on one database', () => {
 
   test('a claim of several units (tokens) waits until all of them are a window past their predecessors', async () => {
     const repo = new RateLimitRepository(grantsDb!.db);
-    const a = new SlidingWindowGrants(repo, Date.now);
-    const b = new SlidingWindowGrants(repo, Date.now);
-    const req = { series: 't:m', capacity: 10, maxCapacity: 10, windowMs: 1_000, notBefore: 0 };
+    const a = new SlidingWindowGrants(repo);
+    const b = new SlidingWindowGrants(repo);
+    const req = { series: 't:m', capacity: 10, maxCapacity: 10, windowMs: 1_000, notBefore: Date.now() };
     const first = await a.claim({ ...req, count: 6 });
     const second = await b.claim({ ...req, count: 6 });
     // 6 + 6 units exceed the 10 of a window: the second waits for the first one's window.
@@ -81,6 +82,29 @@ describe('sliding window grants, two instances on one database', () => {
     // 4 more fit beside the second's 6 only once the first's 6 are a window old.
     expect(third).toBeGreaterThanOrEqual(first + 1_000);
     expect(third).toBeLessThan(second + 1_000);
+  }, 30_000);
+});
+
+describe('AI_TPM beside AI_RPM, two instances on one database', () => {
+  let tpmDb: TestDb | undefined;
+  afterAll(async () => tpmDb?.close());
+
+  test('calls of 60 tokens under 100 tokens a second go one a second, whichever instance asks', async () => {
+    tpmDb = await createTestDb('ai_tpm');
+    const repo = new RateLimitRepository(tpmDb.db);
+    // Per 1 s window: 10 requests, 100 tokens; a 60-token call takes 120 of the 200 token units.
+    const opts = { rpm: { '*': 600 }, tpm: { '*': 6_000 }, windowMs: 1_000, defaultBlockMs: 1_000 };
+    const instances = [new SharedRateLimit(repo, opts), new SharedRateLimit(repo, opts)];
+    const granted = await Promise.all([0, 1, 2].map(async (i) => (await instances[i % 2]!.acquire('m', 60), Date.now())));
+    // Measured when acquire returned, which may be a little after the moment granted (a loaded
+    // database, timers firing late): TRANSIT_MS is left out of the stretch, as at the fake.
+    expect(maxInAnyStretch(granted, 1_000 - TRANSIT_MS)).toBe(1);
+    // The moments granted are exact: the request limit (10 a second) would let all three go
+    // at once; their requests were granted for the moments their tokens were, a second apart.
+    const requests = await tpmDb.db.collection('ai_rate_grants').find({ _id: { $in: ['r:m:0', 'r:m:1', 'r:m:2', 'r:m:3'] } } as never).toArray();
+    const moments = requests.map((g) => (g.at as Date).getTime());
+    expect(moments).toHaveLength(3);
+    expect(maxInAnyStretch(moments, 1_000)).toBe(1);
   }, 30_000);
 });
 

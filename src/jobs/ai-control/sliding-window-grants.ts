@@ -15,10 +15,11 @@
  * that finds the grant it must wait for missing knows its own number is taken too.
  * Everything is read by `_id`; a series holds about `maxCapacity` documents.
  */
+import type { Grant } from '../../db/jobs/index.js';
 
 export interface GrantStore {
   /** Grant `id` (when it may be used, the last number claimed with it), or null when it was never taken or has been dropped. */
-  grant(id: string): Promise<{ at: number; last: number } | null>;
+  grant(id: string): Promise<Grant | null>;
   /** Inserts `ids` in order, usable at `at`, the last numbered `last`; how many went in before one that was taken. */
   claim(ids: readonly string[], at: number, last: number): Promise<number>;
   /** Removes grants no claim reads any more. */

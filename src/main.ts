@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import { ensureDevApiKey, DEV_TENANT } from './auth/dev-key.js';
-import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { ConfigError, loadConfig, withWebhookSecretKey, type Config } from './config/index.js';
 import { connectMongo } from './db/client.js';
 import { JobKindsModuleError, loadJobKinds, type JobKinds } from './jobs/index.js';
 import { findOrStartMongo } from './db/local-server.js';
@@ -14,9 +14,10 @@ import { createServices } from './server/services.js';
 import { startWorkerRole, type RunningPart } from './server/worker-role.js';
 import { startTracing } from './tracing/index.js';
 
-function loadConfigOrExit(): Readonly<Config> {
+/** The configuration, with the key that seals endpoint secrets (with the local database: kept in DATA_DIR). */
+function loadConfigOrExit(): { config: Readonly<Config>; banner: string } {
   try {
-    return loadConfig();
+    return withWebhookSecretKey(loadConfig());
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`configuration error: ${err.message}\n`);
@@ -39,7 +40,7 @@ async function loadKindsOrExit(config: Readonly<Config>, logger: Logger): Promis
   }
 }
 
-const config = loadConfigOrExit();
+const { config, banner: secretsLine } = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
 const kinds = await loadKindsOrExit(config, logger);
 // Before anything else starts, so every span has the SDK behind it (a no-op when tracing is off).
@@ -82,6 +83,7 @@ if (config.role !== 'worker') {
 }
 if (config.role !== 'api') parts.push(...(await startWorkerRole(services)));
 if (mongo.kind !== 'external') lines.push(`MongoDB (${mongo.kind}, data in ${config.dataDir}): ${mongo.uri}`);
+lines.push(secretsLine);
 lines.push(`Role: ${config.role}; AI provider: ${config.ai.provider}${config.ai.provider === 'offline' ? ' (deterministic stand-in, no network)' : ` (${config.ai.model})`}`);
 process.stdout.write(lines.join('\n') + '\n');
 logger.info({ role: config.role, mongodb: redactUri(mongo.uri), provider: config.ai.provider }, 'started');

@@ -4,6 +4,7 @@
  * may submit only its kinds, and may upload files only when minted with `uploadFiles` (the
  * files it uploads are then its own). The resolvers and `POST /files` ask these small questions.
  */
+import type { SubmitAllowance } from '../config/index.js';
 import { AppError, ErrorCode } from '../errors/index.js';
 
 export interface KeyAccess {
@@ -24,6 +25,8 @@ export interface TokenAccess {
   /** May upload files (POST /files); the files it uploaded are `fileIds`. */
   uploadFiles: boolean;
   fileIds: Set<string>;
+  /** What its submissions may ask for, fixed at minting (submit-allowance.ts). */
+  allowance: SubmitAllowance;
   expiresAt: Date;
 }
 
@@ -64,6 +67,11 @@ export function assertCanSubmit(access: Access | undefined, kind: string): void 
   if (access?.kind === 'token' && scopeSize(access) >= MAX_SCOPE_IDS) {
     throw new AppError(ErrorCode.FORBIDDEN, `this access token reaches ${MAX_SCOPE_IDS} jobs, batches and files already; mint a new one`);
   }
+}
+
+/** What a submission may ask for: a token's allowance; null for an API key (anything the deployment allows). */
+export function submitAllowance(access: Access | undefined): SubmitAllowance | null {
+  return access?.kind === 'token' ? access.allowance : null;
 }
 
 /**

@@ -9,6 +9,7 @@ import type { AccessTokenDoc, AccessTokensRepository, ApiKeyDoc, TenantDoc, Tena
 import { badInput, unauthenticated } from '../errors/index.js';
 import type { Access, KeyAccess, TokenAccess } from './access-scope.js';
 import { authenticate, bearerToken, hashApiKey } from './api-keys.js';
+import { narrowAllowance, type AllowanceInput, type SubmitAllowance } from './submit-allowance.js';
 
 const TOKEN_PREFIX = 'at_';
 /** Ids named at minting, per list; submissions may add more, up to MAX_SCOPE_IDS in all. */
@@ -17,9 +18,11 @@ const MAX_IDS_PER_LIST = 100;
 export interface AccessTokenLimits {
   defaultTtlMs: number;
   maxTtlMs: number;
+  /** The widest allowance, and the one a token minted without narrower values gets. */
+  allowance: SubmitAllowance;
 }
 
-export interface MintInput {
+export interface MintInput extends AllowanceInput {
   jobIds?: readonly string[] | null;
   batchIds?: readonly string[] | null;
   submitKinds?: readonly string[] | null;
@@ -56,7 +59,7 @@ export class AccessTokens {
   ) {}
 
   /** A new token for `tenantId`, minted by the key `minter`; `knownKinds` bounds submitKinds. */
-  async mint(tenantId: string, minter: KeyAccess, input: MintInput, knownKinds: readonly string[]): Promise<{ token: string; expiresAt: Date; doc: AccessTokenDoc }> {
+  async mint(tenantId: string, minter: KeyAccess, input: MintInput, knownKinds: readonly string[]): Promise<{ token: string; expiresAt: Date; doc: AccessTokenDoc & { allowance: SubmitAllowance } }> {
     const seconds = input.expiresInSeconds ?? this.limits.defaultTtlMs / 1000;
     const maxSeconds = Math.floor(this.limits.maxTtlMs / 1000);
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxSeconds) {
@@ -66,9 +69,10 @@ export class AccessTokens {
     submitKinds.forEach((kind, i) => {
       if (!knownKinds.includes(kind)) throw badInput(['input', 'submitKinds', i], `unknown kind ${JSON.stringify(kind)}; one of ${knownKinds.join(', ')}`);
     });
+    const allowance = narrowAllowance(this.limits.allowance, input);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const now = new Date();
-    const doc: AccessTokenDoc = {
+    const doc: AccessTokenDoc & { allowance: SubmitAllowance } = {
       _id: hashApiKey(token),
       tenantId,
       keyHash: minter.keyHash,
@@ -76,6 +80,7 @@ export class AccessTokens {
       batchIds: idList(input.batchIds, 'batchIds'),
       submitKinds,
       ...(input.uploadFiles ? { uploadFiles: true, fileIds: [] } : {}),
+      allowance,
       createdAt: now,
       expiresAt: new Date(now.getTime() + seconds * 1000),
     };
@@ -111,6 +116,7 @@ export class AccessTokens {
         submitKinds: new Set(doc.submitKinds),
         uploadFiles: doc.uploadFiles === true,
         fileIds: new Set(doc.fileIds ?? []),
+        allowance: doc.allowance ?? this.limits.allowance,
         expiresAt: doc.expiresAt,
       },
     };

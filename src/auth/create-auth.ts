@@ -27,6 +27,7 @@ export async function createAuth(db: Db, config: Readonly<Config>): Promise<Auth
     request: config.api.requestsPerMinute,
     submit: config.api.submissionsPerMinute,
     'webhook-send': config.api.webhookSendsPerMinute,
+    'token-request': config.accessTokens.requestsPerMinute,
   });
   const accessTokens = new AccessTokens(new AccessTokensRepository(db), tenants, config.accessTokens);
   return { tenants, rateLimiter, wsConnections, accessTokens };

@@ -1,17 +1,28 @@
 /**
  * Per-tenant rate limits shared by every API process: fixed one-minute windows counted
- * in MongoDB. Over a limit a call fails with RATE_LIMITED and the seconds to wait.
+ * in MongoDB. Over a limit a call fails with RATE_LIMITED and the seconds to wait. An
+ * access token's requests also count against a limit of its own, so that one token (a
+ * browser) cannot use up its tenant's.
  */
 import type { RateCountersRepository } from '../db/tenants/index.js';
 import { AppError, ErrorCode } from '../errors/index.js';
+import type { Access } from './access-scope.js';
 
-export type RateKind = 'request' | 'submit' | 'webhook-send';
+export type RateKind = 'request' | 'submit' | 'webhook-send' | 'token-request';
 
 /** The variable that sets each limit, named in refusals so a caller can find it. */
 const LIMIT_NAMES: Readonly<Record<RateKind, string>> = {
   request: 'API_RATE_LIMIT',
   submit: 'SUBMIT_RATE_LIMIT',
   'webhook-send': 'WEBHOOK_SEND_RATE_LIMIT',
+  'token-request': 'ACCESS_TOKEN_RATE_LIMIT',
+};
+
+const WHAT: Readonly<Record<RateKind, string>> = {
+  request: 'requests',
+  submit: 'submit calls',
+  'webhook-send': 'webhook-send calls',
+  'token-request': 'requests with this access token',
 };
 
 const WINDOW_MS = 60_000;
@@ -39,7 +50,13 @@ export class TenantRateLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Counts one call of `kind` for the tenant; throws RateLimitedError once over the limit. */
+  /** Counts one GraphQL request: against the token first (a token over its limit costs its tenant nothing), then the tenant. */
+  async takeRequest(tenantId: string, access: Access | undefined): Promise<void> {
+    if (access?.kind === 'token') await this.take(`token:${access.tokenHash}`, 'token-request');
+    await this.take(tenantId, 'request');
+  }
+
+  /** Counts one call of `kind` for the tenant (or token); throws RateLimitedError once over the limit. */
   async take(tenantId: string, kind: RateKind): Promise<void> {
     const t = this.now();
     const windowStart = t - (t % WINDOW_MS);
@@ -48,7 +65,7 @@ export class TenantRateLimiter {
     const limit = this.perMinute[kind];
     if (count > limit) {
       const retryAfter = Math.max(1, Math.ceil((windowEnd - t) / 1000));
-      throw new RateLimitedError(`rate limit of ${limit} ${kind === 'request' ? 'requests' : `${kind} calls`} per minute reached (${LIMIT_NAMES[kind]}=${limit}); retry in ${retryAfter} s`, retryAfter);
+      throw new RateLimitedError(`rate limit of ${limit} ${WHAT[kind]} per minute reached (${LIMIT_NAMES[kind]}=${limit}); retry in ${retryAfter} s`, retryAfter);
     }
   }
 

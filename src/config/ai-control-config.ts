@@ -11,7 +11,7 @@ export interface AiControlConfig {
   rpm: Readonly<Record<string, number>>;
   /** AI_TPM: tokens per minute per model (prompt plus the answer's cap), like AI_RPM. */
   tpm: Readonly<Record<string, number>>;
-  /** AI_RATE_WINDOW: the window AI_RPM/AI_TPM are counted in (scaled from per minute). */
+  /** AI_RATE_WINDOW: the sliding window AI_RPM/AI_TPM are kept over (scaled from per minute). @default 60 s */
   rateWindowMs: number;
   /** TENANT_MAX_RUNNING: jobs of one tenant running at once across all workers. */
   tenantMaxRunning: number;

@@ -11,7 +11,7 @@ export interface ApiLimits {
   maxAliases: number;
   /** Lexical tokens in one document (GRAPHQL_MAX_TOKENS). */
   maxTokens: number;
-  /** Estimated cost: one per object field, list fields times their page size (GRAPHQL_MAX_COST). */
+  /** Estimated cost: one per object field, list fields times their page size, each item at least one, plus work that grows with data (GRAPHQL_MAX_COST). @default 10,000 */
   maxCost: number;
   /** Schema introspection (GRAPHQL_INTROSPECTION; on when NODE_ENV=development). */
   introspection: boolean;

@@ -18,6 +18,7 @@ import {
   readString,
   readUrl,
 } from './parse.js';
+import { readAccessTokens, type AccessTokenConfig } from './access-token-config.js';
 import { readApiLimits, type ApiLimits } from './api-limits.js';
 import { readFilesConfig, type FilesConfig } from './files-config.js';
 import { readTracing, type TracingConfig } from './tracing-config.js';
@@ -154,15 +155,8 @@ export interface Config {
     idleCheckMs: number;
   };
 
-  /** Scoped access tokens (createAccessToken). */
-  accessTokens: {
-    /** Lifetime when the request names none. */
-    defaultTtlMs: number;
-    /** The longest lifetime a token may ask for. */
-    maxTtlMs: number;
-    /** How often an open WebSocket authenticated by a token checks that it is still valid. */
-    recheckMs: number;
-  };
+  /** Scoped access tokens (createAccessToken): src/config/access-token-config.ts. */
+  accessTokens: AccessTokenConfig;
 
   webhooks: {
     retrySchedule: number[];
@@ -177,9 +171,11 @@ export interface Config {
     perEndpointConcurrency: number;
     pollMs: number;
     /**
-     * WEBHOOK_SECRET_KEY: when set, endpoint secrets are encrypted at rest with it
-     * (AES-256-GCM, see src/webhooks/secret-box). A KeyObject, not bytes or a string, so
-     * that logging or serialising the config can never print it.
+     * WEBHOOK_SECRET_KEY: endpoint secrets are encrypted at rest with it (AES-256-GCM, see
+     * src/webhooks/secret-box). Required with MONGODB_URI unless NODE_ENV=development/test;
+     * without MONGODB_URI, `npm start` generates one into DATA_DIR (local-secret-key.ts).
+     * A KeyObject, not bytes or a string, so that logging or serialising the config can never
+     * print it. @default unset
      */
     secretKey: KeyObject | undefined;
   };
@@ -207,6 +203,9 @@ export interface Config {
   };
 }
 
+/** NODE_ENV values under which a remote database may hold endpoint secrets in plain text. */
+export const PLAINTEXT_SECRETS_ALLOWED: readonly string[] = ['development', 'test'];
+
 /** Reads every setting once; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const apiKey = readOptional(env, 'OPENAI_API_KEY');
@@ -219,6 +218,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const concurrency = readInt(env, 'WORKER_CONCURRENCY', 4, 1, 1000);
   const retrySchedule = readDurationList(env, 'WEBHOOK_RETRY_SCHEDULE', '0s,5s,5m,30m,2h,5h,10h,10h');
   const nodeEnv = readString(env, 'NODE_ENV', 'production');
+  const aiControl = readAiControl(env, { model, priced: Object.keys(prices), concurrency });
+  const defaultMaxAttempts = readInt(env, 'JOB_DEFAULT_MAX_ATTEMPTS', 3, 1, 100);
   const config: Config = {
     nodeEnv,
     role: readEnum(env, 'ROLE', ROLES, 'all'),
@@ -245,7 +246,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       cacheTtlMs: readDuration(env, 'AI_CACHE_TTL', '24h'),
       batch: readBatchConfig(env, provider === 'offline'),
     },
-    aiControl: readAiControl(env, { model, priced: Object.keys(prices), concurrency }),
+    aiControl,
     jobs: {
       timeoutMs: readInt(env, 'JOB_TIMEOUT_MS', 1_800_000, 1000, 7 * 86_400_000),
       concurrency,
@@ -257,7 +258,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxSchedulesPerTenant: readInt(env, 'SCHEDULES_MAX_PER_TENANT', 100, 1, 100_000),
       dbRetryMs: readDuration(env, 'JOB_DB_RETRY', '60s'),
       agentToolTimeoutMs: readDuration(env, 'AGENT_TOOL_TIMEOUT', '60s'),
-      defaultMaxAttempts: readInt(env, 'JOB_DEFAULT_MAX_ATTEMPTS', 3, 1, 100),
+      defaultMaxAttempts,
       kindsModule: readKindsModule(env),
       limits: {
         maxDocumentBytes: readInt(env, 'MAX_DOCUMENT_BYTES', 2_000_000, 1, 100_000_000),
@@ -279,11 +280,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       feedMaxBytes: readInt(env, 'EVENT_FEED_MAX_BYTES', 33_554_432, 1_048_576, 17_179_869_184),
       idleCheckMs: readDuration(env, 'EVENT_IDLE_CHECK_INTERVAL', '5s'),
     },
-    accessTokens: {
-      defaultTtlMs: readDuration(env, 'ACCESS_TOKEN_DEFAULT_TTL', '15m'),
-      maxTtlMs: readDuration(env, 'ACCESS_TOKEN_MAX_TTL', '24h'),
-      recheckMs: readDuration(env, 'ACCESS_TOKEN_RECHECK', '30s'),
-    },
+    accessTokens: readAccessTokens(env, { models: aiControl.models, defaultModel: model, defaultMaxAttempts }),
     webhooks: {
       retrySchedule,
       timeoutMs: readInt(env, 'WEBHOOK_TIMEOUT_MS', 15_000, 1, 600_000),
@@ -308,9 +305,15 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       pauseMs: readDuration(env, 'RETENTION_PAUSE', '200ms'),
     },
   };
-  // Production (set explicitly, as the Dockerfile does) never stores endpoint secrets in plain text.
-  if (env.NODE_ENV === 'production' && config.webhooks.secretKey === undefined) {
-    throw new ConfigError('WEBHOOK_SECRET_KEY', '', 'to be set when NODE_ENV=production: base64 of 32 random bytes, e.g. `openssl rand -base64 32` (docker compose reads it from secrets.env)');
+  // Endpoint secrets are never stored in plain text by default: a remote database needs the
+  // key; a local one (no MONGODB_URI) gets one generated into DATA_DIR at start
+  // (local-secret-key.ts); only development and test may go without.
+  if (config.webhooks.secretKey === undefined && config.mongodbUri !== undefined && !PLAINTEXT_SECRETS_ALLOWED.includes(nodeEnv)) {
+    throw new ConfigError(
+      'WEBHOOK_SECRET_KEY',
+      '',
+      'to be set when MONGODB_URI is set, so that endpoint secrets are not stored in plain text (NODE_ENV=development or test goes without): base64 of 32 random bytes, e.g. `openssl rand -base64 32` (docker compose reads it from secrets.env)',
+    );
   }
   return deepFreeze(config);
 }
@@ -319,24 +322,28 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const SECRET_KEY_BYTES = 32;
 
-/**
- * An AES-256 key given as base64 of exactly 32 bytes, or undefined when unset. A bad
- * value is refused without echoing it: it may be a real key in the wrong encoding.
- */
 /** A path, resolved now: a worker and an API started from the same directory load the same file. */
 function readKindsModule(env: Env): string | undefined {
   const given = readOptional(env, 'JOB_KINDS_MODULE');
   return given === undefined ? undefined : resolve(given.trim());
 }
 
+/** WEBHOOK_SECRET_KEY: the key, or undefined when unset. */
 function readSecretKey(env: Env, name: string): KeyObject | undefined {
   const raw = readOptional(env, name);
-  if (raw === undefined) return undefined;
+  return raw === undefined ? undefined : parseSecretKey(raw, name);
+}
+
+/**
+ * An AES-256 key from base64 of exactly 32 bytes. A bad value is refused without echoing
+ * it: it may be a real key in the wrong encoding. `source` names where it came from.
+ */
+export function parseSecretKey(raw: string, source: string): KeyObject {
   const encoded = raw.trim();
   const bytes = BASE64.test(encoded) ? Buffer.from(encoded, 'base64') : undefined;
   if (bytes === undefined || bytes.length !== SECRET_KEY_BYTES) {
     bytes?.fill(0);
-    throw new ConfigError(name, `<redacted, ${raw.length} characters>`, 'base64 of 32 random bytes, e.g. `openssl rand -base64 32`');
+    throw new ConfigError(source, `<redacted, ${raw.length} characters>`, 'base64 of 32 random bytes, e.g. `openssl rand -base64 32`');
   }
   const key = createSecretKey(bytes);
   bytes.fill(0);

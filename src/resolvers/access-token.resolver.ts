@@ -15,6 +15,19 @@ export class AccessTokenResolver {
     if (ctx.access?.kind !== 'key') throw new Error('the caller was not authenticated with a key');
     const kinds = ctx.services.jobs.kinds().map((k) => k.kind);
     const { token, expiresAt, doc } = await ctx.services.accessTokens.mint(ctx.tenant._id, ctx.access, input, kinds);
-    return { token, expiresAt, jobIds: doc.jobIds, batchIds: doc.batchIds, submitKinds: doc.submitKinds, uploadFiles: doc.uploadFiles === true };
+    const { allowance } = doc;
+    return {
+      token,
+      expiresAt,
+      jobIds: doc.jobIds,
+      batchIds: doc.batchIds,
+      submitKinds: doc.submitKinds,
+      uploadFiles: doc.uploadFiles === true,
+      models: [...allowance.models],
+      maxPriority: allowance.maxPriority,
+      maxAttempts: allowance.maxAttempts,
+      maxOutputTokens: allowance.maxOutputTokens,
+      budget: { ...allowance.budget },
+    };
   }
 }

@@ -1,7 +1,7 @@
 /** Batch queries and mutations, and Batch's relational fields (jobs, usage). */
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { assertCanSubmit, canSeeBatch, canUseFile, scopedIdempotencyKey } from '../auth/access-scope.js';
+import { assertCanSubmit, submitAllowance, canSeeBatch, canUseFile, scopedIdempotencyKey } from '../auth/access-scope.js';
 import type { JobStatusValue } from '../db/jobs/index.js';
 import { AnalyzeDocumentsInput, Batch, BatchConnection, BatchJobsArgs, JobConnection, PageArgs, Usage } from '../schema/index.js';
 import { docCursor, toConnection } from './connection.js';
@@ -32,14 +32,19 @@ export class BatchResolver {
     assertCanSubmit(ctx.access, 'document.analyze');
     const idempotencyKey = scopedIdempotencyKey(ctx.access, input.idempotencyKey);
     const fileScope = (fileId: string) => canUseFile(ctx.access, fileId);
-    const batch = toBatch(await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, { ...input, idempotencyKey, requestId: ctx.requestId ?? null, deadline: ctx.request, fileScope }));
+    const batch = toBatch(
+      await ctx.services.jobs.analyzeDocuments(ctx.tenant._id, { ...input, idempotencyKey, requestId: ctx.requestId ?? null, deadline: ctx.request, fileScope, allowance: submitAllowance(ctx.access) }),
+    );
     if (ctx.access?.kind === 'token') await ctx.services.accessTokens.widen(ctx.access, { batchId: batch.id });
     return batch;
   }
 
-  @Mutation(() => Batch, { description: 'Cancels every job of the batch that has not finished.' })
+  @Mutation(() => Batch, {
+    description:
+      'Cancels every job of the batch that has not finished. The batch is CANCELLED at once; jobs the request has no time left for are cancelled in the background, and `cancelling` counts them.',
+  })
   async cancelBatch(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<BatchObject> {
-    return toBatch(await ctx.services.jobs.cancelBatch(ctx.tenant._id, id));
+    return toBatch(await ctx.services.jobs.cancelBatch(ctx.tenant._id, id, ctx.request));
   }
 
   @FieldResolver(() => JobConnection)

@@ -33,6 +33,8 @@ export interface RequestDeadline {
   /** Throws TIMEOUT when the deadline has passed; afterwards the request's answer is owed. */
   commit(): void;
   readonly isCommitted: boolean;
+  /** Milliseconds until the deadline (0 once it has passed). */
+  remainingMs(): number;
 }
 
 export interface GraphQLContext {

@@ -1,7 +1,7 @@
 /** Job queries and mutations, and Job's relational fields (batch, events). */
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { assertCanSubmit, canSeeBatch, canSeeJob, canUseFile, scopedIdempotencyKey } from '../auth/access-scope.js';
+import { assertCanSubmit, submitAllowance, canSeeBatch, canSeeJob, canUseFile, scopedIdempotencyKey } from '../auth/access-scope.js';
 import type { JobStatusValue } from '../db/jobs/index.js';
 import { Batch, Job, JobConnection, JobEvent, JobEventsArgs, JobFilter, PageArgs, SubmitJobInput } from '../schema/index.js';
 import { docCursor, toConnection } from './connection.js';
@@ -50,7 +50,9 @@ export class JobResolver {
     assertCanSubmit(ctx.access, input.kind);
     const idempotencyKey = scopedIdempotencyKey(ctx.access, input.idempotencyKey);
     const fileScope = (fileId: string) => canUseFile(ctx.access, fileId);
-    const job = toJobObject(await ctx.services.jobs.submit(ctx.tenant._id, { ...input, idempotencyKey, requestId: ctx.requestId ?? null, deadline: ctx.request, fileScope }));
+    const job = toJobObject(
+      await ctx.services.jobs.submit(ctx.tenant._id, { ...input, idempotencyKey, requestId: ctx.requestId ?? null, deadline: ctx.request, fileScope, allowance: submitAllowance(ctx.access) }),
+    );
     if (ctx.access?.kind === 'token') await ctx.services.accessTokens.widen(ctx.access, { jobId: job.id });
     return job;
   }

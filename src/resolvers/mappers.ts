@@ -117,6 +117,7 @@ export function toBatch(view: BatchView): BatchObject {
     succeeded: counts.SUCCEEDED,
     failed: counts.FAILED,
     cancelled: counts.CANCELLED,
+    cancelling: view.status === 'CANCELLED' ? doc.total - finished : 0,
     progress: makeProgress(finished, doc.total, batchProgressMessage(finished, doc.total)),
     idempotencyKey: doc.idempotencyKey,
     metadata: parseJson(doc.metadata),

@@ -1,5 +1,6 @@
 /** `AccessToken` and `CreateAccessTokenInput`: scoped, short-lived bearer tokens for browsers. */
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { JobBudgetInput } from './inputs/job-budget.input.js';
 import { DateTimeScalar } from './scalars.js';
 
 @InputType('CreateAccessTokenInput')
@@ -24,6 +25,33 @@ export class CreateAccessTokenInput {
 
   @Field(() => Int, { nullable: true, description: 'Lifetime in seconds; 900 (15 minutes) by default, at most 86400 (24 hours) by default.' })
   expiresInSeconds?: number | null;
+
+  @Field(() => [String], { nullable: true, description: "Models the token's jobs may use (job-level and per step); a subset of ACCESS_TOKEN_MODELS, which is the default." })
+  models?: string[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'Highest priority a submitted job may ask for; at most ACCESS_TOKEN_MAX_PRIORITY (0 by default), which is the default.' })
+  maxPriority?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Most attempts a submitted job may ask for; at most ACCESS_TOKEN_MAX_ATTEMPTS, which is the default.' })
+  maxAttempts?: number | null;
+
+  @Field(() => Int, { nullable: true, description: "Cap on one AI call's answer in a submitted job; at most ACCESS_TOKEN_MAX_OUTPUT_TOKENS (4096 by default), which is the default." })
+  maxOutputTokens?: number | null;
+
+  @Field(() => JobBudgetInput, {
+    nullable: true,
+    description: 'The budget of every job submitted with the token (a job may name a smaller one); each limit at most ACCESS_TOKEN_JOB_MAX_TOKENS / ACCESS_TOKEN_JOB_MAX_USD, which are the default.',
+  })
+  budget?: JobBudgetInput | null;
+}
+
+@ObjectType('JobBudget', { description: "A job's limits: neither is passed by its AI calls (null: no such limit)." })
+export class JobBudget {
+  @Field(() => Float, { nullable: true })
+  maxCostUsd!: number | null;
+
+  @Field(() => Int, { nullable: true })
+  maxTokens!: number | null;
 }
 
 @ObjectType('AccessToken', {
@@ -48,4 +76,19 @@ export class AccessToken {
 
   @Field(() => Boolean, { description: 'Whether the token may upload files.' })
   uploadFiles!: boolean;
+
+  @Field(() => [String], { description: "Models the token's jobs may use; a job naming another is FORBIDDEN (naming the field)." })
+  models!: string[];
+
+  @Field(() => Int, { description: 'Highest priority a submitted job may ask for; a job naming none gets 0, or this when it is below 0.' })
+  maxPriority!: number;
+
+  @Field(() => Int, { description: 'Most attempts per submitted job; a job naming none gets the default, capped at this.' })
+  maxAttempts!: number;
+
+  @Field(() => Int, { description: "Cap on each AI call's answer; a job naming none is capped at this." })
+  maxOutputTokens!: number;
+
+  @Field(() => JobBudget, { description: 'The budget every submitted job gets; a job may name a smaller one, not a larger one.' })
+  budget!: JobBudget;
 }

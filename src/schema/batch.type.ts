@@ -35,6 +35,12 @@ export class Batch {
   @Field(() => Int)
   cancelled!: number;
 
+  @Field(() => Int, {
+    description:
+      'Jobs of a CANCELLED batch not finished yet: their cancellation is under way (queued ones are cancelled in the background, running ones stop within seconds). 0 for a batch that is not cancelled.',
+  })
+  cancelling!: number;
+
   @Field(() => Progress, {
     description: "completed = finished jobs; message e.g. 'Analysed 23 of 50 documents'.",
   })

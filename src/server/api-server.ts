@@ -10,6 +10,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { GraphQLError } from 'graphql';
 import { RateLimitedError } from '../auth/rate-limits.js';
+import type { Caller } from '../auth/access-tokens.js';
 import { pingMongo } from '../db/client.js';
 import { AppError, ErrorCode } from '../errors/index.js';
 import type { GraphQLContext } from '../resolvers/context.js';
@@ -122,7 +123,7 @@ export async function startApiServer(services: Services): Promise<ApiServer> {
         });
         try {
           const caller = await request.within(authenticateRequest(services, unauthenticated, req.ip ?? 'unknown', req.headers.authorization));
-          await request.within(limitRequest(services, caller.tenant._id));
+          await request.within(limitRequest(services, caller));
           return { ...caller, services: services.domain, request, requestId: res.locals.requestId as string };
         } catch (err) {
           throw withTimeoutStatus(err);
@@ -199,10 +200,10 @@ function rateLimitedGraphQLError(err: RateLimitedError): GraphQLError {
   });
 }
 
-/** API_RATE_LIMIT: 429 with Retry-After before any work is done. */
-async function limitRequest(services: Services, tenantId: string): Promise<void> {
+/** API_RATE_LIMIT (and ACCESS_TOKEN_RATE_LIMIT for a token): 429 with Retry-After before any work is done. */
+async function limitRequest(services: Services, caller: Caller): Promise<void> {
   try {
-    await services.rateLimiter.take(tenantId, 'request');
+    await services.rateLimiter.takeRequest(caller.tenant._id, caller.access);
   } catch (err) {
     if (!(err instanceof RateLimitedError)) throw err;
     throw rateLimitedGraphQLError(err);

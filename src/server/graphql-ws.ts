@@ -59,6 +59,7 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
     tenants: services.tenants,
     processId: services.processId,
     maxPerTenant: limits.maxConnectionsPerTenant,
+    maxPerToken: config.accessTokens.maxConnections,
     recheckMs: limits.keyRecheckMs,
     logger: logger.child({ part: 'ws-connections' }),
   });
@@ -77,7 +78,7 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
           return false;
         }
         // A token's socket counts against its tenant, and closes with its minting key.
-        const admitted = await registry.admit(caller.tenant._id, caller.access.keyHash, ctx.extra.socket);
+        const admitted = await registry.admit(caller.tenant._id, caller.access, ctx.extra.socket);
         if ('refused' in admitted) {
           ctx.extra.socket.close(CLOSE_TOO_MANY_CONNECTIONS, `RATE_LIMITED: ${admitted.refused}`);
           return false;
@@ -115,7 +116,7 @@ export function attachGraphQLWs(httpServer: HttpServer, schema: GraphQLSchema, s
           ];
         }
         try {
-          await services.rateLimiter.take(ctx.extra.tenant!._id, 'request');
+          await services.rateLimiter.takeRequest(ctx.extra.tenant!._id, ctx.extra.access);
         } catch (err) {
           return [new GraphQLError((err as Error).message, { originalError: err as Error })];
         }

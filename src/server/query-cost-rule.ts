@@ -1,6 +1,8 @@
 /**
  * A validation rule that estimates an operation's cost before it runs: one per field of
- * object type, the sub-selection of a list field multiplied by its page size.
+ * object type, the sub-selection of a list field multiplied by its page size, each item of
+ * a list at least one (reading it is work, whatever its fields), plus the work the schema
+ * knows grows with data (`extraCost`: a batch's counts read its jobs).
  */
 import {
   GraphQLError,
@@ -26,6 +28,11 @@ export interface QueryCostOptions {
   maxPage: Readonly<Record<string, number>>;
   /** The size assumed for a list field that takes no paging argument. */
   unpagedListSize: number;
+  /**
+   * Work beyond the fields themselves, per object of a type (`'Batch'`) or per field
+   * (`'Batch.usage'`): what resolving it reads that grows with the data. @default {}
+   */
+  extraCost?: Readonly<Record<string, number>>;
   /** Builds the refusal, so that every limit refuses the same way. */
   refuse(message: string, limit: string, value: number): GraphQLError;
 }
@@ -86,8 +93,16 @@ function fieldCost(context: ValidationContext, opts: QueryCostOptions, parent: P
   if (!node.selectionSet) return 0; // scalars are free: MAX_RESPONSE_BYTES bounds their size
   const field = fieldOf(parent, node.name.value);
   if (!field) return 1; // unknown fields are refused by FieldsOnCorrectType
-  const inner = selectionCost(context, opts, getNamedType(field.type), node.selectionSet, fragments);
-  return 1 + listSize(opts, field, node) * inner;
+  const type = getNamedType(field.type);
+  const extra = (opts.extraCost?.[type.name] ?? 0) + (opts.extraCost?.[`${parent.name}.${field.name}`] ?? 0);
+  const inner = selectionCost(context, opts, type, node.selectionSet, fragments) + extra;
+  const size = listSize(opts, parent, field, node);
+  // One object is its field; each item of a list costs at least one, even with scalar fields only.
+  return 1 + (isMany(field) ? size * Math.max(1, inner) : size * inner);
+}
+
+function isMany(field: GraphQLField<unknown, unknown>): boolean {
+  return returnsList(field.type) || field.args.some((a) => (PAGE_ARGS as readonly string[]).includes(a.name));
 }
 
 function fieldOf(parent: Parent, name: string): GraphQLField<unknown, unknown> | undefined {
@@ -96,8 +111,12 @@ function fieldOf(parent: Parent, name: string): GraphQLField<unknown, unknown> |
   return undefined;
 }
 
-/** How many times a field's sub-selection is resolved: its page size for lists and connections. */
-function listSize(opts: QueryCostOptions, field: GraphQLField<unknown, unknown>, node: FieldNode): number {
+/**
+ * How many times a field's sub-selection is resolved: its page size for lists and
+ * connections. A connection's `edges` are as many as its page, counted at the connection.
+ */
+function listSize(opts: QueryCostOptions, parent: Parent, field: GraphQLField<unknown, unknown>, node: FieldNode): number {
+  if (parent.name.endsWith('Connection') && (field.name === 'edges' || field.name === 'nodes')) return 1;
   for (const argName of PAGE_ARGS) {
     const def = field.args.find((a) => a.name === argName);
     if (!def) continue;

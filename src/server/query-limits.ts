@@ -13,6 +13,13 @@ import { queryCostRule } from './query-cost-rule.js';
 /** Assumed length of a list field without paging arguments (e.g. Job.steps, Job.webhookDeliveries). */
 const UNPAGED_LIST_SIZE = 10;
 
+/**
+ * Work that grows with the data, beyond the fields asked for: a batch not yet settled counts
+ * its jobs by reading each one's status (MAX_BATCH_DOCUMENTS, 500 by default, at most), and
+ * its usage sums its jobs. Charged as that many objects, at a typical batch's size.
+ */
+const BATCH_JOBS_COST = 50;
+
 /** A refusal: BAD_USER_INPUT naming the limit and its value in the message and in extensions.limit. */
 export function queryLimitError(message: string, limit: string, value: number): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, reason: 'QUERY_LIMIT', limit: { name: limit, value } } });
@@ -37,6 +44,7 @@ export function queryLimitRules(limits: ApiLimits): ValidationRule[] {
       maxCost: limits.maxCost,
       maxPage: { first: MAX_PAGE_SIZE, limit: MAX_EVENTS_PAGE },
       unpagedListSize: UNPAGED_LIST_SIZE,
+      extraCost: { Batch: BATCH_JOBS_COST, 'Batch.usage': BATCH_JOBS_COST },
       refuse: queryLimitError,
     }),
   ];

@@ -1,9 +1,12 @@
 /**
  * The open WebSockets of one API process: counted per tenant across processes (through
- * MongoDB) for MAX_CONNECTIONS_PER_TENANT, and closed within seconds once their key is revoked.
+ * MongoDB) for MAX_CONNECTIONS_PER_TENANT, and per access token for ACCESS_TOKEN_MAX_CONNECTIONS
+ * (so one browser cannot take its tenant's share), and closed within seconds once their key
+ * is revoked.
  */
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
+import type { Access } from '../auth/access-scope.js';
 import { keyRefusal } from '../auth/key-revocation.js';
 import type { TenantsRepository, WsConnectionsRepository } from '../db/tenants/index.js';
 import type { Logger } from '../log/logger.js';
@@ -22,6 +25,8 @@ export interface SocketRegistryOptions {
   tenants: TenantsRepository;
   processId: string;
   maxPerTenant: number;
+  /** Open sockets one access token may hold over all processes. */
+  maxPerToken: number;
   /** How often keys are re-checked and this process's rows refreshed. */
   recheckMs: number;
   logger: Logger;
@@ -40,18 +45,23 @@ export class WsSocketRegistry {
   }
 
   /**
-   * Registers a socket, or returns a refusal reason when the tenant already has its
-   * maximum. Two connections racing for the last place may both get it (count, then insert).
+   * Registers a socket, or returns a refusal reason when its tenant (or its access token)
+   * already has its maximum. Two connections racing for the last place may both get it
+   * (count, then insert). A token's socket closes with its minting key.
    */
-  async admit(tenantId: string, keyId: string, socket: WebSocket): Promise<{ id: string } | { refused: string }> {
+  async admit(tenantId: string, access: Access, socket: WebSocket): Promise<{ id: string } | { refused: string }> {
     const now = Date.now();
+    const tokenHash = access.kind === 'token' ? access.tokenHash : undefined;
+    if (tokenHash !== undefined && (await this.opts.connections.countOpenForToken(tokenHash, this.freshSince(now))) >= this.opts.maxPerToken) {
+      return { refused: `too many open connections with this access token (ACCESS_TOKEN_MAX_CONNECTIONS=${this.opts.maxPerToken})` };
+    }
     const count = await this.opts.connections.countOpen(tenantId, this.freshSince(now));
     if (count >= this.opts.maxPerTenant) {
       return { refused: `too many open connections (MAX_CONNECTIONS_PER_TENANT=${this.opts.maxPerTenant})` };
     }
     const id = randomUUID();
-    await this.opts.connections.add({ _id: id, tenantId, processId: this.opts.processId, seenAt: new Date(now) });
-    this.open.set(id, { keyId, socket });
+    await this.opts.connections.add({ _id: id, tenantId, ...(tokenHash !== undefined ? { tokenHash } : {}), processId: this.opts.processId, seenAt: new Date(now) });
+    this.open.set(id, { keyId: access.keyHash, socket });
     return { id };
   }
 

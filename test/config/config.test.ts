@@ -110,4 +110,16 @@ describe('configuration', () => {
   test('AI_PROVIDER=openai without a key or base URL is refused', () => {
     expect(() => loadConfig({ AI_PROVIDER: 'openai' })).toThrow(/AI_PROVIDER="openai" is invalid: expected OPENAI_API_KEY/);
   });
+
+  test("an access token's ceiling: defaults, and models outside AI_MODELS refused", () => {
+    expect(loadConfig({}).accessTokens).toMatchObject({
+      requestsPerMinute: 120,
+      maxConnections: 5,
+      allowance: { models: ['gpt-4o-mini'], maxPriority: 0, maxAttempts: 3, maxOutputTokens: 4096, budget: { maxTokens: 100_000, maxCostUsd: null } },
+    });
+    expect(loadConfig({ ACCESS_TOKEN_MAX_PRIORITY: '-10', ACCESS_TOKEN_JOB_MAX_USD: '0.25' }).accessTokens.allowance).toMatchObject({ maxPriority: -10, budget: { maxCostUsd: 0.25 } });
+    expect(() => loadConfig({ ACCESS_TOKEN_MODELS: 'gpt-4o-mini,gpt-5' })).toThrow(/ACCESS_TOKEN_MODELS="gpt-4o-mini,gpt-5" is invalid: expected a comma-separated list of models from AI_MODELS/);
+    expect(() => loadConfig({ ACCESS_TOKEN_MAX_PRIORITY: '1001' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ACCESS_TOKEN_JOB_MAX_USD: '-1' })).toThrow(ConfigError);
+  });
 });

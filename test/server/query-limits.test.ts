@@ -41,6 +41,21 @@ describe('query cost limits', () => {
     expect(limitOf(res)?.name).toBe('GRAPHQL_MAX_COST');
   });
 
+  it('charges for work that grows with data: events per job (even with scalar fields only) and the jobs a batch reads', async () => {
+    const events = await gql(app.url, app.key, '{ jobs(first: 100) { edges { node { id events(limit: 1000) { sequence } } } } }');
+    expect(events.data).toBeUndefined();
+    expect(events.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(limitOf(events)).toEqual({ name: 'GRAPHQL_MAX_COST', value: 10_000 });
+    expect(events.errors?.[0]?.message).toMatch(/^the query's estimated cost \d+ is over the limit GRAPHQL_MAX_COST=10000: ask for smaller pages \(first, limit\) or fewer nested lists$/);
+    // A page of events of one job, and events of a page of jobs, are fine.
+    expect((await gql(app.url, app.key, 'query($id: ID!) { job(id: $id) { events(limit: 1000) { sequence } } }', { id: jobId })).errors).toBeUndefined();
+    expect((await gql(app.url, app.key, '{ jobs(first: 5) { edges { node { events(limit: 1000) { sequence } } } } }')).errors).toBeUndefined();
+    // Every unsettled batch reads its jobs' statuses for its counts, and sums their usage.
+    const batches = await gql(app.url, app.key, '{ batches(first: 100) { edges { node { queued usage { calls } } } } }');
+    expect(limitOf(batches)?.name).toBe('GRAPHQL_MAX_COST');
+    expect((await gql(app.url, app.key, '{ batches(first: 20) { edges { node { queued usage { calls } } } } }')).errors).toBeUndefined();
+  });
+
   it('refuses too many aliases, naming the limit', async () => {
     const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: viewer { id }`).join(' ');
     const res = await gql(app.url, app.key, `{ ${aliases} }`);

@@ -54,9 +54,9 @@ describe('chain step names and templates', () => {
 });
 
 describe('WEBHOOK_SECRET_KEY in production', () => {
-  it('is required when NODE_ENV=production, naming the variable', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/WEBHOOK_SECRET_KEY.*NODE_ENV=production/);
-    expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }).webhooks.secretKey).toBeDefined();
+  it('is required with a remote database when NODE_ENV=production, naming the variable (more in webhook-secret-default.test.ts)', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', MONGODB_URI: 'mongodb://db.example/x' })).toThrow(/WEBHOOK_SECRET_KEY.*MONGODB_URI/);
+    expect(loadConfig({ NODE_ENV: 'production', MONGODB_URI: 'mongodb://db.example/x', WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }).webhooks.secretKey).toBeDefined();
   });
 
   it('is set by docker compose from secrets.env for both services', () => {
@@ -68,7 +68,7 @@ describe('WEBHOOK_SECRET_KEY in production', () => {
 
 it('npm start with an unreachable database prints one clear line and exits 1, without a stack trace', () => {
   const res = spawnSync(process.execPath, [join(ROOT, 'dist', 'main.js')], {
-    env: { PATH: process.env.PATH ?? '', MONGODB_URI: 'mongodb://127.0.0.1:1/nothing?serverSelectionTimeoutMS=500', LOG_LEVEL: 'silent' },
+    env: { PATH: process.env.PATH ?? '', MONGODB_URI: 'mongodb://127.0.0.1:1/nothing?serverSelectionTimeoutMS=500', WEBHOOK_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'), LOG_LEVEL: 'silent' },
     encoding: 'utf8',
     timeout: 30_000,
   });

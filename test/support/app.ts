@@ -38,6 +38,8 @@ export const TEST_ENV: Record<string, string> = {
   HOST: '127.0.0.1',
   PORT: '0',
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+  // Suites share a database and store endpoint secrets as given; sealing has its own tests.
+  NODE_ENV: 'test',
   AI_PROVIDER: 'offline',
   JOB_POLL_INTERVAL: '100ms',
   EVENT_POLL_INTERVAL: '50ms',

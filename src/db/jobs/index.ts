@@ -1,6 +1,6 @@
 /** The jobs' collections: job history, live records, the backlog of submitted jobs, batches, events and their feed, checkpoints, claims, output, usage sums, the AI rate limit, the response cache, the retention ledger, review answers, timers, schedules, and the Batch API path's calls, provider batches and rounds. */
 export { RateLimitRepository } from './ai-rate-limit.repository.js';
-export type { RateStateDoc } from './ai-rate-limit.repository.js';
+export type { Grant, RateStateDoc } from './ai-rate-limit.repository.js';
 export { BacklogRepository, entryIdOf, laneIdOf } from './backlog.repository.js';
 export type { BacklogEntryDoc, BacklogLaneDoc, BacklogMemberDoc } from './backlog.repository.js';
 export { BatchesRepository } from './batches.repository.js';

@@ -4,6 +4,7 @@
  * Every read and write is by `_id`, the one filter FerretDB serves from an index.
  */
 import type { Collection, Db } from 'mongodb';
+import type { SubmitAllowance } from '../../config/index.js';
 
 export interface AccessTokenDoc {
   /** SHA-256 (hex) of the token. */
@@ -18,6 +19,8 @@ export interface AccessTokenDoc {
   uploadFiles?: boolean;
   /** Files uploaded with the token. */
   fileIds?: string[];
+  /** What its submissions may ask for (absent on tokens minted before there was one: the configured ceiling applies). */
+  allowance?: SubmitAllowance;
   createdAt: Date;
   expiresAt: Date;
 }

@@ -7,6 +7,8 @@ import type { Collection, Db } from 'mongodb';
 export interface WsConnectionDoc {
   _id: string;
   tenantId: string;
+  /** The access token's hash, for a socket opened with one (ACCESS_TOKEN_MAX_CONNECTIONS). */
+  tokenHash?: string;
   processId: string;
   /** Refreshed by the owning process; a row older than the staleness window does not count. */
   seenAt: Date;
@@ -22,6 +24,7 @@ export class WsConnectionsRepository {
   async ensureIndexes(): Promise<void> {
     await this.collection.createIndex({ tenantId: 1, seenAt: 1 });
     await this.collection.createIndex({ processId: 1 });
+    await this.collection.createIndex({ tokenHash: 1, seenAt: 1 });
   }
 
   async add(doc: WsConnectionDoc): Promise<void> {
@@ -34,6 +37,10 @@ export class WsConnectionsRepository {
 
   countOpen(tenantId: string, freshSince: Date): Promise<number> {
     return this.collection.countDocuments({ tenantId, seenAt: { $gte: freshSince } });
+  }
+
+  countOpenForToken(tokenHash: string, freshSince: Date): Promise<number> {
+    return this.collection.countDocuments({ tokenHash, seenAt: { $gte: freshSince } });
   }
 
   async refresh(processId: string, now: Date): Promise<void> {

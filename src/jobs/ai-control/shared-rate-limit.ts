@@ -1,19 +1,21 @@
 /**
- * One AI rate limit for every worker, kept in MongoDB: requests and tokens per window per
- * model (AI_RPM, AI_TPM), claimed unit by unit with unique inserts; and an adaptive share
- * of that rate (AIMD): a 429 halves it at once for everyone and blocks every worker until
- * the provider's Retry-After; it then grows back by a tenth of the rate per window.
+ * One AI rate limit for every worker, kept in MongoDB: requests and tokens per model
+ * (AI_RPM, AI_TPM) over a sliding window (AI_RATE_WINDOW), so no stretch of one window sees
+ * more than its share, wherever the stretch starts (see sliding-window-grants.ts); and an
+ * adaptive share of that rate (AIMD): a 429 halves it at once for everyone and blocks every
+ * worker until the provider's Retry-After; it then grows back by a tenth of the rate per window.
  */
 import { type CallGate, abortableSleep } from '../../ai/index.js';
 import { perMinuteLimit } from '../../config/index.js';
 import type { RateLimitRepository, RateStateDoc } from '../../db/jobs/index.js';
+import { SlidingWindowGrants } from './sliding-window-grants.js';
 
 export interface SharedRateLimitOptions {
   /** Requests per minute per model; `*` for models not named (AI_RPM). @default {} (unlimited) */
   rpm: Readonly<Record<string, number>>;
   /** Tokens per minute per model, prompt plus the answer's cap (AI_TPM). @default {} (unlimited) */
   tpm: Readonly<Record<string, number>>;
-  /** Length of one counting window; limits are per minute, scaled to it (AI_RATE_WINDOW). @default 60 s */
+  /** The sliding window's length; limits are per minute, scaled to it (AI_RATE_WINDOW). @default 60 s */
   windowMs: number;
   /** A Retry-After-less 429 blocks everyone this long. @default 1,000 ms */
   defaultBlockMs: number;
@@ -27,10 +29,12 @@ export const MIN_FACTOR = 0.1;
 export const RECOVERY_PER_WINDOW = 0.1;
 /** 429s closer together than this count as one burst: the rate is halved once for it. */
 const BURST_MS = 2_000;
-/** The adaptive state is read at most this often per model by one process. */
+/** The adaptive state is read before a claim at most this often per model by one process (and afresh before every call). */
 const STATE_TTL_MS = 500;
-/** Tokens are claimed in units, so a call needs few inserts (at most ~200 units a window). */
+/** Tokens are granted in units, so a call needs few inserts (a window holds 200 units). */
 const TOKEN_UNITS_PER_WINDOW = 200;
+/** Claiming tokens then the request can leave the two at different moments; claim again at most this often. */
+const ALIGN_ROUNDS = 3;
 
 /** The adaptive share now: the factor after a decrease, grown back additively. */
 export function currentFactor(state: Pick<RateStateDoc, 'factor' | 'decreasedAt'> | null, now: number, windowMs: number): number {
@@ -42,12 +46,11 @@ export function currentFactor(state: Pick<RateStateDoc, 'factor' | 'decreasedAt'
 export class SharedRateLimit implements CallGate {
   private readonly now: () => number;
   private readonly cache = new Map<string, { at: number; state: RateStateDoc | null }>();
-  /** Per kind+model+window: indexes below this are known to be taken. */
-  private readonly hints = new Map<string, number>();
-  private claimed: Array<{ window: number; id: string }> = [];
+  private readonly grants: SlidingWindowGrants;
 
   constructor(private readonly repo: RateLimitRepository, private readonly opts: SharedRateLimitOptions) {
     this.now = opts.now ?? Date.now;
+    this.grants = new SlidingWindowGrants(repo);
   }
 
   async acquire(model: string, tokens: number, signal?: AbortSignal): Promise<void> {
@@ -55,24 +58,20 @@ export class SharedRateLimit implements CallGate {
     const tpm = perMinuteLimit(this.opts.tpm, model);
     for (;;) {
       signal?.throwIfAborted();
-      const now = this.now();
       const state = await this.state(model);
-      const blockedFor = state ? state.blockedUntil.getTime() - now : 0;
+      const blockedFor = state ? state.blockedUntil.getTime() - this.now() : 0;
       if (blockedFor > 0) {
         await abortableSleep(blockedFor, signal);
         continue;
       }
       if (rpm === undefined && tpm === undefined) return;
-      const window = Math.floor(now / this.opts.windowMs);
-      const factor = currentFactor(state, now, this.opts.windowMs);
-      const ok =
-        (rpm === undefined || (await this.take('r', model, window, 1, this.capacity(rpm, factor)))) &&
-        (tpm === undefined || (await this.take('t', model, window, this.units(tpm, tokens), TOKEN_UNITS_PER_WINDOW * factor)));
-      void this.cleanUp(window);
-      if (ok) return;
-      // Full for this window: wait for the next one (with a little jitter so workers spread).
-      const next = (window + 1) * this.opts.windowMs - this.now() + Math.floor(Math.random() * 50);
-      await abortableSleep(Math.max(1, next), signal);
+      const factor = currentFactor(state, this.now(), this.opts.windowMs);
+      const at = await this.grantAt(model, rpm, tpm, tokens, factor);
+      await abortableSleep(Math.max(0, at - this.now()), signal);
+      // A 429 while this call waited (read afresh: the cached state may predate it): the
+      // grant goes unused, and the call claims again after the block.
+      const after = await this.state(model, true);
+      if (!after || after.blockedUntil.getTime() <= this.now()) return;
     }
   }
 
@@ -87,6 +86,36 @@ export class SharedRateLimit implements CallGate {
     this.cache.set(model, { at: now, state: next });
   }
 
+  /**
+   * The moment this call may go: the token units and the request are granted for the same
+   * moment (now, or when both limits allow), so neither is counted earlier than it is used.
+   * When the request's grant comes later than the tokens', the tokens are claimed again for
+   * it (the first ones stay, unused: they only make later claims wait).
+   */
+  private async grantAt(model: string, rpm: number | undefined, tpm: number | undefined, tokens: number, factor: number): Promise<number> {
+    const windowMs = this.opts.windowMs;
+    let at = this.now();
+    for (let round = 1; ; round += 1) {
+      const tokensAt =
+        tpm === undefined
+          ? at
+          : await this.grants.claim({
+              series: `t:${model}`,
+              capacity: TOKEN_UNITS_PER_WINDOW * factor,
+              maxCapacity: TOKEN_UNITS_PER_WINDOW,
+              count: this.units(tpm, tokens),
+              windowMs,
+              notBefore: at,
+            });
+      const requestAt =
+        rpm === undefined
+          ? tokensAt
+          : await this.grants.claim({ series: `r:${model}`, capacity: this.capacity(rpm, factor), maxCapacity: this.capacity(rpm, 1), count: 1, windowMs, notBefore: tokensAt });
+      if (requestAt === tokensAt || tpm === undefined || round === ALIGN_ROUNDS) return requestAt;
+      at = requestAt;
+    }
+  }
+
   /** Requests a window allows at this share: the per-minute rate scaled to the window. */
   private capacity(perMinute: number, factor: number): number {
     return Math.max(1, Math.floor((perMinute * this.opts.windowMs * factor) / 60_000));
@@ -98,37 +127,11 @@ export class SharedRateLimit implements CallGate {
     return Math.min(TOKEN_UNITS_PER_WINDOW, Math.max(1, Math.ceil((tokens / perWindow) * TOKEN_UNITS_PER_WINDOW)));
   }
 
-  /** Claims `count` unit slots of the window below `capacity`; false when it is full. */
-  private async take(kind: string, model: string, window: number, count: number, capacity: number): Promise<boolean> {
-    const key = `${kind}:${model}:${window}`;
-    let index = this.hints.get(key) ?? 0;
-    let got = 0;
-    while (got < count && index < Math.floor(capacity)) {
-      const id = `${key}:${index}`;
-      if (await this.repo.claim(id)) {
-        got += 1;
-        this.claimed.push({ window, id });
-      }
-      index += 1;
-    }
-    this.hints.set(key, index);
-    return got >= count;
-  }
-
-  private async state(model: string): Promise<RateStateDoc | null> {
+  private async state(model: string, fresh = false): Promise<RateStateDoc | null> {
     const cached = this.cache.get(model);
-    if (cached && this.now() - cached.at < STATE_TTL_MS) return cached.state;
+    if (!fresh && cached && this.now() - cached.at < STATE_TTL_MS) return cached.state;
     const state = await this.repo.state(model);
     this.cache.set(model, { at: this.now(), state });
     return state;
-  }
-
-  /** Drops this process's slots of windows before the previous one, and stale hints. */
-  private async cleanUp(window: number): Promise<void> {
-    const old = this.claimed.filter((c) => c.window < window - 1);
-    if (old.length === 0) return;
-    this.claimed = this.claimed.filter((c) => c.window >= window - 1);
-    for (const key of [...this.hints.keys()]) if (Number(key.split(':').pop()) < window - 1) this.hints.delete(key);
-    await this.repo.forget(old.map((c) => c.id)).catch(() => {});
   }
 }

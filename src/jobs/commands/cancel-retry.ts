@@ -100,14 +100,43 @@ async function completeThenHold(d: JobsDomain, job: JobDoc, held: HeldLease): Pr
   return (await d.stores.live.insertIfAbsent(again.live)) ? again.lease : undefined;
 }
 
-export async function cancelBatch(d: JobsDomain, tenantId: string, batchId: string): Promise<BatchDoc> {
+/** The request's deadline as a batch cancel sees it: how long it may still take before answering. */
+export interface AnswerDeadline {
+  remainingMs(): number;
+}
+
+/** Batches whose jobs this process is cancelling in the background: a second cancelBatch adds no second sweep. */
+const sweeping = new Set<string>();
+
+/**
+ * Marks the batch CANCELLED at once, then cancels its jobs for as long as half the request's
+ * remaining time allows (all of them without a deadline); the rest are cancelled in the
+ * background, and the answer counts them (`Batch.cancelling`). Should this process die first,
+ * nothing is lost: a worker cancels a job of a CANCELLED batch instead of starting it, and
+ * stops one it is running (runner.ts).
+ */
+export async function cancelBatch(d: JobsDomain, tenantId: string, batchId: string, deadline?: AnswerDeadline | null): Promise<BatchDoc> {
   const batch = await d.stores.batches.findForTenant(tenantId, batchId);
   if (!batch) throw notFound('batch', batchId);
-  if (batch.status !== 'CANCELLED' && !batch.finishedAt) {
-    await d.stores.batches.update(batchId, { status: 'CANCELLED' });
-  }
+  if (batch.finishedAt) return batch;
+  if (batch.status !== 'CANCELLED') await d.stores.batches.update(batchId, { status: 'CANCELLED' });
+  const until = deadline ? Date.now() + deadline.remainingMs() / 2 : Infinity;
+  const pending = [...batch.jobIds];
   // Queued jobs are cancelled here; running ones by their workers, within a second or so.
-  for (const id of batch.jobIds) await cancelJob(d, tenantId, id);
-  await settleBatchIfDone(d.stores, d.notifier, batchId);
+  while (pending.length > 0 && Date.now() < until) await cancelJob(d, tenantId, pending.shift()!);
+  if (pending.length === 0) await settleBatchIfDone(d.stores, d.notifier, batchId);
+  else if (!sweeping.has(batchId)) void cancelInBackground(d, tenantId, batchId, pending);
   return (await d.stores.batches.findById(batchId)) ?? batch;
+}
+
+async function cancelInBackground(d: JobsDomain, tenantId: string, batchId: string, jobIds: string[]): Promise<void> {
+  sweeping.add(batchId);
+  try {
+    for (const id of jobIds) await cancelJob(d, tenantId, id);
+    await settleBatchIfDone(d.stores, d.notifier, batchId);
+  } catch (err) {
+    d.logger.warn({ err, batchId }, 'cancelling the rest of a batch failed; the workers cancel its jobs as they come up');
+  } finally {
+    sweeping.delete(batchId);
+  }
 }

@@ -6,7 +6,7 @@ import type { BatchDoc, JobDoc, JobEventDoc, JobFields, JobStatusValue, UsageDoc
 import { decodeCursor, encodeCursor, type Page, type PagePosition } from '../../db/page-cursor.js';
 import { badInput, notFound } from '../../errors/index.js';
 import { batchCounts, batchStatus, type BatchView } from '../lifecycle/index.js';
-import { cancelBatch, cancelJob, retryJob } from './cancel-retry.js';
+import { cancelBatch, cancelJob, retryJob, type AnswerDeadline } from './cancel-retry.js';
 import { analyzeDocuments, submitJob, type AnalyzeDocumentsRequest, type SubmitJobRequest } from './submit.js';
 import type { TenantBudgetView } from '../ai-control/index.js';
 import type { JobsDomain } from './domain.js';
@@ -98,8 +98,8 @@ export class JobService {
     return this.domain.reviews.callbackUrl(jobId, step, review);
   }
 
-  async cancelBatch(tenantId: string, batchId: string): Promise<BatchView> {
-    return this.view(await cancelBatch(this.domain, tenantId, batchId));
+  async cancelBatch(tenantId: string, batchId: string, deadline?: AnswerDeadline | null): Promise<BatchView> {
+    return this.view(await cancelBatch(this.domain, tenantId, batchId, deadline));
   }
 
   getJob(tenantId: string, id: string): Promise<JobDoc | null> {

@@ -20,6 +20,8 @@ import type { JobsDomain } from './domain.js';
 import { checkFileRefs, fileRefFrom, type FileScope } from './file-refs.js';
 import { newId, newJobDoc, requestHash } from './new-job.js';
 import { runAtBatchTimerId, store, storeInBatches, storeMissing, wake } from './store-jobs.js';
+import { holdToAllowance } from './submit-allowance.js';
+import { MAX_ATTEMPTS_LIMIT, PRIORITY_LIMIT, type SubmitAllowance } from '../../config/index.js';
 
 /** The request's deadline as a submission sees it: `commit()` throws TIMEOUT once it has passed. */
 export interface WriteDeadline {
@@ -42,6 +44,8 @@ export interface SubmitJobRequest extends AiOptionsRequest, ExecutionOptionsRequ
   deadline?: WriteDeadline | null;
   /** Which uploads the caller may name (absent: every upload of the tenant). */
   fileScope?: FileScope;
+  /** Set for a submission made with an access token: what its job may ask for. */
+  allowance?: SubmitAllowance | null;
 }
 
 /** One document: its text, or a file (an upload's id or a URL) that a first step reads. */
@@ -63,10 +67,9 @@ export interface AnalyzeDocumentsRequest extends AiOptionsRequest, ExecutionOpti
   requestId?: string | null;
   deadline?: WriteDeadline | null;
   fileScope?: FileScope;
+  allowance?: SubmitAllowance | null;
 }
 
-const MAX_ATTEMPTS_LIMIT = 20;
-const PRIORITY_LIMIT = 1_000;
 const MAX_KEY_LENGTH = 255;
 const MAX_METADATA_BYTES = 16_384;
 const MAX_INSTRUCTIONS = 4_000;
@@ -91,15 +94,23 @@ export async function submitJob(d: JobsDomain, tenantId: string, req: SubmitJobR
  * Checks a submission (errors name the field under `input`) and makes its job, storing
  * nothing: submitJob then stores it; createSchedule checks a schedule's job template with it.
  */
-export async function prepareJob(d: JobsDomain, tenantId: string, req: SubmitJobRequest) {
-  const pipeline = d.kinds.get(req.kind);
-  if (!pipeline) throw badInput(['input', 'kind'], `unknown kind "${excerpt(req.kind)}"; known kinds: ${d.kinds.names().join(', ')}`);
-  checkJsonLimits(req.input, ['input', 'input'], { maxDepth: d.limits.maxJsonDepth, maxBytes: d.limits.maxInputBytes });
-  const input = validateJobInput(pipeline, req.input, ['input', 'input'], d.limits);
-  await checkFileRefs(d, tenantId, pipeline, input, ['input', 'input'], req.fileScope);
+export async function prepareJob(d: JobsDomain, tenantId: string, asked: SubmitJobRequest) {
+  const pipeline = d.kinds.get(asked.kind);
+  if (!pipeline) throw badInput(['input', 'kind'], `unknown kind "${excerpt(asked.kind)}"; known kinds: ${d.kinds.names().join(', ')}`);
+  checkJsonLimits(asked.input, ['input', 'input'], { maxDepth: d.limits.maxJsonDepth, maxBytes: d.limits.maxInputBytes });
+  const input = validateJobInput(pipeline, asked.input, ['input', 'input'], d.limits);
+  await checkFileRefs(d, tenantId, pipeline, input, ['input', 'input'], asked.fileScope);
+  const stepModels = pipeline.requestedModels?.(input) ?? [];
+  // An access token's submission is held to the allowance it was minted with.
+  const req = holdToAllowance(asked.allowance, asked, {
+    defaultModel: d.models?.defaultModel,
+    defaultMaxAttempts: d.defaultMaxAttempts,
+    stepModels,
+    stepOutputTokens: pipeline.requestedOutputTokens?.(input) ?? [],
+  });
   const common = checkCommon(d, req, ['input']);
   const maxAttempts = checkRange(req.maxAttempts, ['input', 'maxAttempts'], 1, MAX_ATTEMPTS_LIMIT) ?? d.defaultMaxAttempts;
-  const aiFields = checkSubmissionAi(req, d.models, ['input'], pipeline.requestedModels?.(input) ?? []);
+  const aiFields = checkSubmissionAi(req, d.models, ['input'], stepModels);
   const execution = checkExecutionOptions(req, ['input']);
   const runAt = checkRunAt(d, req.runAt, ['input', 'runAt']);
   // Everything that shapes the job: a replay with the key must match all of it.
@@ -123,7 +134,13 @@ function aiRequestFields(f: ReturnType<typeof checkSubmissionAi>) {
   };
 }
 
-export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: AnalyzeDocumentsRequest): Promise<BatchDoc> {
+export async function analyzeDocuments(d: JobsDomain, tenantId: string, asked: AnalyzeDocumentsRequest): Promise<BatchDoc> {
+  const req = holdToAllowance(asked.allowance, asked as AnalyzeDocumentsRequest & { priority?: number | null; maxAttempts?: number | null }, {
+    defaultModel: d.models?.defaultModel,
+    defaultMaxAttempts: d.defaultMaxAttempts,
+    stepModels: [],
+    stepOutputTokens: [],
+  });
   const pipeline = d.kinds.get('document.analyze')!;
   if (req.documents.length === 0) throw badInput(['input', 'documents'], 'must contain at least one document');
   if (req.documents.length > d.limits.maxBatchDocuments) {
@@ -148,7 +165,9 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
     ) as DocumentAnalyzeInput,
   );
   for (const [i, input] of inputs.entries()) await checkFileRefs(d, tenantId, pipeline, input, ['input', 'documents', i], req.fileScope);
-  const common = checkCommon(d, { ...req, priority: null }, ['input']);
+  // A batch's jobs run at priority 0 and the default attempts, unless a token's allowance is lower.
+  const common = checkCommon(d, req, ['input']);
+  const maxAttempts = req.maxAttempts ?? d.defaultMaxAttempts;
   const aiFields = checkSubmissionAi(req, d.models, ['input'], []);
   const execution = checkExecutionOptions(req, ['input']);
   const runAt = checkRunAt(d, req.runAt, ['input', 'runAt']);
@@ -183,8 +202,8 @@ export async function analyzeDocuments(d: JobsDomain, tenantId: string, req: Ana
       tenantId,
       kind: 'document.analyze',
       input,
-      priority: 0,
-      maxAttempts: d.defaultMaxAttempts,
+      priority: common.priority,
+      maxAttempts,
       metadata: common.metadata,
       idempotencyKey: null,
       batchId,

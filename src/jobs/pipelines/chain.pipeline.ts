@@ -152,6 +152,8 @@ export const chainPipeline: Pipeline<ChainInput> = {
   options: ['model', 'temperature', 'maxOutputTokens', 'budget', 'steps[].model', 'steps[].temperature', 'steps[].maxOutputTokens'],
   requestedModels: (input) =>
     input.steps.flatMap((s, i): Array<[Array<string | number>, string]> => (s.model === undefined ? [] : [[['steps', i, 'model'], s.model]])),
+  requestedOutputTokens: (input) =>
+    input.steps.flatMap((s, i): Array<[Array<string | number>, number]> => (s.maxOutputTokens === undefined ? [] : [[['steps', i, 'maxOutputTokens'], s.maxOutputTokens]])),
   fileRefs: (input) => Object.entries(input.files ?? {}).map(([name, ref]): [string[], FileRef] => [['files', name], ref]),
   steps: (input) => [...(hasFiles(input) ? [readFilesStep<ChainInput>((i) => i.files ?? {})] : []), ...input.steps.map(chainStep)],
   reviews: (input) => input.steps.filter((s) => s.review).map((s) => ({ step: s.name, key: DEFAULT_REVIEW_KEY })),

@@ -106,6 +106,8 @@ export interface Pipeline<TInput = unknown> {
   tools?(): RegisteredTool[];
   /** Files the input refers to, with their path within input: checked at submit (an upload must be the tenant's). */
   fileRefs?(input: TInput): Array<[ReadonlyArray<string | number>, FileRef]>;
+  /** Answer caps the input itself asks for (per chain step), with their path within input. */
+  requestedOutputTokens?(input: TInput): Array<[ReadonlyArray<string | number>, number]>;
   /** The steps of one job (a chain has one per entry). */
   steps(input: TInput): PipelineStep<TInput>[];
   /** The job's result from all step outputs. */

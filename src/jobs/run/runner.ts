@@ -8,7 +8,7 @@
 import type { AiProvider } from '../../ai/index.js';
 import { type AiControl, type TenantFairness } from '../ai-control/index.js';
 import type { PriceTable } from '../../config/index.js';
-import { type JobErrorDoc, type LiveJobDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/index.js';
+import { type JobDoc, type JobErrorDoc, type LiveJobDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/index.js';
 import type { Logger } from '../../log/logger.js';
 import { cancelledJobError, decideAttempt, type AttemptOutcome } from './retrying.js';
 import {
@@ -83,6 +83,8 @@ export interface RunnerDeps {
 export class JobRunner {
   /** The abort controller of each job this process is running, by job id. */
   private readonly active = new Map<string, AbortController>();
+  /** The batch of each running job that has one. */
+  private readonly batchOf = new Map<string, string>();
   private draining = false;
 
   constructor(private readonly deps: RunnerDeps, private readonly opts: RunnerOptions) {}
@@ -90,6 +92,11 @@ export class JobRunner {
   /** Ids of the jobs this process is running now. */
   runningJobIds(): string[] {
     return [...this.active.keys()];
+  }
+
+  /** The running jobs that belong to a batch, with their batch ids. */
+  runningBatchJobs(): Array<[jobId: string, batchId: string]> {
+    return [...this.batchOf.entries()];
   }
 
   /** Stops a running job's in-flight work at once (its AI request included). */
@@ -129,12 +136,15 @@ export class JobRunner {
       if (Date.now() - live.createdAt.getTime() > 2 * this.opts.leaseMs) await this.deps.stores.live.delete(jobId);
       return;
     }
+    // A job of a cancelled batch is cancelled, not started: it needs no seat.
+    const batchCancelled = !isTerminalStatus(found.status) && (await this.batchCancelled(found));
     // Tenant fairness: a job whose tenant already runs its share goes back to the queue.
-    if (this.deps.fairness && !(await this.deps.fairness.admit(found))) return;
+    if (!batchCancelled && this.deps.fairness && !(await this.deps.fairness.admit(found))) return;
     const claimed = await this.claim(live);
     if (!claimed) return;
     const controller = new AbortController();
     this.active.set(jobId, controller);
+    if (found.batchId) this.batchOf.set(jobId, found.batchId);
     const job = new LeasedJob(this.deps.stores, found, claimed.lease, this.opts.dbRetryMs);
     const stopHeartbeat = keepLeaseAlive(
       this.deps.stores,
@@ -150,7 +160,7 @@ export class JobRunner {
     await traceAttempt(attempt, async () => {
       try {
         if (isTerminalStatus(found.status)) await completeFinished(job, this.deps.notifier);
-        else if (claimed.live.cancelRequestedAt) await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(null) }, 'Cancelled');
+        else if (claimed.live.cancelRequestedAt || batchCancelled) await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(null) }, 'Cancelled');
         else await this.runSteps(job, controller.signal);
       } catch (err) {
         // A step that waits for something outside (a review) parks the job and frees this slot.
@@ -160,6 +170,7 @@ export class JobRunner {
         clearTimeout(timeout);
         stopHeartbeat();
         this.active.delete(jobId);
+        this.batchOf.delete(jobId);
       }
     });
   }
@@ -174,6 +185,11 @@ export class JobRunner {
     if (!isParked(live)) return acquireLease(stores, live, this.opts.workerId, this.opts.leaseMs);
     const recovered = await recoverInterruptedWake(stores, live, this.opts.workerId, this.opts.leaseMs);
     return recovered.action === 'run' ? recovered : undefined;
+  }
+
+  /** Whether the job's batch was cancelled: then the job is cancelled, whoever was cancelling the batch's jobs. */
+  private async batchCancelled(job: JobDoc): Promise<boolean> {
+    return job.batchId !== null && (await this.deps.stores.batches.findById(job.batchId))?.status === 'CANCELLED';
   }
 
   private async runSteps(job: LeasedJob, signal: AbortSignal): Promise<void> {

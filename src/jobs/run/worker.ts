@@ -3,6 +3,8 @@
  * jobs from the backlog as it has room), the runner runs them, and two small loops read the live records of jobs (never the job history):
  * - live watch: one read of the live records of the jobs this process runs, so a cancel
  *   request (a field on the record) stops the job within the watch interval;
+ * - batch watch: the batches of the jobs it runs, by `_id`, so a job of a cancelled batch
+ *   stops even when the API process that was cancelling the batch's jobs died first;
  * - lost-work sweep: wakes jobs whose wake-up was lost (lost-work-sweep.ts);
  * - timers: fires the waits that end by themselves — start times, review timeouts, schedule
  *   ticks — reading one hint document by `_id` when nothing is due (lifecycle/timers.ts).
@@ -21,6 +23,8 @@ export interface WorkerOptions extends RunnerOptions {
   drainGraceMs: number;
   /** How often the live records of running jobs are read for cancel requests. @default 250 ms */
   cancelPollMs?: number;
+  /** How often the batches of running jobs are read for a cancel. @default 2,000 ms */
+  batchCancelPollMs?: number;
   /** A due job with no wake-up taken for this long is woken again. @default 30,000 ms */
   strandedAfterMs?: number;
   /** How often the timers (start times, review timeouts, schedule ticks) are looked at (JOB_POLL_INTERVAL). @default 500 ms */
@@ -51,6 +55,14 @@ export async function startJobWorker(
       const running = runner.runningJobIds();
       for (const live of await stores.live.findMany(running)) {
         if (live.cancelRequestedAt !== null) runner.interrupt(live._id, 'cancelled');
+      }
+    }),
+    every(opts.batchCancelPollMs ?? 2_000, async () => {
+      const byBatch = new Map<string, string[]>();
+      for (const [jobId, batchId] of runner.runningBatchJobs()) byBatch.set(batchId, [...(byBatch.get(batchId) ?? []), jobId]);
+      for (const [batchId, jobIds] of byBatch) {
+        if ((await stores.batches.findById(batchId))?.status !== 'CANCELLED') continue;
+        for (const jobId of jobIds) runner.interrupt(jobId, 'cancelled');
       }
     }),
     every(Math.max(1_000, Math.floor(opts.leaseMs / 2)), async () => {

@@ -17,6 +17,7 @@ const token = (tokenHash: string, jobIds: string[]): Access => ({
   submitKinds: new Set(),
   uploadFiles: false,
   fileIds: new Set(),
+  allowance: { models: ['m'], maxPriority: 0, maxAttempts: 3, maxOutputTokens: 1000, budget: { maxCostUsd: null, maxTokens: 1000 } },
   expiresAt: new Date(0),
 });
 

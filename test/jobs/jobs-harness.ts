@@ -61,13 +61,25 @@ export async function getEvents(app: Pick<TestApp, 'url' | 'key'>, id: string): 
   return job.events as any[];
 }
 
-/** Polls the job until its status is one of `statuses`. */
-export function waitForStatus(app: Pick<TestApp, 'url' | 'key'>, id: string, statuses: string[], timeoutMs = 20_000, fields = JOB_FIELDS): Promise<any> {
-  return pollUntil(
+const FINISHED = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+/**
+ * Polls the job until its status is one of `statuses`. A finished job's terminal event
+ * follows its saved state by a moment (finish.ts): for a finished status this also waits
+ * for that event, so a test may read the events at once.
+ */
+export async function waitForStatus(app: Pick<TestApp, 'url' | 'key'>, id: string, statuses: string[], timeoutMs = 20_000, fields = JOB_FIELDS): Promise<any> {
+  const job = await pollUntil(
     () => getJob(app, id, fields),
     (job) => job !== null && statuses.includes(job.status),
     timeoutMs,
   );
+  if (FINISHED.includes(job.status)) {
+    const types = async () =>
+      ((await gqlData(app.url, app.key, `query($id: ID!) { job(id: $id) { events(limit: 1000) { type } } }`, { id })).job?.events ?? []).map((e: { type: string }) => e.type);
+    await pollUntil(types, (t: string[]) => t.includes(job.status), timeoutMs);
+  }
+  return job;
 }
 
 /** The GraphQL errors of a request that must fail; fails the test when it succeeds. */

@@ -11,7 +11,7 @@ import { SpendLedgerRepository } from '../../../src/db/tenants/spend-ledger.repo
 import { TenantBudgets } from '../../../src/jobs/ai-control/tenant-budgets.js';
 import type { TestApp } from '../../support/app.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../../support/fake-openai.js';
-import { gql, gqlData } from '../../support/graphql-client.js';
+import { gql, gqlData, pollUntil } from '../../support/graphql-client.js';
 import { getEvents, gqlErrors, JOB_FIELDS, ReplyRouter, startOpenAiApp, submitChain, tag, waitForStatus, withPrompt } from '../jobs-harness.js';
 
 let fake: FakeOpenAi;
@@ -120,7 +120,8 @@ test('a job with maxCostUsd stops with BUDGET_EXCEEDED before the call that woul
   expect(withPrompt(fake, `${t} one`)).toHaveLength(1);
   expect(withPrompt(fake, `${t} two`)).toHaveLength(0);
   expect(job.usage.costUsd).toBeCloseTo(spentFirst, 9);
-  const events = await getEvents(app, submitJob.id);
+  // The terminal event follows the saved state by a moment.
+  const events = await pollUntil(() => getEvents(app, submitJob.id), (e) => e.some((x) => x.type === 'FAILED'), 10_000);
   expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['STEP_FAILED', 'FAILED']));
   expect(events.map((e) => e.type)).not.toContain('RETRY_SCHEDULED');
 });

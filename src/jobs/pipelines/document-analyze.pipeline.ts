@@ -43,9 +43,18 @@ const readFile = (ctx: Ctx): ReadFile | undefined => ctx.outputs[READ_STEP] as R
 /** The document's text: given, or extracted from its file by `read`. */
 const documentText = (ctx: Ctx): string => readFile(ctx)?.text ?? ctx.input.text ?? '';
 
+/**
+ * The system prompt, shared part first: the task and the batch's instructions are the same
+ * for every document of a batch, so the provider's prompt cache serves them (with the
+ * kind's `prompt_cache_key`); what differs per document, its name, comes last.
+ */
 const system = (ctx: Ctx, task: string): string => {
   const name = ctx.input.name ?? readFile(ctx)?.name;
-  return [`You analyse documents${name ? ` ("${name}")` : ''}. ${task}`, ctx.input.instructions ? `Follow these instructions from the user: ${ctx.input.instructions}` : '']
+  return [
+    `You analyse documents. ${task}`,
+    ctx.input.instructions ? `Follow these instructions from the user: ${ctx.input.instructions}` : '',
+    name ? `The document is "${name}".` : '',
+  ]
     .filter(Boolean)
     .join('\n');
 };

@@ -21,15 +21,15 @@ it('queues a recorded delivery, keeps it queued between attempts, and unqueues i
   await h.webhooks.outbox.jobFinished(job);
   const [delivery] = await h.webhooks.deliveries.listForJob(tenantId, job._id);
   const queue = h.webhooks.repositories.queue;
-  expect(await queue.findById(delivery!._id)).toMatchObject({ endpointId: delivery!.endpointId, leaseOwner: null });
+  expect(await queue.findById(delivery!._id)).toEqual({ _id: delivery!._id, endpointId: delivery!.endpointId, tenantId, dueAt: delivery!.nextAttemptAt });
 
   h.start({ owner: 'only' });
-  // After the failed first attempt: still queued, unleased, due when the record says.
+  // After the failed first attempt: still queued, due when the record says.
   // (The record is settled first, then its entry rescheduled: wait for both.)
   const { between, entry } = await eventually(async () => {
     const d = await h.webhooks.repositories.deliveries.findById(delivery!._id);
     const e = await queue.findById(delivery!._id);
-    return d?.attemptCount === 1 && e?.leaseOwner === null ? { between: d, entry: e } : undefined;
+    return d?.attemptCount === 1 && e !== null && e.dueAt.getTime() === d.nextAttemptAt?.getTime() ? { between: d, entry: e } : undefined;
   }, 'attempt 1 settled and the next one queued');
   expect(between.status).toBe('PENDING');
   expect(entry.dueAt).toEqual(between.nextAttemptAt);

@@ -68,6 +68,25 @@ it('a queue entry left behind by a delivery that already settled is dropped with
   expect(t.receiver.requests).toHaveLength(0);
 });
 
+it('an entry due before its record says (a crash between settling and rescheduling) is realigned, not sent early', async () => {
+  const { h, tenantId } = await setUp();
+  const job = await insertFinishedJob(h.testDb, tenantId);
+  await h.webhooks.outbox.jobFinished(job);
+  const [delivery] = await h.webhooks.deliveries.listForJob(tenantId, job._id);
+  // Attempt 1 failed and was settled with its retry in an hour; the entry still says now.
+  const inAnHour = new Date(Date.now() + 3_600_000);
+  await h.webhooks.repositories.deliveries.settle(delivery!._id, 1, { status: 'PENDING', nextAttemptAt: inAnHour });
+
+  h.start();
+  const entry = await eventually(async () => {
+    const e = await h.webhooks.repositories.queue.findById(delivery!._id);
+    return e?.dueAt.getTime() === inAnHour.getTime() ? e : undefined;
+  }, 'the entry to follow its record');
+  expect(entry).toMatchObject({ endpointId: delivery!.endpointId, tenantId });
+  expect(t.receiver.requests).toHaveLength(0);
+  expect(await h.webhooks.deliveries.attempts(delivery!._id)).toEqual([]);
+});
+
 it('redelivering a finished delivery queues it again', async () => {
   const { h, tenantId } = await setUp();
   const job = await insertFinishedJob(h.testDb, tenantId);

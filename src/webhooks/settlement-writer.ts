@@ -10,6 +10,7 @@
  * the next one settles from, and queue entries that it finds already settled and drops.
  */
 import type { Logger } from '../log/logger.js';
+import { GroupCommit } from '../db/group-commit.js';
 import { retryTransient } from '../db/transient-error.js';
 import type {
   AttemptOutcome,
@@ -46,22 +47,24 @@ interface Writes {
   queue: QueueWrite | null;
 }
 
-interface Waiting {
-  writes: Writes;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
 /** The most attempts one batch writes. */
 const MAX_BATCH = 256;
 
 export class SettlementWriter {
   private readonly now: () => Date;
-  private waiting: Waiting[] = [];
-  private writing: Promise<void> | null = null;
+  private readonly batches: GroupCommit<Writes, void>;
 
   constructor(private readonly deps: SettlementWriterDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.batches = new GroupCommit<Writes, void>(async (batch) => {
+      try {
+        await this.write(batch);
+      } catch (err) {
+        deps.logger.error({ err, attempts: batch.length }, 'webhook attempt outcomes could not be written; they are settled as interrupted later');
+        throw err;
+      }
+      return batch.map(() => undefined);
+    }, MAX_BATCH);
   }
 
   /**
@@ -90,36 +93,14 @@ export class SettlementWriter {
           ? { schedule: { _id: current._id, endpointId: current.endpointId, tenantId: current.tenantId, dueAt: changes.nextAttemptAt } }
           : { remove: current._id };
     }
-    if (writes.finish || writes.settle) await this.enqueue(writes);
+    if (writes.finish || writes.settle) await this.batches.submit(writes);
     if (changes?.status === 'FAILED') webhookDeliveriesFailed.inc();
     return changes;
   }
 
   /** Resolves once everything recorded so far is written (a stopping dispatcher waits for it). */
-  async idle(): Promise<void> {
-    while (this.writing) await this.writing.catch(() => {});
-  }
-
-  private enqueue(writes: Writes): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ writes, resolve, reject });
-      this.writing ??= this.drain().finally(() => {
-        this.writing = null;
-      });
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, MAX_BATCH);
-      try {
-        await this.write(batch.map((w) => w.writes));
-        for (const w of batch) w.resolve();
-      } catch (err) {
-        this.deps.logger.error({ err, attempts: batch.length }, 'webhook attempt outcomes could not be written; they are settled as interrupted later');
-        for (const w of batch) w.reject(err);
-      }
-    }
+  idle(): Promise<void> {
+    return this.batches.idle();
   }
 
   /** Each statement may be repeated safely: `$set` by `_id`, upserts, deletes. */

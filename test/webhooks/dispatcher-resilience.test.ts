@@ -4,28 +4,14 @@
  * database, and endpoints that keep failing.
  */
 import { attemptId } from '../../src/db/webhooks/attempts.repository.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { createHarness, eventually, insertFinishedJob, newTenantId, settled, type Harness } from './webhook-harness.js';
+import { eventually, insertFinishedJob, newTenantId, receiversPerTest, settled } from './webhook-harness.js';
 
-const receivers: WebhookReceiver[] = [];
-let harness: Harness | undefined;
-async function receiver(): Promise<WebhookReceiver> {
-  const r = await startWebhookReceiver();
-  receivers.push(r);
-  return r;
-}
-
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-  await harness?.close();
-  harness = undefined;
-});
+const t = receiversPerTest();
 
 it('a dead endpoint (connections hang) does not delay a healthy endpoint', async () => {
-  harness = await createHarness({ WEBHOOK_CONCURRENCY: '3', WEBHOOK_ENDPOINT_CONCURRENCY: '1', WEBHOOK_TIMEOUT_MS: '10000' });
-  const h = harness;
-  const dead = await receiver();
-  const healthy = await receiver();
+  const h = await t.harness({ WEBHOOK_CONCURRENCY: '3', WEBHOOK_ENDPOINT_CONCURRENCY: '1', WEBHOOK_TIMEOUT_MS: '10000' });
+  const dead = await t.receiver();
+  const healthy = await t.receiver();
   dead.script(Array.from({ length: 10 }, () => ({ hang: true })));
   const tenantId = newTenantId();
   await h.webhooks.endpoints.create(tenantId, { url: dead.url });
@@ -42,9 +28,8 @@ it('a dead endpoint (connections hang) does not delay a healthy endpoint', async
 });
 
 it('a dispatcher stopped between attempts: a new one finishes the schedule, no attempt number sent twice', async () => {
-  harness = await createHarness();
-  const h = harness;
-  const r = await receiver();
+  const h = await t.harness();
+  const r = await t.receiver();
   r.script([{ status: 500 }, { status: 500 }, { status: 200 }]);
   const tenantId = newTenantId();
   await h.webhooks.endpoints.create(tenantId, { url: r.url });
@@ -70,9 +55,8 @@ it('a dispatcher stopped between attempts: a new one finishes the schedule, no a
 });
 
 it('a dispatcher killed mid-attempt: the next one records the attempt as interrupted and goes on with the schedule', async () => {
-  harness = await createHarness();
-  const h = harness;
-  const r = await receiver();
+  const h = await t.harness();
+  const r = await t.receiver();
   const tenantId = newTenantId();
   await h.webhooks.endpoints.create(tenantId, { url: r.url });
   const job = await insertFinishedJob(h.testDb, tenantId);
@@ -101,9 +85,8 @@ it('a dispatcher killed mid-attempt: the next one records the attempt as interru
 });
 
 it('two dispatchers on one database send each attempt once', async () => {
-  harness = await createHarness({ WEBHOOK_ENDPOINT_CONCURRENCY: '8', WEBHOOK_POLL_INTERVAL: '20ms' });
-  const h = harness;
-  const r = await receiver();
+  const h = await t.harness({ WEBHOOK_ENDPOINT_CONCURRENCY: '8', WEBHOOK_POLL_INTERVAL: '20ms' });
+  const r = await t.receiver();
   const tenantId = newTenantId();
   await h.webhooks.endpoints.create(tenantId, { url: r.url });
   const jobs = [];
@@ -121,10 +104,9 @@ it('two dispatchers on one database send each attempt once', async () => {
 });
 
 it('disables an endpoint that failed every delivery for WEBHOOK_DISABLE_AFTER, and a success in between resets the clock', async () => {
-  harness = await createHarness({ WEBHOOK_DISABLE_AFTER: '1s', WEBHOOK_RETRY_SCHEDULE: '0s,1200ms' });
-  const h = harness;
-  const failing = await receiver();
-  const flaky = await receiver();
+  const h = await t.harness({ WEBHOOK_DISABLE_AFTER: '1s', WEBHOOK_RETRY_SCHEDULE: '0s,1200ms' });
+  const failing = await t.receiver();
+  const flaky = await t.receiver();
   failing.script([{ status: 500 }, { status: 500 }]);
   flaky.script([{ status: 500 }, { status: 200 }]);
   const tenantId = newTenantId();

@@ -4,32 +4,18 @@
  * once instead of waiting for their timeouts. Real receivers on 127.0.0.1; the dead ones read
  * each request and never answer.
  */
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { createHarness, eventually, insertFinishedJob, newTenantId, settled, type Harness } from './webhook-harness.js';
+import { eventually, insertFinishedJob, newTenantId, receiversPerTest, settled } from './webhook-harness.js';
 
-const receivers: WebhookReceiver[] = [];
-let harness: Harness | undefined;
-async function receiver(): Promise<WebhookReceiver> {
-  const r = await startWebhookReceiver();
-  receivers.push(r);
-  return r;
-}
-
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-  await harness?.close();
-  harness = undefined;
-});
+const t = receiversPerTest();
 
 it("eight dead endpoints of one tenant take only its share: another tenant's delivery goes out within 2 s", async () => {
   // The default slots (32 in all, 4 per endpoint): eight dead endpoints could hold all 32.
   // Their attempts time out only after a minute, far past the 2 s asked of the other tenant.
-  harness = await createHarness({ WEBHOOK_TIMEOUT_MS: '60000' });
-  const h = harness;
+  const h = await t.harness({ WEBHOOK_TIMEOUT_MS: '60000' });
   const share = h.config.webhooks.perTenantConcurrency;
   expect(share).toBeLessThan(h.config.webhooks.concurrency);
-  const dead = await receiver();
-  const healthy = await receiver();
+  const dead = await t.receiver();
+  const healthy = await t.receiver();
   dead.script(Array.from({ length: 100 }, () => ({ hang: true })));
 
   const noisy = newTenantId();
@@ -55,10 +41,9 @@ it("eight dead endpoints of one tenant take only its share: another tenant's del
 });
 
 it('while one tenant is at its share, its backlog does not keep the other tenants waiting behind it', async () => {
-  harness = await createHarness({ WEBHOOK_TIMEOUT_MS: '60000', WEBHOOK_CONCURRENCY: '4', WEBHOOK_TENANT_CONCURRENCY: '2', WEBHOOK_ENDPOINT_CONCURRENCY: '2' });
-  const h = harness;
-  const dead = await receiver();
-  const healthy = await receiver();
+  const h = await t.harness({ WEBHOOK_TIMEOUT_MS: '60000', WEBHOOK_CONCURRENCY: '4', WEBHOOK_TENANT_CONCURRENCY: '2', WEBHOOK_ENDPOINT_CONCURRENCY: '2' });
+  const dead = await t.receiver();
+  const healthy = await t.receiver();
   dead.script(Array.from({ length: 50 }, () => ({ hang: true })));
   const noisy = newTenantId();
   await h.webhooks.endpoints.create(noisy, { url: `${dead.url}/a` });

@@ -14,7 +14,8 @@
  * collection): they read, check, then write.
  */
 import type { Collection, Db, Filter } from 'mongodb';
-import { InsertBatcher } from '../insert-batcher.js';
+import { insertEachUnlessTaken } from '../duplicate-key.js';
+import { GroupCommit } from '../group-commit.js';
 import type { WebhookDeliveryStatusValue } from '../../errors/index.js';
 import { afterFilter, type Page, type PagePosition } from '../page-cursor.js';
 import type { TraceContextDoc } from '../trace-context.js';
@@ -68,11 +69,12 @@ export interface DeliveryListFilter {
 
 export class WebhookDeliveriesRepository {
   readonly collection: Collection<WebhookDeliveryDoc>;
-  private readonly inserts: InsertBatcher<WebhookDeliveryDoc>;
+  /** Concurrent inserts share a statement: true for each stored, false when its `_id` was taken. */
+  private readonly inserts: GroupCommit<WebhookDeliveryDoc, boolean>;
 
   constructor(db: Db) {
     this.collection = db.collection<WebhookDeliveryDoc>('webhook_deliveries');
-    this.inserts = new InsertBatcher(this.collection);
+    this.inserts = new GroupCommit((docs) => insertEachUnlessTaken(this.collection, docs));
   }
 
   async ensureIndexes(): Promise<void> {
@@ -86,7 +88,7 @@ export class WebhookDeliveriesRepository {
    * Concurrent calls (the endpoints of one event, events finishing together) share a statement.
    */
   insertIfAbsent(doc: WebhookDeliveryDoc): Promise<boolean> {
-    return this.inserts.insert(doc);
+    return this.inserts.submit(doc);
   }
 
   findById(id: string): Promise<WebhookDeliveryDoc | null> {

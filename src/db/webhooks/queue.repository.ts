@@ -11,7 +11,8 @@
  * exclusive "queue this delivery" step, and every write is by `_id`.
  */
 import type { AnyBulkWriteOperation, Collection, Db, Filter } from 'mongodb';
-import { InsertBatcher } from '../insert-batcher.js';
+import { insertEachUnlessTaken } from '../duplicate-key.js';
+import { GroupCommit } from '../group-commit.js';
 
 export interface WebhookQueueDoc {
   /** The delivery's `_id`. */
@@ -35,11 +36,12 @@ export interface DueFilter {
 
 export class WebhookQueueRepository {
   readonly collection: Collection<WebhookQueueDoc>;
-  private readonly inserts: InsertBatcher<WebhookQueueDoc>;
+  /** Concurrent inserts share a statement: true for each stored, false when its `_id` was taken. */
+  private readonly inserts: GroupCommit<WebhookQueueDoc, boolean>;
 
   constructor(db: Db) {
     this.collection = db.collection<WebhookQueueDoc>('webhook_queue');
-    this.inserts = new InsertBatcher(this.collection);
+    this.inserts = new GroupCommit((docs) => insertEachUnlessTaken(this.collection, docs));
   }
 
   async ensureIndexes(): Promise<void> {
@@ -49,7 +51,7 @@ export class WebhookQueueRepository {
 
   /** Queues a delivery unless it is queued already; true when this call queued it. Concurrent calls share a statement. */
   insertIfAbsent(doc: WebhookQueueDoc): Promise<boolean> {
-    return this.inserts.insert(doc);
+    return this.inserts.submit(doc);
   }
 
   findById(id: string): Promise<WebhookQueueDoc | null> {

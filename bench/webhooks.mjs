@@ -13,6 +13,7 @@ import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +60,16 @@ async function waitUntil(probe, timeoutMs, what) {
   }
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc; null where that cannot be read. */
+function processCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+  } catch {
+    return null;
+  }
+}
+
 /** A client like the service's, that counts the statements it sends while `counting` is on. */
 async function countingClient(uri) {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000, connectTimeoutMS: 5_000, maxPoolSize: 50, monitorCommands: true });
@@ -76,7 +87,7 @@ async function countingClient(uri) {
  * through the dispatcher's own webhooks domain, or (elsewhere) through another one on
  * another connection, which cannot hand them over.
  */
-async function runOnce(uri, dbName, env, { name, count, inFlight, deadBacklog, elsewhere, timeoutMs }) {
+async function runOnce(uri, dbName, env, { name, count, inFlight, deadBacklog, elsewhere, timeoutMs, dbPid }) {
   const config = loadConfig({ LOG_LEVEL: 'silent', AI_PROVIDER: 'offline', WEBHOOK_ALLOW_PRIVATE_URLS: 'true', ...env });
   const logger = createLogger('silent');
   const dispatching = await countingClient(uri);
@@ -98,6 +109,7 @@ async function runOnce(uri, dbName, env, { name, count, inFlight, deadBacklog, e
     if (deadBacklog > 0) await waitUntil(async () => dead.arrivals.size >= config.webhooks.perEndpointConcurrency, 30_000, 'the dead endpoint to hold its slots');
     const recordedAt = new Map();
     for (const c of counters) c.counting = true;
+    const cpu0 = { node: process.cpuUsage(), db: dbPid ? processCpuMs(dbPid) : null };
     const t0 = performance.now();
     await pool(count, inFlight, async () => {
       const before = performance.now();
@@ -119,6 +131,14 @@ async function runOnce(uri, dbName, env, { name, count, inFlight, deadBacklog, e
     await probe.close();
     for (const c of counters) c.counting = false;
     const statements = counters.reduce((sum, c) => sum + c.statements, 0);
+    const nodeCpu = process.cpuUsage(cpu0.node);
+    const dbCpu = cpu0.db !== null ? processCpuMs(dbPid) - cpu0.db : null;
+    const perDelivery = (ms) => (ms === null || arrived === 0 ? null : Math.round((ms / arrived) * 100) / 100);
+    // CPU each side spent per delivery: unlike the rate, it hardly depends on what else the
+    // machine runs. With the database and this process on a core each, the rate can go up to
+    // 1000 / the larger of the two.
+    const cpuMs = { node: perDelivery((nodeCpu.user + nodeCpu.system) / 1000), database: perDelivery(dbCpu) };
+    const ceiling = cpuMs.database ? Math.round(1000 / Math.max(cpuMs.node, cpuMs.database)) : null;
     const latencies = [...recordedAt].filter(([id]) => healthy.arrivals.has(id)).map(([id, at]) => healthy.arrivals.get(id) - at);
     const stats = latencyStats(latencies, count - latencies.length);
     return {
@@ -128,12 +148,15 @@ async function runOnce(uri, dbName, env, { name, count, inFlight, deadBacklog, e
       p50: stats.p50Ms,
       p95: stats.p95Ms,
       statementsPerDelivery: arrived > 0 ? Math.round((statements / arrived) * 100) / 100 : null,
+      cpuMsPerDelivery: cpuMs,
+      ceiling,
       conditions:
         `${count} test deliveries recorded ${inFlight} at a time ${elsewhere ? 'by another connection and webhooks domain (as by an API process: the dispatcher finds them by polling)' : 'in the dispatcher\'s process'} while one dispatcher runs ` +
         `(WEBHOOK_CONCURRENCY=${config.webhooks.concurrency}, WEBHOOK_ENDPOINT_CONCURRENCY=${config.webhooks.perEndpointConcurrency}, ` +
         `WEBHOOK_POLL_INTERVAL=${config.webhooks.pollMs}ms), receiver on 127.0.0.1 answering 200 at once` +
         (deadBacklog > 0 ? `; beside ${deadBacklog} deliveries of the same tenant to an endpoint that never answers (WEBHOOK_TIMEOUT_MS=${config.webhooks.timeoutMs})` : '') +
         `; ${Math.round((statements / Math.max(1, arrived)) * 100) / 100} database statements per delivery, recording included` +
+        (ceiling ? `; CPU per delivery: ${cpuMs.node} ms in this process (recording, dispatcher, receiver), ${cpuMs.database} ms in the database: at most ~${ceiling}/s with a core each` : '') +
         '; rate = deliveries / (last arrival − first record), latency = record → arrival in ms',
     };
   } finally {
@@ -160,12 +183,14 @@ export async function benchWebhooks(opts = {}) {
   const cleanup = [];
   try {
     let uri = opts.uri;
+    let dbPid;
     if (!uri) {
       const dataDir = await mkdtemp(join(process.env.BENCH_DATA_DIR || tmpdir(), 'ai-jobs-bench-webhooks-'));
       cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
       const mongo = await findOrStartMongo({ uri: process.env.MONGODB_URI || undefined, dataDir, log });
       cleanup.push(() => mongo.stop());
       uri = mongo.uri;
+      dbPid = mongo.pid;
     }
     // A fresh database per run, so that one run does not pay for another's history.
     const fresh = (suffix) => `bench_webhooks_${randomBytes(4).toString('hex')}_${suffix}`;
@@ -177,7 +202,7 @@ export async function benchWebhooks(opts = {}) {
     const rows = [];
     for (const run of runs) {
       log(`webhooks: ${run.name}`);
-      rows.push(await runOnce(uri, fresh(run.db), env, { ...run, count, inFlight, timeoutMs }));
+      rows.push(await runOnce(uri, fresh(run.db), env, { ...run, count, inFlight, timeoutMs, dbPid }));
     }
     return rows;
   } finally {
@@ -216,7 +241,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       const [alone, beside] = rows;
       const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, 1-minute load average ${loadBefore.toFixed(2)} before and ${loadavg()[0].toFixed(2)} after`;
       console.log(JSON.stringify({ machine, rows }, null, 2));
-      for (const r of rows) console.log(`${r.name}: ${r.rate}/s, p50 ${r.p50} ms, p95 ${r.p95} ms, ${r.statementsPerDelivery} statements per delivery`);
+      for (const r of rows) {
+        const cpu = r.ceiling ? `, CPU ${r.cpuMsPerDelivery.node} + ${r.cpuMsPerDelivery.database} ms per delivery (ceiling ~${r.ceiling}/s)` : '';
+        console.log(`${r.name}: ${r.rate}/s, p50 ${r.p50} ms, p95 ${r.p95} ms, ${r.statementsPerDelivery} statements per delivery${cpu}`);
+      }
+      console.log(machine);
       if (alone && beside) console.log(`dead endpoint costs ${Math.round((1 - beside.rate / alone.rate) * 1000) / 10} % of the healthy rate`);
       process.exit(0);
     })

@@ -129,12 +129,15 @@ export class AttemptClaims {
     if (rows.length === 0 || !mayStart()) return { claimed: [], deferred };
 
     const won = await this.deps.attempts.claimEach(rows.map((r) => r.row));
-    const claimed: ClaimedAttempt[] = [];
+    const claimed = rows.filter((_, i) => won[i]);
+    // From here on the batch's claims are ours: whatever happens to the others, they go out.
     for (const [i, attempt] of rows.entries()) {
-      if (won[i]) claimed.push(attempt);
-      else {
+      if (won[i]) continue;
+      try {
         const until = await this.recoverClaimed(attempt.delivery, attempt.row._id);
         if (until) deferred.set(attempt.delivery._id, until);
+      } catch (err) {
+        this.deps.logger.warn({ err, deliveryId: attempt.delivery._id }, 'webhook attempt claimed before could not be looked at; the next poll tries again');
       }
     }
     return { claimed, deferred };

@@ -147,14 +147,16 @@ export interface Config {
     /** Retry-After is honoured up to this long. */
     maxRetryAfterMs: number;
     /**
-     * Attempts one dispatcher has in flight at once (WEBHOOK_CONCURRENCY).
-     * @default 32
+     * Attempts one dispatcher has in flight at once (WEBHOOK_CONCURRENCY). Each is a socket
+     * and a few kilobytes; a receiver that never answers holds its slots until the timeout.
+     * @default 64
      */
     concurrency: number;
     /**
      * Attempts in flight at once to one endpoint (WEBHOOK_ENDPOINT_CONCURRENCY): a receiver
-     * that hangs holds at most this many slots.
-     * @default 4
+     * that hangs holds at most this many slots, and a healthy one gets at most this many
+     * requests at once (which bounds one endpoint's rate to this many per round trip).
+     * @default 8
      */
     perEndpointConcurrency: number;
     /**
@@ -163,7 +165,7 @@ export interface Config {
      * never answer hold at most this share, and the rest stays free for the other tenants.
      * At least two endpoints' worth by default, so that one dead endpoint of a tenant leaves
      * room for its others.
-     * @default a quarter of WEBHOOK_CONCURRENCY, at least 2 × WEBHOOK_ENDPOINT_CONCURRENCY, at most WEBHOOK_CONCURRENCY (8 with the defaults)
+     * @default a quarter of WEBHOOK_CONCURRENCY, at least 2 × WEBHOOK_ENDPOINT_CONCURRENCY, at most WEBHOOK_CONCURRENCY (16 with the defaults)
      */
     perTenantConcurrency: number;
     /**
@@ -208,8 +210,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const prices: PriceTable = { ...DEFAULT_PRICES, ...readJson(env, 'AI_PRICES', {}, isPriceTable, 'JSON such as {"my-model":{"input":0.5,"cachedInput":0.25,"output":1.5,"flex":{"input":0.25,"output":0.75}}} (USD per million tokens; cachedInput and flex optional)') };
   const concurrency = readInt(env, 'WORKER_CONCURRENCY', 4, 1, 1000);
   const retrySchedule = readDurationList(env, 'WEBHOOK_RETRY_SCHEDULE', '0s,5s,5m,30m,2h,5h,10h,10h');
-  const webhookConcurrency = readInt(env, 'WEBHOOK_CONCURRENCY', 32, 1, 10_000);
-  const webhookEndpointConcurrency = readInt(env, 'WEBHOOK_ENDPOINT_CONCURRENCY', 4, 1, 1000);
+  const webhookConcurrency = readInt(env, 'WEBHOOK_CONCURRENCY', 64, 1, 10_000);
+  const webhookEndpointConcurrency = readInt(env, 'WEBHOOK_ENDPOINT_CONCURRENCY', 8, 1, 1000);
   const nodeEnv = readString(env, 'NODE_ENV', 'production');
   const config: Config = {
     nodeEnv,

@@ -25,14 +25,15 @@ describe('configuration', () => {
   });
 
   test('WEBHOOK_TENANT_CONCURRENCY: a share of the dispatcher by default, never above WEBHOOK_CONCURRENCY', () => {
-    expect(loadConfig({}).webhooks).toMatchObject({ concurrency: 32, perEndpointConcurrency: 4, perTenantConcurrency: 8 });
+    expect(loadConfig({}).webhooks).toMatchObject({ concurrency: 64, perEndpointConcurrency: 8, perTenantConcurrency: 16 });
     // A quarter of the slots, but at least two endpoints' worth, and never more than all of them.
     expect(loadConfig({ WEBHOOK_CONCURRENCY: '100' }).webhooks.perTenantConcurrency).toBe(25);
+    expect(loadConfig({ WEBHOOK_CONCURRENCY: '32' }).webhooks.perTenantConcurrency).toBe(16);
     expect(loadConfig({ WEBHOOK_CONCURRENCY: '3', WEBHOOK_ENDPOINT_CONCURRENCY: '1' }).webhooks.perTenantConcurrency).toBe(2);
     expect(loadConfig({ WEBHOOK_CONCURRENCY: '4', WEBHOOK_ENDPOINT_CONCURRENCY: '4' }).webhooks.perTenantConcurrency).toBe(4);
-    expect(loadConfig({ WEBHOOK_TENANT_CONCURRENCY: '32' }).webhooks.perTenantConcurrency).toBe(32);
-    for (const bad of ['0', '33', 'x']) {
-      expect(() => loadConfig({ WEBHOOK_TENANT_CONCURRENCY: bad })).toThrow(/WEBHOOK_TENANT_CONCURRENCY=.* is invalid: expected a whole number from 1 to 32/);
+    expect(loadConfig({ WEBHOOK_TENANT_CONCURRENCY: '64' }).webhooks.perTenantConcurrency).toBe(64);
+    for (const bad of ['0', '65', 'x']) {
+      expect(() => loadConfig({ WEBHOOK_TENANT_CONCURRENCY: bad })).toThrow(/WEBHOOK_TENANT_CONCURRENCY=.* is invalid: expected a whole number from 1 to 64/);
     }
   });
 

@@ -9,7 +9,7 @@ import { eventually, insertFinishedJob, newTenantId, receiversPerTest, settled }
 const t = receiversPerTest();
 
 it("eight dead endpoints of one tenant take only its share: another tenant's delivery goes out within 2 s", async () => {
-  // The default slots (32 in all, 4 per endpoint): eight dead endpoints could hold all 32.
+  // The default slots (64 in all, 8 per endpoint): eight dead endpoints could hold all 64.
   // Their attempts time out only after a minute, far past the 2 s asked of the other tenant.
   const h = await t.harness({ WEBHOOK_TIMEOUT_MS: '60000' });
   const share = h.config.webhooks.perTenantConcurrency;
@@ -20,8 +20,8 @@ it("eight dead endpoints of one tenant take only its share: another tenant's del
 
   const noisy = newTenantId();
   for (let i = 0; i < 8; i += 1) await h.webhooks.endpoints.create(noisy, { url: `${dead.url}/endpoint-${i}` });
-  // Five finished jobs: 40 deliveries, five per dead endpoint (more than its own bound of 4).
-  for (let i = 0; i < 5; i += 1) await h.webhooks.outbox.jobFinished(await insertFinishedJob(h.testDb, noisy));
+  // Ten finished jobs: 80 deliveries, ten per dead endpoint (more than its own bound of 8).
+  for (let i = 0; i < 10; i += 1) await h.webhooks.outbox.jobFinished(await insertFinishedJob(h.testDb, noisy));
   const dispatcher = h.start({ stopTimeoutMs: 200 });
   await dead.waitFor(share, 10_000);
 

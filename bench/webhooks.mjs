@@ -7,7 +7,8 @@
  * dispatcher finds them by polling). Every statement the database receives during a run is
  * counted (command monitoring on both clients) and reported per delivery.
  *
- * Run alone with `npm run build && node bench/webhooks.mjs`, or call benchWebhooks(opts).
+ * Run alone with `npm run build && node bench/webhooks.mjs` (WEBHOOK_* variables apply), or call
+ * benchWebhooks(opts).
  */
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -245,7 +246,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const log = (line) => process.stderr.write(`[bench] ${line}\n`);
   const count = Number(process.env.BENCH_WEBHOOKS ?? 1000);
   const loadBefore = loadavg()[0];
-  benchWebhooks({ count, log })
+  // WEBHOOK_* settings in the environment apply to the dispatcher (e.g. other concurrency limits).
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('WEBHOOK_')));
+  benchWebhooks({ count, log, env })
     .then((rows) => {
       const [alone, beside] = rows;
       const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, 1-minute load average ${loadBefore.toFixed(2)} before and ${loadavg()[0].toFixed(2)} after`;

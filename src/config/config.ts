@@ -167,8 +167,32 @@ export interface Config {
     secretGraceMs: number;
     /** Retry-After is honoured up to this long. */
     maxRetryAfterMs: number;
+    /**
+     * Attempts one dispatcher has in flight at once (WEBHOOK_CONCURRENCY). Each is a socket
+     * and a few kilobytes; a receiver that never answers holds its slots until the timeout.
+     * @default 64
+     */
     concurrency: number;
+    /**
+     * Attempts in flight at once to one endpoint (WEBHOOK_ENDPOINT_CONCURRENCY): a receiver
+     * that hangs holds at most this many slots, and a healthy one gets at most this many
+     * requests at once (which bounds one endpoint's rate to this many per round trip).
+     * @default 8
+     */
     perEndpointConcurrency: number;
+    /**
+     * Attempts in flight at once for one tenant's endpoints together
+     * (WEBHOOK_TENANT_CONCURRENCY), at most WEBHOOK_CONCURRENCY: one tenant's receivers that
+     * never answer hold at most this share, and the rest stays free for the other tenants.
+     * At least two endpoints' worth by default, so that one dead endpoint of a tenant leaves
+     * room for its others.
+     * @default a quarter of WEBHOOK_CONCURRENCY, at least 2 × WEBHOOK_ENDPOINT_CONCURRENCY, at most WEBHOOK_CONCURRENCY (16 with the defaults)
+     */
+    perTenantConcurrency: number;
+    /**
+     * How often the dispatcher looks for due deliveries when nothing woke it (WEBHOOK_POLL_INTERVAL).
+     * @default 500ms
+     */
     pollMs: number;
     /**
      * WEBHOOK_SECRET_KEY: endpoint secrets are encrypted at rest with it (AES-256-GCM, see
@@ -217,6 +241,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const prices: PriceTable = { ...DEFAULT_PRICES, ...readJson(env, 'AI_PRICES', {}, isPriceTable, 'JSON such as {"my-model":{"input":0.5,"cachedInput":0.25,"output":1.5,"flex":{"input":0.25,"output":0.75},"batch":{"input":0.25,"output":0.75}}} (USD per million tokens; cachedInput, flex and batch optional)') };
   const concurrency = readInt(env, 'WORKER_CONCURRENCY', 4, 1, 1000);
   const retrySchedule = readDurationList(env, 'WEBHOOK_RETRY_SCHEDULE', '0s,5s,5m,30m,2h,5h,10h,10h');
+  const webhookConcurrency = readInt(env, 'WEBHOOK_CONCURRENCY', 64, 1, 10_000);
+  const webhookEndpointConcurrency = readInt(env, 'WEBHOOK_ENDPOINT_CONCURRENCY', 8, 1, 1000);
   const nodeEnv = readString(env, 'NODE_ENV', 'production');
   const aiControl = readAiControl(env, { model, priced: Object.keys(prices), concurrency });
   const defaultMaxAttempts = readInt(env, 'JOB_DEFAULT_MAX_ATTEMPTS', 3, 1, 100);
@@ -289,8 +315,15 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxPayloadBytes: readInt(env, 'WEBHOOK_MAX_PAYLOAD_BYTES', 262_144, 1024, 100_000_000),
       secretGraceMs: readDuration(env, 'WEBHOOK_SECRET_GRACE', '24h'),
       maxRetryAfterMs: readDuration(env, 'WEBHOOK_MAX_RETRY_AFTER', '24h'),
-      concurrency: readInt(env, 'WEBHOOK_CONCURRENCY', 32, 1, 10_000),
-      perEndpointConcurrency: readInt(env, 'WEBHOOK_ENDPOINT_CONCURRENCY', 4, 1, 1000),
+      concurrency: webhookConcurrency,
+      perEndpointConcurrency: webhookEndpointConcurrency,
+      perTenantConcurrency: readInt(
+        env,
+        'WEBHOOK_TENANT_CONCURRENCY',
+        Math.min(webhookConcurrency, Math.max(2 * webhookEndpointConcurrency, Math.floor(webhookConcurrency / 4))),
+        1,
+        webhookConcurrency,
+      ),
       pollMs: readDuration(env, 'WEBHOOK_POLL_INTERVAL', '500ms'),
       secretKey: readSecretKey(env, 'WEBHOOK_SECRET_KEY'),
     },

@@ -19,3 +19,22 @@ export async function insertUnlessTaken<T extends Document>(collection: Collecti
     throw err;
   }
 }
+
+/**
+ * Inserts each of `docs` in one statement, going on past duplicates: for each, true when this
+ * call inserted it, false when its unique key was taken. Any other failure is thrown, after
+ * which some of the documents may be stored: callers repeat with the same keys.
+ */
+export async function insertEachUnlessTaken<T extends Document>(collection: Collection<T>, docs: ReadonlyArray<OptionalUnlessRequiredId<T>>): Promise<boolean[]> {
+  const inserted = docs.map(() => true);
+  if (docs.length === 0) return inserted;
+  try {
+    await collection.insertMany([...docs], { ordered: false });
+  } catch (err) {
+    const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
+    const errors = Array.isArray(writeErrors) ? (writeErrors as Array<{ index: number; code?: unknown }>) : [];
+    if (errors.length === 0 || errors.some((e) => !isDuplicateKeyError(e))) throw err;
+    for (const e of errors) inserted[e.index] = false;
+  }
+  return inserted;
+}

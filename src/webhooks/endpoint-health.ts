@@ -21,19 +21,29 @@ export interface EndpointHealthDeps {
 export class EndpointHealth {
   constructor(private readonly deps: EndpointHealthDeps) {}
 
+  /**
+   * After a successful attempt. `endpoint` is the record as the dispatcher read it for a
+   * batch of attempts; what is written here is written on it too, so that the batch's later
+   * outcomes see the change.
+   */
   async recordSuccess(endpoint: WebhookEndpointDoc): Promise<void> {
     // Only a state change is written (see the repository on FerretDB's whole-document writes).
-    if (endpoint.failingSince !== null) await this.deps.endpoints.markHealthy(endpoint._id);
+    if (endpoint.failingSince === null) return;
+    await this.deps.endpoints.markHealthy(endpoint._id);
+    endpoint.failingSince = null;
   }
 
-  /** After a failed attempt (statusCode null when no response came). */
+  /** After a failed attempt (statusCode null when no response came); `endpoint` as for recordSuccess. */
   async recordFailure(endpoint: WebhookEndpointDoc, at: Date, statusCode: number | null): Promise<void> {
     if (statusCode === 410) {
       await this.disable(endpoint, `the endpoint answered 410 Gone at ${at.toISOString()}`);
       return;
     }
     const since = endpoint.failingSince ?? at;
-    if (endpoint.failingSince === null) await this.deps.endpoints.markFailing(endpoint._id, at);
+    if (endpoint.failingSince === null) {
+      await this.deps.endpoints.markFailing(endpoint._id, at);
+      endpoint.failingSince = at;
+    }
     if (at.getTime() - since.getTime() >= this.deps.disableAfterMs) {
       await this.disable(
         endpoint,

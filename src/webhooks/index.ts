@@ -7,12 +7,12 @@
 import type { LookupFunction } from 'node:net';
 import type { Db } from 'mongodb';
 import type { Config } from '../config/index.js';
-import { isFerretDb } from '../db/client.js';
 import { JobsRepository } from '../db/jobs/index.js';
 import { WebhookAttemptsRepository, WebhookDeliveriesRepository, WebhookEndpointsRepository, WebhookQueueRepository } from '../db/webhooks/index.js';
 import type { Logger } from '../log/logger.js';
 import { outsideRequest } from '../log/request-scope.js';
 import type { LookupAll } from './address-guard.js';
+import { AttemptClaims } from './attempt-claims.js';
 import { AttemptRunner } from './attempt-runner.js';
 import { WebhookDeliveryQueries } from './deliveries.js';
 import { createWebhookDispatcher, newDispatcherOwner, type WebhookDispatcher } from './dispatcher.js';
@@ -22,6 +22,7 @@ import { createWebhookSender } from './http-sender.js';
 import { WebhookOutbox } from './outbox.js';
 import { SecretBox } from './secret-box.js';
 import type { SettlementPolicy } from './settlement.js';
+import { SettlementWriter } from './settlement-writer.js';
 
 export type { WebhookDispatcher } from './dispatcher.js';
 export type { WebhookEndpointService, EndpointWithSecret, CreateEndpointInput, UpdateEndpointInput } from './endpoints.js';
@@ -34,8 +35,11 @@ export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
 export const RETRY_JITTER = 0.2;
 /** The least wait after a timeout or a 429 (Svix's); a shorter schedule caps it. */
 export const THROTTLE_FLOOR_MS = 60_000;
-/** Added to the attempt time limit for a lease: the database writes around one attempt. */
-export const LEASE_MARGIN_MS = 30_000;
+/**
+ * Added to the attempt time limit for the database writes around one attempt: an attempt
+ * row without an outcome older than the limit plus half of this is taken for orphaned.
+ */
+export const ATTEMPT_MARGIN_MS = 30_000;
 
 export interface CreateWebhooksOptions {
   db: Db;
@@ -50,7 +54,7 @@ export interface CreateWebhooksOptions {
 /** Overrides for one dispatcher, mostly for tests. */
 export interface DispatcherOverrides {
   owner?: string;
-  leaseMarginMs?: number;
+  attemptMarginMs?: number;
   stopTimeoutMs?: number;
   random?: () => number;
 }
@@ -80,7 +84,7 @@ export interface Webhooks extends WebhookService {
  */
 async function queueStoredPending(deliveries: WebhookDeliveriesRepository, queue: WebhookQueueRepository): Promise<void> {
   for (const d of await deliveries.listPending()) {
-    await queue.insertIfAbsent({ _id: d._id, endpointId: d.endpointId, dueAt: d.nextAttemptAt ?? new Date(), leaseOwner: null });
+    await queue.insertIfAbsent({ _id: d._id, endpointId: d.endpointId, tenantId: d.tenantId, dueAt: d.nextAttemptAt ?? new Date() });
   }
 }
 
@@ -90,7 +94,7 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
   const endpointsRepo = new WebhookEndpointsRepository(db);
   const deliveriesRepo = new WebhookDeliveriesRepository(db);
   const attemptsRepo = new WebhookAttemptsRepository(db);
-  const queueRepo = new WebhookQueueRepository(db, { idLookupsOnly: await isFerretDb(db) });
+  const queueRepo = new WebhookQueueRepository(db);
   await Promise.all([endpointsRepo.ensureIndexes(), deliveriesRepo.ensureIndexes(), attemptsRepo.ensureIndexes(), queueRepo.ensureIndexes()]);
 
   const jobs = new JobsRepository(db);
@@ -115,16 +119,18 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
     retrySchedule: settings.retrySchedule,
     maxPayloadBytes: settings.maxPayloadBytes,
     // Outside the request that recorded it: the dispatcher's lines and timers from here on
-    // belong to no request (they used to carry the id of whichever request woke it).
-    onRecorded: () => outsideRequest(() => awake.forEach((d) => d.wake())),
+    // belong to no request (they used to carry the id of whichever request woke it). New
+    // records are handed over (no poll, no read back); a restarted one only wakes it.
+    onRecorded: (recorded) => outsideRequest(() => awake.forEach((d) => (recorded ? d.offer(recorded) : d.wake()))),
     logger,
   });
   const health = new EndpointHealth({ endpoints: endpointsRepo, deliveries: deliveriesRepo, queue: queueRepo, disableAfterMs: settings.disableAfterMs, logger });
 
   function createDispatcher(overrides: DispatcherOverrides = {}): WebhookDispatcher {
     const owner = overrides.owner ?? newDispatcherOwner();
-    const leaseMarginMs = overrides.leaseMarginMs ?? LEASE_MARGIN_MS;
-    const leaseMs = settings.timeoutMs + leaseMarginMs;
+    const attemptMarginMs = overrides.attemptMarginMs ?? ATTEMPT_MARGIN_MS;
+    // Past one attempt's limit plus half the margin, a row's owner is dead or stalled.
+    const orphanAfterMs = settings.timeoutMs + attemptMarginMs / 2;
     const sender = createWebhookSender({
       allowPrivate: settings.allowPrivateUrls,
       timeoutMs: settings.timeoutMs,
@@ -137,29 +143,37 @@ export async function createWebhooks(options: CreateWebhooksOptions): Promise<We
       throttleFloorMs: THROTTLE_FLOOR_MS,
       ...(overrides.random ? { random: overrides.random } : {}),
     };
-    const runner = new AttemptRunner({
+    const writer = new SettlementWriter({
+      attempts: attemptsRepo,
+      deliveries: deliveriesRepo,
+      queue: queueRepo,
+      policy,
+      freshReadAfterMs: orphanAfterMs / 2,
+      retryMs: attemptMarginMs / 2,
+      logger,
+    });
+    const claims = new AttemptClaims({
       endpoints: endpointsRepo,
       deliveries: deliveriesRepo,
       queue: queueRepo,
       attempts: attemptsRepo,
-      health,
-      sender,
+      writer,
       secretBox,
-      policy,
       owner,
-      // Past one attempt's limit plus half the margin, a row's owner is dead or stalled;
-      // still inside the lease, so one lease period is enough to recover.
-      orphanAfterMs: settings.timeoutMs + leaseMarginMs / 2,
+      orphanAfterMs,
       logger,
     });
     const dispatcher = createWebhookDispatcher({
       queue: queueRepo,
-      runner,
+      claims,
+      runner: new AttemptRunner({ sender, logger }),
+      writer,
+      health,
       owner,
       concurrency: settings.concurrency,
       perEndpointConcurrency: settings.perEndpointConcurrency,
+      perTenantConcurrency: settings.perTenantConcurrency,
       pollMs: settings.pollMs,
-      leaseMs,
       stopTimeoutMs: overrides.stopTimeoutMs ?? settings.timeoutMs + 1_000,
       prepare: () => queueStoredPending(deliveriesRepo, queueRepo),
       onStopped: async () => {

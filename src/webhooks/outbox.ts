@@ -13,7 +13,15 @@ import { conflict, notFound } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import type { BatchDoc, JobDoc } from '../db/jobs/index.js';
 import type { PagePosition } from '../db/page-cursor.js';
-import type { DeliveryChanges, WebhookDeliveriesRepository, WebhookDeliveryDoc, WebhookEndpointDoc, WebhookEndpointsRepository, WebhookQueueRepository } from '../db/webhooks/index.js';
+import type {
+  DeliveryChanges,
+  WebhookDeliveriesRepository,
+  WebhookDeliveryDoc,
+  WebhookEndpointDoc,
+  WebhookEndpointsRepository,
+  WebhookQueueDoc,
+  WebhookQueueRepository,
+} from '../db/webhooks/index.js';
 import type { JobNotifier, ReviewRequestNotice } from '../jobs/index.js';
 import { jobEventType, subscribes, type WebhookEventType } from './event-types.js';
 import { batchEventKey, deliveryIdFor, jobEventKey, messageIdFor, reviewEventKey, testEventKey } from './ids.js';
@@ -35,8 +43,12 @@ export interface OutboxDeps {
   retrySchedule: readonly number[];
   /** WEBHOOK_MAX_PAYLOAD_BYTES. */
   maxPayloadBytes: number;
-  /** Called after new deliveries were recorded, so a dispatcher in this process can start at once. */
-  onRecorded?: () => void;
+  /**
+   * Called after deliveries were queued, so that a dispatcher in this process can start at
+   * once: with the new records (it takes them without reading them back), or with nothing
+   * when existing ones were restarted (it polls).
+   */
+  onRecorded?: (recorded?: readonly WebhookDeliveryDoc[]) => void;
   logger: Logger;
   now?: () => Date;
   /** Deliveries a recovery reads per query (RECOVERY_PAGE_SIZE); for tests. */
@@ -131,7 +143,7 @@ export class WebhookOutbox implements JobNotifier {
       const restarted = await this.deps.deliveries.updateIfAttemptCount(current._id, current.attemptCount, restartChanges(current, first));
       if (restarted) {
         // Queued after the record says PENDING: a dispatcher never finds an entry ahead of it.
-        await this.deps.queue.schedule(current._id, current.endpointId, first);
+        await this.deps.queue.schedule(queueEntry(current, first));
         this.deps.onRecorded?.();
         return (await this.deps.deliveries.findById(current._id)) ?? current;
       }
@@ -189,7 +201,7 @@ export class WebhookOutbox implements JobNotifier {
     for (let tries = 0; tries < 3 && current !== null && current.status === 'FAILED'; tries += 1) {
       const changes = restartChanges(current, first);
       if (await this.deps.deliveries.updateIfFailed(current._id, current.attemptCount, changes)) {
-        await this.deps.queue.schedule(current._id, current.endpointId, first);
+        await this.deps.queue.schedule(queueEntry(current, first));
         return { ...current, ...changes, updatedAt: new Date() };
       }
       current = await this.deps.deliveries.findById(current._id);
@@ -236,23 +248,29 @@ export class WebhookOutbox implements JobNotifier {
       }),
     );
     const queued = await Promise.all(docs.map((doc) => this.insertAndQueue(doc)));
-    if (queued.some(Boolean)) this.deps.onRecorded?.();
+    const recorded = queued.flatMap((doc) => (doc ? [doc] : []));
+    if (recorded.length > 0) this.deps.onRecorded?.(recorded);
     return docs;
   }
 
   /**
    * The record first, then its queue entry: a crash between the two leaves a PENDING
    * record without an entry, which the repeated call (the jobs domain repeats it until it
-   * succeeds) queues. True when something new was queued.
+   * succeeds) queues. The record when this call queued it, else null.
    */
-  private async insertAndQueue(doc: WebhookDeliveryDoc): Promise<boolean> {
+  private async insertAndQueue(doc: WebhookDeliveryDoc): Promise<WebhookDeliveryDoc | null> {
     if (!(await this.deps.deliveries.insertIfAbsent(doc))) {
       const existing = await this.deps.deliveries.findById(doc._id);
-      if (existing?.status !== 'PENDING' || existing.attemptCount > 0) return false;
+      if (existing?.status !== 'PENDING' || existing.attemptCount > 0) return null;
       doc = existing;
     }
-    return this.deps.queue.insertIfAbsent({ _id: doc._id, endpointId: doc.endpointId, dueAt: doc.nextAttemptAt ?? this.now(), leaseOwner: null });
+    return (await this.deps.queue.insertIfAbsent(queueEntry(doc, doc.nextAttemptAt ?? this.now()))) ? doc : null;
   }
+}
+
+/** The queue entry of a delivery owed an attempt at `dueAt`. */
+function queueEntry(delivery: WebhookDeliveryDoc, dueAt: Date): WebhookQueueDoc {
+  return { _id: delivery._id, endpointId: delivery.endpointId, tenantId: delivery.tenantId, dueAt };
 }
 
 /** A fresh schedule for the same message, its first attempt at `first`; attempts go on numbering. */

@@ -27,6 +27,19 @@ describe('configuration', () => {
     expect(c.jobs.maxSchedulesPerTenant).toBe(100);
   });
 
+  test('WEBHOOK_TENANT_CONCURRENCY: a share of the dispatcher by default, never above WEBHOOK_CONCURRENCY', () => {
+    expect(loadConfig({}).webhooks).toMatchObject({ concurrency: 64, perEndpointConcurrency: 8, perTenantConcurrency: 16 });
+    // A quarter of the slots, but at least two endpoints' worth, and never more than all of them.
+    expect(loadConfig({ WEBHOOK_CONCURRENCY: '100' }).webhooks.perTenantConcurrency).toBe(25);
+    expect(loadConfig({ WEBHOOK_CONCURRENCY: '32' }).webhooks.perTenantConcurrency).toBe(16);
+    expect(loadConfig({ WEBHOOK_CONCURRENCY: '3', WEBHOOK_ENDPOINT_CONCURRENCY: '1' }).webhooks.perTenantConcurrency).toBe(2);
+    expect(loadConfig({ WEBHOOK_CONCURRENCY: '4', WEBHOOK_ENDPOINT_CONCURRENCY: '4' }).webhooks.perTenantConcurrency).toBe(4);
+    expect(loadConfig({ WEBHOOK_TENANT_CONCURRENCY: '64' }).webhooks.perTenantConcurrency).toBe(64);
+    for (const bad of ['0', '65', 'x']) {
+      expect(() => loadConfig({ WEBHOOK_TENANT_CONCURRENCY: bad })).toThrow(/WEBHOOK_TENANT_CONCURRENCY=.* is invalid: expected a whole number from 1 to 64/);
+    }
+  });
+
   test('WEBHOOK_SECRET_KEY is base64 of 32 bytes, held as a key that never prints', () => {
     const raw = randomBytes(32);
     const encoded = raw.toString('base64');

@@ -21,15 +21,15 @@ it('queues a recorded delivery, keeps it queued between attempts, and unqueues i
   await h.webhooks.outbox.jobFinished(job);
   const [delivery] = await h.webhooks.deliveries.listForJob(tenantId, job._id);
   const queue = h.webhooks.repositories.queue;
-  expect(await queue.findById(delivery!._id)).toMatchObject({ endpointId: delivery!.endpointId, leaseOwner: null });
+  expect(await queue.findById(delivery!._id)).toEqual({ _id: delivery!._id, endpointId: delivery!.endpointId, tenantId, dueAt: delivery!.nextAttemptAt });
 
   h.start({ owner: 'only' });
-  // After the failed first attempt: still queued, unleased, due when the record says.
+  // After the failed first attempt: still queued, due when the record says.
   // (The record is settled first, then its entry rescheduled: wait for both.)
   const { between, entry } = await eventually(async () => {
     const d = await h.webhooks.repositories.deliveries.findById(delivery!._id);
     const e = await queue.findById(delivery!._id);
-    return d?.attemptCount === 1 && e?.leaseOwner === null ? { between: d, entry: e } : undefined;
+    return d?.attemptCount === 1 && e !== null && e.dueAt.getTime() === d.nextAttemptAt?.getTime() ? { between: d, entry: e } : undefined;
   }, 'attempt 1 settled and the next one queued');
   expect(between.status).toBe('PENDING');
   expect(entry.dueAt).toEqual(between.nextAttemptAt);
@@ -66,6 +66,25 @@ it('a queue entry left behind by a delivery that already settled is dropped with
   h.start();
   await eventually(async () => (await h.webhooks.repositories.queue.findById(delivery!._id)) === null, 'the stale entry to go');
   expect(t.receiver.requests).toHaveLength(0);
+});
+
+it('an entry due before its record says (a crash between settling and rescheduling) is realigned, not sent early', async () => {
+  const { h, tenantId } = await setUp();
+  const job = await insertFinishedJob(h.testDb, tenantId);
+  await h.webhooks.outbox.jobFinished(job);
+  const [delivery] = await h.webhooks.deliveries.listForJob(tenantId, job._id);
+  // Attempt 1 failed and was settled with its retry in an hour; the entry still says now.
+  const inAnHour = new Date(Date.now() + 3_600_000);
+  await h.webhooks.repositories.deliveries.settle(delivery!._id, 1, { status: 'PENDING', nextAttemptAt: inAnHour });
+
+  h.start();
+  const entry = await eventually(async () => {
+    const e = await h.webhooks.repositories.queue.findById(delivery!._id);
+    return e?.dueAt.getTime() === inAnHour.getTime() ? e : undefined;
+  }, 'the entry to follow its record');
+  expect(entry).toMatchObject({ endpointId: delivery!.endpointId, tenantId });
+  expect(t.receiver.requests).toHaveLength(0);
+  expect(await h.webhooks.deliveries.attempts(delivery!._id)).toEqual([]);
 });
 
 it('redelivering a finished delivery queues it again', async () => {

@@ -1,31 +1,17 @@
 /**
  * The dispatcher under trouble: a dead endpoint next to a healthy one, a dispatcher
- * stopped between attempts or killed mid-attempt, two dispatchers racing on one
- * database, and endpoints that keep failing.
+ * stopped between attempts or killed mid-attempt, two or three dispatchers racing on one
+ * database (attempts are claimed by unique inserts, not leases), and endpoints that keep failing.
  */
 import { attemptId } from '../../src/db/webhooks/attempts.repository.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { createHarness, eventually, insertFinishedJob, newTenantId, settled, type Harness } from './webhook-harness.js';
+import { eventually, insertFinishedJob, newTenantId, receiversPerTest, settled } from './webhook-harness.js';
 
-const receivers: WebhookReceiver[] = [];
-let harness: Harness | undefined;
-async function receiver(): Promise<WebhookReceiver> {
-  const r = await startWebhookReceiver();
-  receivers.push(r);
-  return r;
-}
-
-afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((r) => r.close()));
-  await harness?.close();
-  harness = undefined;
-});
+const t = receiversPerTest();
 
 it('a dead endpoint (connections hang) does not delay a healthy endpoint', async () => {
-  harness = await createHarness({ WEBHOOK_CONCURRENCY: '3', WEBHOOK_ENDPOINT_CONCURRENCY: '1', WEBHOOK_TIMEOUT_MS: '10000' });
-  const h = harness;
-  const dead = await receiver();
-  const healthy = await receiver();
+  const h = await t.harness({ WEBHOOK_CONCURRENCY: '3', WEBHOOK_ENDPOINT_CONCURRENCY: '1', WEBHOOK_TIMEOUT_MS: '10000' });
+  const dead = await t.receiver();
+  const healthy = await t.receiver();
   dead.script(Array.from({ length: 10 }, () => ({ hang: true })));
   const tenantId = newTenantId();
   await h.webhooks.endpoints.create(tenantId, { url: dead.url });
@@ -42,9 +28,8 @@ it('a dead endpoint (connections hang) does not delay a healthy endpoint', async
 });
 
 it('a dispatcher stopped between attempts: a new one finishes the schedule, no attempt number sent twice', async () => {
-  harness = await createHarness();
-  const h = harness;
-  const r = await receiver();
+  const h = await t.harness();
+  const r = await t.receiver();
   r.script([{ status: 500 }, { status: 500 }, { status: 200 }]);
   const tenantId = newTenantId();
   await h.webhooks.endpoints.create(tenantId, { url: r.url });
@@ -70,9 +55,8 @@ it('a dispatcher stopped between attempts: a new one finishes the schedule, no a
 });
 
 it('a dispatcher killed mid-attempt: the next one records the attempt as interrupted and goes on with the schedule', async () => {
-  harness = await createHarness();
-  const h = harness;
-  const r = await receiver();
+  const h = await t.harness();
+  const r = await t.receiver();
   const tenantId = newTenantId();
   await h.webhooks.endpoints.create(tenantId, { url: r.url });
   const job = await insertFinishedJob(h.testDb, tenantId);
@@ -101,9 +85,8 @@ it('a dispatcher killed mid-attempt: the next one records the attempt as interru
 });
 
 it('two dispatchers on one database send each attempt once', async () => {
-  harness = await createHarness({ WEBHOOK_ENDPOINT_CONCURRENCY: '8', WEBHOOK_POLL_INTERVAL: '20ms' });
-  const h = harness;
-  const r = await receiver();
+  const h = await t.harness({ WEBHOOK_ENDPOINT_CONCURRENCY: '8', WEBHOOK_POLL_INTERVAL: '20ms' });
+  const r = await t.receiver();
   const tenantId = newTenantId();
   await h.webhooks.endpoints.create(tenantId, { url: r.url });
   const jobs = [];
@@ -120,11 +103,37 @@ it('two dispatchers on one database send each attempt once', async () => {
   expect(await h.webhooks.repositories.attempts.collection.countDocuments({ tenantId })).toBe(12);
 });
 
+it('three dispatchers racing with retries: every attempt sent once, each delivery settled, nothing left queued', async () => {
+  const h = await t.harness({ WEBHOOK_RETRY_SCHEDULE: '0s,100ms,200ms,300ms', WEBHOOK_POLL_INTERVAL: '30ms', WEBHOOK_ENDPOINT_CONCURRENCY: '3' });
+  const receivers = [await t.receiver(), await t.receiver(), await t.receiver()];
+  // Every third request to each receiver fails, so most deliveries are retried at least once.
+  for (const r of receivers) r.script(Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? { status: 500 } : {})));
+  const tenants = [newTenantId(), newTenantId()];
+  for (const [i, r] of receivers.entries()) await h.webhooks.endpoints.create(tenants[i % 2]!, { url: r.url });
+  for (const owner of ['one', 'two', 'three']) h.start({ owner });
+  const jobs = await Promise.all(Array.from({ length: 30 }, (_, i) => insertFinishedJob(h.testDb, tenants[i % 2]!)));
+  await Promise.all(jobs.map((j) => h.webhooks.outbox.jobFinished(j)));
+
+  const deliveries = h.webhooks.repositories.deliveries.collection;
+  await eventually(async () => (await deliveries.countDocuments({ status: 'PENDING' })) === 0, 'every delivery to settle', 30_000);
+  const settledAll = await deliveries.find({}).toArray();
+  expect(settledAll).toHaveLength(45); // 15 jobs per tenant: 2 endpoints for one, 1 for the other
+  const attempts = await h.webhooks.repositories.attempts.collection.find({}).toArray();
+  for (const d of settledAll) {
+    const numbers = attempts.filter((a) => a.deliveryId === d._id).map((a) => a.number).sort((x, y) => x - y);
+    expect(numbers).toEqual(Array.from({ length: d.attemptCount }, (_, i) => i + 1));
+    if (d.status !== 'SUCCEEDED') expect(d).toMatchObject({ status: 'FAILED', attemptCount: 4 });
+  }
+  expect(attempts.every((a) => a.finishedAt !== null)).toBe(true);
+  // One request per attempt row: no attempt number went out twice.
+  expect(receivers.reduce((n, r) => n + r.requests.length, 0)).toBe(attempts.length);
+  expect(await h.webhooks.repositories.queue.collection.countDocuments({})).toBe(0);
+});
+
 it('disables an endpoint that failed every delivery for WEBHOOK_DISABLE_AFTER, and a success in between resets the clock', async () => {
-  harness = await createHarness({ WEBHOOK_DISABLE_AFTER: '1s', WEBHOOK_RETRY_SCHEDULE: '0s,1200ms' });
-  const h = harness;
-  const failing = await receiver();
-  const flaky = await receiver();
+  const h = await t.harness({ WEBHOOK_DISABLE_AFTER: '1s', WEBHOOK_RETRY_SCHEDULE: '0s,1200ms' });
+  const failing = await t.receiver();
+  const flaky = await t.receiver();
   failing.script([{ status: 500 }, { status: 500 }]);
   flaky.script([{ status: 500 }, { status: 200 }]);
   const tenantId = newTenantId();

@@ -248,8 +248,8 @@ test('recovery pages through every FAILED delivery of the endpoint since the tim
     const queued = await Promise.all(failed.map(async (d) => (await webhooks.repositories.queue.findById(d._id))!));
     for (const [i, d] of after.entries()) {
       expect(d).toMatchObject({ status: 'PENDING', attemptCount: 1, scheduleStart: 1, manualNext: true, failureReason: null });
-      // Queued for the dispatcher, unleased, due when the record says the next attempt is.
-      expect(queued[i]).toMatchObject({ endpointId: endpoint._id, leaseOwner: null, dueAt: d.nextAttemptAt });
+      // Queued for the dispatcher, due when the record says the next attempt is.
+      expect(queued[i]).toEqual({ _id: d._id, endpointId: endpoint._id, tenantId: d.tenantId, dueAt: d.nextAttemptAt });
     }
     // Due one after another, oldest first: the order a dispatcher takes them in.
     const due = queued.map((q) => q.dueAt.getTime());

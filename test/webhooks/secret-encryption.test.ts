@@ -117,8 +117,7 @@ describe('with WEBHOOK_SECRET_KEY set', () => {
       config: testConfig({ WEBHOOK_SECRET_KEY: wrongKey }),
       logger: createLogger('error', logs),
     });
-    // A short lease, so that the right dispatcher can take the delivery over soon after.
-    const wrong = misconfigured.createDispatcher({ leaseMarginMs: 100 });
+    const wrong = misconfigured.createDispatcher();
     wrong.start();
     try {
       await eventually(async () => logged.includes('could not be decrypted'), 'the wrong key to be reported');

@@ -92,6 +92,35 @@ export function receiverPerTest(): ReceiverPerTest {
   };
 }
 
+export interface ReceiversPerTest {
+  /** A new receiver, closed after the test. */
+  receiver(): Promise<WebhookReceiver>;
+  /** A harness for this test, closed after it (after its receivers). */
+  harness(env?: Record<string, string>): Promise<Harness>;
+}
+
+/** Registers afterEach for suites whose tests start receivers (any number) and a harness of their own. */
+export function receiversPerTest(): ReceiversPerTest {
+  const receivers: WebhookReceiver[] = [];
+  let harness: Harness | undefined;
+  afterEach(async () => {
+    await Promise.all(receivers.splice(0).map((r) => r.close()));
+    await harness?.close();
+    harness = undefined;
+  });
+  return {
+    async receiver() {
+      const r = await startWebhookReceiver();
+      receivers.push(r);
+      return r;
+    },
+    async harness(env) {
+      harness = await createHarness(env);
+      return harness;
+    },
+  };
+}
+
 /** A job as the jobs domain leaves it when it finishes, stored in `jobs`. */
 export async function insertFinishedJob(testDb: TestDb, tenantId: string, overrides: Partial<JobDoc> = {}): Promise<JobDoc> {
   const now = new Date();

@@ -10,7 +10,7 @@
  * flight, or to a dispatcher that died before it could record the outcome.
  */
 import type { Collection, Db } from 'mongodb';
-import { insertUnlessTaken } from '../duplicate-key.js';
+import { insertEachUnlessTaken, insertUnlessTaken } from '../duplicate-key.js';
 
 export interface WebhookAttemptDoc {
   /** `${deliveryId}:${number}`. */
@@ -57,6 +57,14 @@ export class WebhookAttemptsRepository {
     return insertUnlessTaken(this.collection, row);
   }
 
+  /**
+   * Claims several attempts in one statement (one dispatcher's batch): for each row, true
+   * when this caller now owns it. Each row is still its own unique insert.
+   */
+  claimEach(rows: readonly WebhookAttemptDoc[]): Promise<boolean[]> {
+    return insertEachUnlessTaken(this.collection, rows);
+  }
+
   findById(id: string): Promise<WebhookAttemptDoc | null> {
     return this.collection.findOne({ _id: id });
   }
@@ -67,6 +75,15 @@ export class WebhookAttemptsRepository {
    */
   async finish(id: string, finishedAt: Date, outcome: AttemptOutcome): Promise<void> {
     await this.collection.updateOne({ _id: id }, { $set: { ...outcome, finishedAt } });
+  }
+
+  /** Records the outcomes of several attempts in one statement, as finish() does each. */
+  async finishEach(finished: ReadonlyArray<{ id: string; finishedAt: Date; outcome: AttemptOutcome }>): Promise<void> {
+    if (finished.length === 0) return;
+    await this.collection.bulkWrite(
+      finished.map(({ id, finishedAt, outcome }) => ({ updateOne: { filter: { _id: id }, update: { $set: { ...outcome, finishedAt } } } })),
+      { ordered: false },
+    );
   }
 
   /** Retention: removes attempt rows 1..count of a delivery, by `_id` (numbers have no gaps). */

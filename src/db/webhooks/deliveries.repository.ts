@@ -14,7 +14,8 @@
  * collection): they read, check, then write.
  */
 import type { Collection, Db, Filter } from 'mongodb';
-import { insertUnlessTaken } from '../duplicate-key.js';
+import { insertEachUnlessTaken } from '../duplicate-key.js';
+import { GroupCommit } from '../group-commit.js';
 import type { WebhookDeliveryStatusValue } from '../../errors/index.js';
 import { afterFilter, type Page, type PagePosition } from '../page-cursor.js';
 import type { TraceContextDoc } from '../trace-context.js';
@@ -68,9 +69,12 @@ export interface DeliveryListFilter {
 
 export class WebhookDeliveriesRepository {
   readonly collection: Collection<WebhookDeliveryDoc>;
+  /** Concurrent inserts share a statement: true for each stored, false when its `_id` was taken. */
+  private readonly inserts: GroupCommit<WebhookDeliveryDoc, boolean>;
 
   constructor(db: Db) {
     this.collection = db.collection<WebhookDeliveryDoc>('webhook_deliveries');
+    this.inserts = new GroupCommit((docs) => insertEachUnlessTaken(this.collection, docs));
   }
 
   async ensureIndexes(): Promise<void> {
@@ -79,9 +83,12 @@ export class WebhookDeliveriesRepository {
     await this.collection.createIndex({ jobId: 1, createdAt: -1 });
   }
 
-  /** Inserts unless a delivery with this `_id` exists; true when this call inserted it. */
+  /**
+   * Inserts unless a delivery with this `_id` exists; true when this call inserted it.
+   * Concurrent calls (the endpoints of one event, events finishing together) share a statement.
+   */
   insertIfAbsent(doc: WebhookDeliveryDoc): Promise<boolean> {
-    return insertUnlessTaken(this.collection, doc);
+    return this.inserts.submit(doc);
   }
 
   findById(id: string): Promise<WebhookDeliveryDoc | null> {
@@ -120,6 +127,18 @@ export class WebhookDeliveriesRepository {
    */
   async settle(id: string, number: number, changes: DeliveryChanges): Promise<void> {
     await this.collection.updateOne({ _id: id }, { $set: { ...changes, attemptCount: number, updatedAt: new Date() } });
+  }
+
+  /** Applies the outcomes of several attempts in one statement, as settle() does each. */
+  async settleEach(settled: ReadonlyArray<{ id: string; number: number; changes: DeliveryChanges }>): Promise<void> {
+    if (settled.length === 0) return;
+    const updatedAt = new Date();
+    await this.collection.bulkWrite(
+      settled.map(({ id, number, changes }) => ({
+        updateOne: { filter: { _id: id }, update: { $set: { ...changes, attemptCount: number, updatedAt } } },
+      })),
+      { ordered: false },
+    );
   }
 
   /** Changes a delivery whose attemptCount is still `attemptCount` (optimistic check). */
@@ -168,8 +187,8 @@ export class WebhookDeliveriesRepository {
    * Every PENDING delivery, for queueing those stored before the queue existed. Read once
    * when a dispatcher starts (on FerretDB a scan of the collection), never while it runs.
    */
-  listPending(): Promise<Array<Pick<WebhookDeliveryDoc, '_id' | 'endpointId' | 'nextAttemptAt'>>> {
-    return this.collection.find({ status: 'PENDING' }, { projection: { _id: 1, endpointId: 1, nextAttemptAt: 1 } }).toArray();
+  listPending(): Promise<Array<Pick<WebhookDeliveryDoc, '_id' | 'tenantId' | 'endpointId' | 'nextAttemptAt'>>> {
+    return this.collection.find({ status: 'PENDING' }, { projection: { _id: 1, tenantId: 1, endpointId: 1, nextAttemptAt: 1 } }).toArray();
   }
 
   /** Fails one delivery if it is still pending (its endpoint is gone or disabled); true when it was. */

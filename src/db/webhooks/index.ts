@@ -6,4 +6,4 @@ export type { DeliveryChanges, WebhookDeliveryDoc, WebhookDeliveryStatusValue } 
 export { WebhookEndpointsRepository } from './endpoints.repository.js';
 export type { EndpointChanges, WebhookEndpointDoc } from './endpoints.repository.js';
 export { WebhookQueueRepository } from './queue.repository.js';
-export type { WebhookQueueDoc } from './queue.repository.js';
+export type { DueFilter, QueueWrite, WebhookQueueDoc } from './queue.repository.js';

@@ -1,43 +1,47 @@
 /**
  * The `webhook_queue` collection: one small record per delivery that is still owed an
- * attempt, deleted when the delivery settles. The dispatcher polls, leases and reschedules
- * only here, so its cost follows the work in flight and never the delivery history.
+ * attempt, deleted when the delivery settles. The dispatcher polls only here, so its cost
+ * follows the work in flight and never the delivery history.
  *
- * Facts kept here and nowhere else: when a dispatcher may take the delivery (`dueAt`: the
- * next attempt's time, or while leased the end of the lease) and who holds it. The
- * delivery record (webhook_deliveries) keeps what a person reads: status, attempt count,
- * next attempt time. The `_id` is the delivery's, so an insert is also the exclusive
- * "queue this delivery" step on FerretDB (unique `_id`), and every write is by `_id`.
+ * An entry says whose delivery it is (endpoint and tenant, for the dispatcher's slots) and
+ * when its next attempt is due. It is not leased: the claim on an attempt is the insert of
+ * its attempt row under a unique `_id` (webhook_attempts), which holds on FerretDB too,
+ * where a conditional update is not atomic; a dispatcher remembers what it has in hand and
+ * what it saw claimed elsewhere. The `_id` is the delivery's, so an insert is also the
+ * exclusive "queue this delivery" step, and every write is by `_id`.
  */
-import type { Collection, Db, Filter } from 'mongodb';
-import { insertUnlessTaken } from '../duplicate-key.js';
+import type { AnyBulkWriteOperation, Collection, Db, Filter } from 'mongodb';
+import { insertEachUnlessTaken } from '../duplicate-key.js';
+import { GroupCommit } from '../group-commit.js';
 
 export interface WebhookQueueDoc {
   /** The delivery's `_id`. */
   _id: string;
   endpointId: string;
-  /** When a dispatcher may take it: the next attempt's time, or the end of a dispatcher's lease. */
+  /** The delivery's tenant; absent on entries queued before the dispatcher shared its slots by tenant. */
+  tenantId?: string;
+  /** When the next attempt is due. */
   dueAt: Date;
-  leaseOwner: string | null;
 }
 
-export interface WebhookQueueRepositoryOptions {
-  /**
-   * The server answers only an exact `{ _id }` filter from its key (FerretDB v1): a lease
-   * then reads and writes by `_id` instead of one conditional findAndModify, which there
-   * would read the whole queue (a dead endpoint's backlog included) on every lease. Not
-   * less safe there: FerretDB's findAndModify reads and writes the same way.
-   */
-  idLookupsOnly?: boolean;
+/** What settling an attempt does to the queue: the next attempt scheduled, or the entry gone. */
+export type QueueWrite = { schedule: WebhookQueueDoc } | { remove: string };
+
+/** Entries a poll leaves out: in hand already, or their endpoint or tenant has no room. */
+export interface DueFilter {
+  ids?: readonly string[];
+  endpointIds?: readonly string[];
+  tenantIds?: readonly string[];
 }
 
 export class WebhookQueueRepository {
   readonly collection: Collection<WebhookQueueDoc>;
-  private readonly idLookupsOnly: boolean;
+  /** Concurrent inserts share a statement: true for each stored, false when its `_id` was taken. */
+  private readonly inserts: GroupCommit<WebhookQueueDoc, boolean>;
 
-  constructor(db: Db, opts: WebhookQueueRepositoryOptions = {}) {
+  constructor(db: Db) {
     this.collection = db.collection<WebhookQueueDoc>('webhook_queue');
-    this.idLookupsOnly = opts.idLookupsOnly ?? false;
+    this.inserts = new GroupCommit((docs) => insertEachUnlessTaken(this.collection, docs));
   }
 
   async ensureIndexes(): Promise<void> {
@@ -45,9 +49,9 @@ export class WebhookQueueRepository {
     await this.collection.createIndex({ endpointId: 1 });
   }
 
-  /** Queues a delivery unless it is queued already; true when this call queued it. */
+  /** Queues a delivery unless it is queued already; true when this call queued it. Concurrent calls share a statement. */
   insertIfAbsent(doc: WebhookQueueDoc): Promise<boolean> {
-    return insertUnlessTaken(this.collection, doc);
+    return this.inserts.submit(doc);
   }
 
   findById(id: string): Promise<WebhookQueueDoc | null> {
@@ -55,13 +59,15 @@ export class WebhookQueueRepository {
   }
 
   /**
-   * Entries a dispatcher may take now, oldest due first, leaving out the endpoints it
-   * already has enough attempts in flight for: otherwise one dead endpoint's backlog would
-   * fill every page of the poll and starve the others.
+   * Entries due now, oldest due first, leaving out those the dispatcher has in hand and
+   * those of endpoints and tenants with no room left: otherwise one dead endpoint's (or
+   * tenant's) backlog would fill every page of the poll and starve the others.
    */
-  findDue(now: Date, skipEndpoints: readonly string[], limit: number): Promise<WebhookQueueDoc[]> {
+  findDue(now: Date, skip: DueFilter, limit: number): Promise<WebhookQueueDoc[]> {
     const filter: Filter<WebhookQueueDoc> = { dueAt: { $lte: now } };
-    if (skipEndpoints.length > 0) filter.endpointId = { $nin: [...skipEndpoints] };
+    if (skip.ids?.length) filter._id = { $nin: [...skip.ids] };
+    if (skip.endpointIds?.length) filter.endpointId = { $nin: [...skip.endpointIds] };
+    if (skip.tenantIds?.length) filter.tenantId = { $nin: [...skip.tenantIds] };
     return this.collection.find(filter).sort({ dueAt: 1 }).limit(limit).toArray();
   }
 
@@ -71,40 +77,30 @@ export class WebhookQueueRepository {
   }
 
   /**
-   * Takes a due entry until `until`; null when it is not due (any more). Exclusive on
-   * MongoDB; on FerretDB two callers may both get it, which the attempt claim absorbs.
-   */
-  async lease(id: string, now: Date, until: Date, owner: string): Promise<WebhookQueueDoc | null> {
-    if (!this.idLookupsOnly) {
-      return this.collection.findOneAndUpdate(
-        { _id: id, dueAt: { $lte: now } },
-        { $set: { dueAt: until, leaseOwner: owner } },
-        { returnDocument: 'after' },
-      );
-    }
-    const current = await this.collection.findOne({ _id: id });
-    if (current === null || current.dueAt.getTime() > now.getTime()) return null;
-    await this.collection.updateOne({ _id: id }, { $set: { dueAt: until, leaseOwner: owner } });
-    return { ...current, dueAt: until, leaseOwner: owner };
-  }
-
-  /** Gives a lease back without an attempt (the dispatcher is stopping): due again at once. */
-  async release(id: string, owner: string, now: Date): Promise<void> {
-    const current = await this.collection.findOne({ _id: id });
-    if (current?.leaseOwner !== owner) return;
-    await this.collection.updateOne({ _id: id }, { $set: { dueAt: now, leaseOwner: null } });
-  }
-
-  /**
-   * Queues the delivery due at `dueAt`, unleased, whether or not it was queued: the next
+   * Queues the delivery due at `entry.dueAt`, whether or not it was queued: the next
    * attempt of a schedule, or a redelivery. An entry that a stop removed meanwhile comes
-   * back, and the attempt runner then finds the endpoint disabled and fails it for good.
+   * back, and the dispatcher then finds the endpoint disabled and fails it for good.
    */
-  async schedule(id: string, endpointId: string, dueAt: Date): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $set: { endpointId, dueAt, leaseOwner: null } }, { upsert: true });
+  async schedule(entry: WebhookQueueDoc): Promise<void> {
+    await this.collection.updateOne({ _id: entry._id }, { $set: scheduled(entry) }, { upsert: true });
   }
 
   async delete(id: string): Promise<void> {
     await this.collection.deleteOne({ _id: id });
   }
+
+  /** Several schedules and removals in one statement, each by `_id`. */
+  async apply(writes: readonly QueueWrite[]): Promise<void> {
+    if (writes.length === 0) return;
+    const ops = writes.map((w): AnyBulkWriteOperation<WebhookQueueDoc> =>
+      'remove' in w
+        ? { deleteOne: { filter: { _id: w.remove } } }
+        : { updateOne: { filter: { _id: w.schedule._id }, update: { $set: scheduled(w.schedule) }, upsert: true } },
+    );
+    await this.collection.bulkWrite(ops, { ordered: false });
+  }
+}
+
+function scheduled(entry: WebhookQueueDoc): Omit<WebhookQueueDoc, '_id'> {
+  return { endpointId: entry.endpointId, dueAt: entry.dueAt, ...(entry.tenantId !== undefined ? { tenantId: entry.tenantId } : {}) };
 }

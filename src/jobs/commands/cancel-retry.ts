@@ -18,8 +18,14 @@ export async function cancelJob(d: JobsDomain, tenantId: string, jobId: string):
   const live = await d.stores.live.findById(jobId);
   if (!live) return (await d.stores.jobs.findById(jobId)) ?? job;
   if (live.cancelRequestedAt === null) await d.stores.live.requestCancel(jobId, new Date());
+  // Read again after the request: a worker that parks the job (a review, the provider's
+  // batch) lets go of its lease and then looks for a cancel request. Either it let go before
+  // this read (the lease is free here) or it looks after the request was written: one of the
+  // two cancels, never neither.
+  const now = await d.stores.live.findById(jobId);
+  if (!now) return (await d.stores.jobs.findById(jobId)) ?? job;
   // No lease while a worker holds a live one (acquireLease checks): that worker cancels.
-  const held = await acquireLease(d.stores, live, d.processId, d.leaseMs);
+  const held = await acquireLease(d.stores, now, d.processId, d.leaseMs);
   if (!held) return job;
   const current = (await d.stores.jobs.findById(jobId)) ?? job;
   const leased = new LeasedJob(d.stores, current, held.lease);

@@ -65,7 +65,6 @@ export function heldLiveRecord(jobId: string, priority: number, owner: string, l
     runAt: null,
     lease: { owner, generation, expiresAt: new Date(now.getTime() + leaseMs) },
     leaseGeneration: generation,
-    cancelRequestedAt: null,
     createdAt: now,
   };
   return { live, lease: { jobId, generation, owner } };
@@ -90,6 +89,8 @@ export async function releaseLease(stores: JobStores, held: HeldLease, runAt: Da
 /** The job is done with: its live record and its lease claim go. */
 export async function retireLiveRecord(stores: JobStores, held: HeldLease): Promise<void> {
   if (!(await stillHeld(stores, held))) return;
+  // The request first: a record left without it after a crash is finished anyway.
+  await stores.cancelRequests.clear(held.jobId);
   await stores.live.delete(held.jobId);
   await stores.leaseClaims.release(leaseClaimId(held.jobId, held.generation)).catch(() => {});
 }

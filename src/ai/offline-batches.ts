@@ -37,6 +37,7 @@ export interface OfflineBatchStore {
   get(id: string): Promise<OfflineObject | null>;
   /** Every object of a type (a developer's few). */
   list(type: OfflineObject['type']): Promise<OfflineObject[]>;
+  delete(id: string): Promise<void>;
 }
 
 export function memoryBatchStore(): OfflineBatchStore {
@@ -45,6 +46,7 @@ export function memoryBatchStore(): OfflineBatchStore {
     put: async (value) => void objects.set(value.id, value),
     get: async (id) => objects.get(id) ?? null,
     list: async (type) => [...objects.values()].filter((o) => o.type === type),
+    delete: async (id) => void objects.delete(id),
   };
 }
 
@@ -98,6 +100,9 @@ export function createOfflineBatches(complete: Complete, store: OfflineBatchStor
     },
     async fileContent(fileId) {
       return (await file(fileId)).content;
+    },
+    async deleteFile(fileId) {
+      if ((await store.get(fileId))?.type === 'file') await store.delete(fileId);
     },
   };
 

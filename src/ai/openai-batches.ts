@@ -1,10 +1,10 @@
 /**
  * The Batch API of an OpenAI(-compatible) endpoint through the SDK: files.create (purpose
- * `batch`), batches.create / retrieve / cancel, files.content, and the files and batches
+ * `batch`), batches.create / retrieve / cancel, files.content / delete, and the files and batches
  * lists that find an object again by its name or metadata. Calls are tried once; the batch
  * round that uses them runs again at its next interval, so there is no retry loop here.
  */
-import OpenAI, { toFile } from 'openai';
+import OpenAI, { NotFoundError, toFile } from 'openai';
 import type { Batch } from 'openai/resources/batches';
 import type { FileObject } from 'openai/resources/files';
 import type { BatchApi, ProviderBatch, ProviderBatchStatus, ProviderFile } from './provider.js';
@@ -70,6 +70,10 @@ export function createOpenAiBatches(client: OpenAI, opts: OpenAiBatchesOptions):
     async fileContent(fileId) {
       const res = await client.files.content(fileId, fileOptions).catch(fail);
       return res.text();
+    },
+    async deleteFile(fileId) {
+      // A file already gone (404) is what a delete wants.
+      await client.files.delete(fileId).catch((err: unknown) => (err instanceof NotFoundError ? undefined : fail(err)));
     },
   };
 }

@@ -123,9 +123,10 @@ export interface ProviderFile {
 /**
  * The provider's Batch API as the jobs domain sees it: upload a JSONL file of Chat
  * Completions requests (purpose `batch`), create a batch of it (`/v1/chat/completions`,
- * `completion_window: "24h"`), follow it, read its output and error files, cancel it, and
- * find a file or a batch again in the provider's own lists (by the file's name or the
- * batch's metadata) after a crash that may have lost its id. Every failure is an AiError.
+ * `completion_window: "24h"`), follow it, read its output and error files, cancel it, delete
+ * its files once done with them, and find a file or a batch again in the provider's own lists
+ * (by the file's name or the batch's metadata) after a crash that may have lost its id.
+ * Every failure is an AiError.
  */
 export interface BatchApi {
   /** The Chat Completions body of one request, as a batch line carries it (the same body a realtime call sends, unstreamed). */
@@ -139,4 +140,6 @@ export interface BatchApi {
   retrieveBatch(id: string): Promise<ProviderBatch>;
   cancelBatch(id: string): Promise<ProviderBatch>;
   fileContent(fileId: string): Promise<string>;
+  /** Deletes a file from the provider's storage; a file already gone counts as deleted. */
+  deleteFile(fileId: string): Promise<void>;
 }

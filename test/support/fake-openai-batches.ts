@@ -1,15 +1,17 @@
 /**
  * The fake OpenAI server's Files and Batch API: `POST /v1/files` (multipart upload),
- * `GET /v1/files` (list), `GET /v1/files/:id` and `/:id/content`, `POST /v1/batches`,
- * `GET /v1/batches/:id`, `POST /v1/batches/:id/cancel`, `GET /v1/batches` (list). Each line of a
- * batch is answered like a realtime request (fake-openai-replies.ts), but is not a request of
- * its own: `requests` holds the HTTP calls, `batches.lines()` the lines uploaded.
+ * `GET /v1/files` (list), `GET /v1/files/:id` and `/:id/content`, `DELETE /v1/files/:id`,
+ * `POST /v1/batches`, `GET /v1/batches/:id`, `POST /v1/batches/:id/cancel`, `GET /v1/batches`
+ * (list). Each line of a batch is answered like a realtime request (fake-openai-replies.ts), but
+ * is not a request of its own: `requests` holds the HTTP calls, `batches.lines()` the lines
+ * uploaded. A deleted file is gone from the API (404) but stays in `files` and `lines()`, with
+ * its id in `deleted`, so a test still sees everything ever sent.
  *
  * Knobs: `hold` (batches stay in_progress until released), `answerPerPoll` (lines answered per
  * retrieve, so counts move), `onLine` (a line's reply; a status of 400 or more makes it a failed
  * line in the error file), `expireAfter` (the next batches expire once that many lines are
- * answered), and `hangNext` (the next upload or batch create is stored but never answered,
- * as when a client dies after sending it).
+ * answered), `hangNext` (the next upload or batch create is stored but never answered,
+ * as when a client dies after sending it), and `failDeletes` (file deletes answer that status).
  */
 import type http from 'node:http';
 import { completionBody, type FakeChatBody, type FakeReply, type RecordedRequest } from './fake-openai-replies.js';
@@ -45,7 +47,10 @@ export interface FakeBatch {
 export type FakeLineHandler = (line: { custom_id: string; body: FakeChatBody }) => FakeReply | undefined;
 
 export interface FakeBatches {
+  /** Every file ever stored, deleted ones included. */
   readonly files: ReadonlyMap<string, FakeFile>;
+  /** The ids of the files deleted through the API. */
+  readonly deleted: ReadonlySet<string>;
   readonly batches: ReadonlyMap<string, FakeBatch>;
   /** Every line of every uploaded batch input file, in upload order. */
   lines(): Array<{ custom_id: string; body: FakeChatBody; file: string }>;
@@ -58,6 +63,8 @@ export interface FakeBatches {
   expireAfter(n: number | null): void;
   /** The next upload (or batch create) is stored but its response never sent. */
   hangNext(what: 'upload' | 'create'): void;
+  /** File deletes answer this status (an error) and delete nothing; null: they work. */
+  failDeletes(status: number | null): void;
   reset(): void;
 }
 
@@ -68,6 +75,8 @@ export interface BatchRoutes extends FakeBatches {
 
 export function createFakeBatches(): BatchRoutes {
   const files = new Map<string, FakeFile>();
+  const deleted = new Set<string>();
+  let deleteStatus: number | null = null;
   const batches = new Map<string, FakeBatch>();
   let held = false;
   let perPoll: number | null = null;
@@ -149,18 +158,23 @@ export function createFakeBatches(): BatchRoutes {
       }
       if (record.method === 'GET' && !id) {
         const purpose = url.searchParams.get('purpose');
-        const list = [...files.values()].filter((f) => !purpose || f.purpose === purpose);
+        const list = [...files.values()].filter((f) => !deleted.has(f.id) && (!purpose || f.purpose === purpose));
         if (url.searchParams.get('order') !== 'asc') list.reverse();
         return json(res, 200, { object: 'list', data: list.map(fileJson), has_more: false }), true;
       }
-      const file = id ? files.get(id) : undefined;
+      const file = id && !deleted.has(id) ? files.get(id) : undefined;
       if (!file) return notFound(), true;
+      if (record.method === 'DELETE' && !action) {
+        if (deleteStatus !== null) return json(res, deleteStatus, { error: { message: `fake error ${deleteStatus}`, type: 'fake_error', code: null } }), true;
+        deleted.add(file.id);
+        return json(res, 200, { id: file.id, object: 'file', deleted: true }), true;
+      }
       if (action === 'content') return (res.writeHead(200, { 'content-type': 'application/octet-stream' }), res.end(file.content)), true;
       return json(res, 200, fileJson(file)), true;
     }
     if (record.method === 'POST' && !id) {
       const body = record.body as { input_file_id?: string; metadata?: Record<string, string> } | undefined;
-      const input = body?.input_file_id ? files.get(body.input_file_id) : undefined;
+      const input = body?.input_file_id && !deleted.has(body.input_file_id) ? files.get(body.input_file_id) : undefined;
       if (!input) return json(res, 400, { error: { message: 'input_file_id not found', type: 'invalid_request_error' } }), true;
       const lines = input.content.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { custom_id: string; body: FakeChatBody });
       const batch: FakeBatch = { id: nextId('batch'), input_file_id: input.id, metadata: body?.metadata ?? {}, status: 'in_progress', created_at: now(), output_file_id: null, error_file_id: null, done: 0, failed: 0, lines, output: [], errors: [], expireAfter: expireAt };
@@ -184,6 +198,7 @@ export function createFakeBatches(): BatchRoutes {
 
   return {
     files,
+    deleted,
     batches,
     lines: () => [...files.values()].filter((f) => f.purpose === 'batch').flatMap((f) => f.content.split('\n').filter((l) => l.trim() !== '').map((l) => ({ ...(JSON.parse(l) as { custom_id: string; body: FakeChatBody }), file: f.id }))),
     hold: (on) => void (held = on),
@@ -191,8 +206,11 @@ export function createFakeBatches(): BatchRoutes {
     onLine: (h) => void (lineHandler = h),
     expireAfter: (n) => void (expireAt = n),
     hangNext: (what) => void hang.add(what),
+    failDeletes: (status) => void (deleteStatus = status),
     reset: () => {
       files.clear();
+      deleted.clear();
+      deleteStatus = null;
       batches.clear();
       held = false;
       perPoll = null;

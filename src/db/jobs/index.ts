@@ -10,7 +10,7 @@ export { BatchRoundsRepository } from './batch-rounds.repository.js';
 export type { BatchRoundDoc } from './batch-rounds.repository.js';
 export { OfflineBatchesRepository } from './offline-batches.repository.js';
 export { ProviderBatchesRepository } from './provider-batches.repository.js';
-export type { ProviderBatchCall, ProviderBatchDoc, ProviderBatchState, ProviderBatchSummary } from './provider-batches.repository.js';
+export type { FileToDelete, ProviderBatchCall, ProviderBatchDoc, ProviderBatchState, ProviderBatchSummary } from './provider-batches.repository.js';
 export { CheckpointsRepository } from './checkpoints.repository.js';
 export { CancelRequestsRepository } from './cancel-requests.repository.js';
 export { ClaimsRepository } from './claims.repository.js';

@@ -29,4 +29,8 @@ export class OfflineBatchesRepository<T extends { id: string; type: 'file' | 'ba
   async list(type: 'file' | 'batch'): Promise<T[]> {
     return (await this.collection.find({ type } as Filter<OfflineObjectDoc<T>>).toArray()).map((d) => d.value as T);
   }
+
+  async delete(id: string): Promise<void> {
+    await this.collection.deleteOne({ _id: id });
+  }
 }

@@ -13,7 +13,8 @@ import type { Collection, Db } from 'mongodb';
 /**
  * planned: recorded, its file maybe uploaded; uploaded: the provider has its file (`fileId`);
  * submitted: the provider has the batch (`providerId`); answered: its answers are in their
- * jobs' checkpoints, and the jobs in `wakes` are still to be woken.
+ * jobs' checkpoints, and the jobs in `wakes` are still to be woken, the files in
+ * `filesToDelete` still to be deleted at the provider.
  */
 export type ProviderBatchState = 'planned' | 'uploaded' | 'submitted' | 'answered';
 
@@ -41,6 +42,17 @@ export interface ProviderBatchDoc {
   wakes: Array<{ id: string; fallback: string | null }>;
   /** Set once the provider was asked to cancel it (every job in it finished or gave up waiting). */
   cancelledAt: Date | null;
+  /**
+   * Its files still to delete at the provider (state answered: input, output and error file),
+   * each with the tries that failed so far. Recorded with its answers, so a round that dies
+   * before deleting them leaves them to the next. Absent: none.
+   */
+  filesToDelete?: FileToDelete[];
+}
+
+export interface FileToDelete {
+  id: string;
+  tries: number;
 }
 
 export interface ProviderBatchCall {

@@ -2,12 +2,14 @@
  * The following half of a batch round, for each batch the provider has: how far it is (its
  * jobs' progress, written now and then), whether its jobs still wait for it (a job past its
  * deadline stops waiting; a batch none of whose jobs waits any more is cancelled at the
- * provider), and once it is done, its answers applied and its jobs woken. A batch is deleted
- * once every job it woke was woken.
+ * provider), and once it is done, its answers applied, its jobs woken and its files deleted at
+ * the provider. A batch is deleted once every job it woke was woken and its files are gone (or
+ * given up: batch-files.ts).
  */
 import { FINAL_BATCH_STATUSES, type ProviderBatch } from '../../ai/index.js';
-import type { ProviderBatchSummary } from '../../db/jobs/index.js';
+import type { FileToDelete, ProviderBatchSummary } from '../../db/jobs/index.js';
 import { applyAnswers } from './batch-answers.js';
+import { deleteBatchFiles, filesOf } from './batch-files.js';
 import { wakeForBatch } from './batch-wakes.js';
 import type { HeldRound } from './fleet-round.js';
 import { type BatchRoundDeps, LiveJobSet, RoundOvertaken } from './round-deps.js';
@@ -25,7 +27,7 @@ export class BatchPoller {
     for (const batch of open) {
       try {
         if (batch.state === 'submitted') await this.follow(batch, live, round);
-        else if (batch.state === 'answered') await this.wake(batch, batch.wakes);
+        else if (batch.state === 'answered') await this.settle(batch, batch.wakes, batch.filesToDelete ?? []);
       } catch (err) {
         if (err instanceof RoundOvertaken) throw err;
         this.deps.logger.warn({ err, batch: batch._id }, 'following a batch failed; the next round tries again');
@@ -39,9 +41,12 @@ export class BatchPoller {
     const provider = await api.retrieveBatch(batch.providerId!);
     if (FINAL_BATCH_STATUSES.includes(provider.status)) {
       const wakes = await applyAnswers(this.deps, batch, provider);
-      await stores.providerBatches.update(batch._id, { state: 'answered', status: provider.status, counts: provider.counts, wakes });
+      // Its files go only now that its answers are stored; recorded in the same write, so a round
+      // that dies before deleting them leaves them to the next (state answered).
+      const filesToDelete = filesOf(provider);
+      await stores.providerBatches.update(batch._id, { state: 'answered', status: provider.status, counts: provider.counts, wakes, filesToDelete });
       logger.info({ batch: batch._id, providerBatch: provider.id, status: provider.status, counts: provider.counts }, "the provider's batch is done; its answers are applied");
-      return this.wake(batch, wakes);
+      return this.settle(batch, wakes, filesToDelete);
     }
     const now = this.deps.now();
     // A job past its deadline stops waiting (its calls are made at once; answers arriving later are kept).
@@ -80,14 +85,19 @@ export class BatchPoller {
     await stores.providerBatches.update(batch._id, { status: provider.status, counts: provider.counts, progressAt: now() });
   }
 
-  /** Wakes each job; one held by someone else this moment is tried again next round. */
-  private async wake(batch: ProviderBatchSummary, wakes: ProviderBatchSummary['wakes']): Promise<void> {
+  /**
+   * Wakes each job, then deletes the batch's files at the provider (the jobs do not wait for
+   * that); a job held by someone else this moment, or a delete that failed for now, is tried
+   * again next round. Deleting is harmless if a later round has started: a file gone is deleted.
+   */
+  private async settle(batch: ProviderBatchSummary, wakes: ProviderBatchSummary['wakes'], files: FileToDelete[]): Promise<void> {
     const left: ProviderBatchSummary['wakes'] = [];
     for (const w of wakes) {
       const outcome = await wakeForBatch(this.deps.wakes, w.id, w.fallback ? { kind: 'fallback', reason: w.fallback } : { kind: 'answered' });
       if (outcome === 'busy') left.push(w);
     }
-    if (left.length === 0) await this.deps.stores.providerBatches.delete(batch._id);
-    else await this.deps.stores.providerBatches.update(batch._id, { wakes: left });
+    const filesLeft = await deleteBatchFiles(this.deps, batch._id, files);
+    if (left.length === 0 && filesLeft.length === 0) await this.deps.stores.providerBatches.delete(batch._id);
+    else await this.deps.stores.providerBatches.update(batch._id, { wakes: left, filesToDelete: filesLeft });
   }
 }

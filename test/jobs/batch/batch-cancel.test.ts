@@ -1,8 +1,8 @@
 /**
  * Cancelling a BATCH job drops its lines: one still waiting to be sent never reaches the
  * provider, and a provider batch is cancelled once none of its jobs waits for it (not before:
- * it holds another job's line). Files hold two lines here, and a lone line waits an hour, so
- * what is sent is decided by the test.
+ * it holds another job's line), its files deleted once the provider has cancelled it. Files
+ * hold two lines here, and a lone line waits an hour, so what is sent is decided by the test.
  */
 import { startOpenAiApp } from '../../support/fake-openai-app.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../../support/fake-openai.js';
@@ -74,6 +74,8 @@ test("a provider batch is cancelled once none of its jobs waits for it, and not 
   await cancel(second);
   await pollUntil(async () => batch!.status, (s) => s === 'cancelled', 30_000, 50);
   expect(fake.requestsMatching((r) => r.path.endsWith('/cancel'))).toHaveLength(1);
-  // Done with: the round forgets it.
+  // Done with: the round forgets it, and deletes its files (its input, and the error file of its cancelled lines) at the provider.
   await pollUntil(() => stores().providerBatches.open(), (open) => open.length === 0, 30_000, 50);
+  expect(batch!.error_file_id).not.toBeNull();
+  expect([...fake.batches.deleted].sort()).toEqual([batch!.input_file_id, batch!.error_file_id].sort());
 }, 60_000);

@@ -3,12 +3,14 @@
  * documents go through one or a few batch files whose lines are exactly the calls needed, with
  * no realtime call, and cost half what the same tokens cost in realtime; a failed line is sent
  * again; an expired batch leaves its unanswered calls to be made at once; progress says how far
- * the provider's batch is; a passed batchDeadline stops the wait.
+ * the provider's batch is; a passed batchDeadline stops the wait; a batch done with has its
+ * files deleted at the provider, and a delete that fails holds up no job.
  */
 import { startOpenAiApp } from '../../support/fake-openai-app.js';
 import { fakeErrors, startFakeOpenAi, type FakeOpenAi } from '../../support/fake-openai.js';
 import type { TestApp } from '../../support/app.js';
 import { gql, gqlData, pollUntil } from '../../support/graphql-client.js';
+import { FILE_DELETE_TRIES } from '../../../src/jobs/batch/batch-files.js';
 
 const BATCH_ENV = { AI_BATCH_POLL_INTERVAL: '150ms', AI_BATCH_GATHER_WAIT: '600ms' };
 const USAGE = 'calls promptTokens completionTokens totalTokens costUsd realtimeCostUsd savedUsd';
@@ -45,6 +47,10 @@ async function finished(ids: string[], timeoutMs = 90_000): Promise<any[]> {
 }
 
 const chatCalls = () => fake.requestsMatching((r) => r.path === '/v1/chat/completions');
+/** Resolves once the round has forgotten every batch: its jobs woken, its files deleted (or given up). */
+const allBatchesDone = () => pollUntil(() => app.services.jobs.stores.providerBatches.open(), (open) => open.length === 0, 30_000, 100);
+const notDeleted = () => [...fake.batches.files.keys()].filter((id) => !fake.batches.deleted.has(id));
+const fileDeletes = (id: string) => fake.requestsMatching((r) => r.method === 'DELETE' && r.path === `/v1/files/${id}`).length;
 const sum = (jobs: any[], field: string) => jobs.reduce((s, j) => s + j.usage[field], 0);
 
 test('20 documents in BATCH mode: a few batch files holding exactly the calls needed, no realtime call, every result stored, half the realtime cost for the same tokens', async () => {
@@ -70,6 +76,10 @@ test('20 documents in BATCH mode: a few batch files holding exactly the calls ne
   expect(files.size).toBeLessThanOrEqual(8);
   expect(fake.requestsMatching((r) => r.method === 'POST' && r.path === '/v1/batches')).toHaveLength(files.size);
   for (const l of lines) expect(l.body.service_tier).toBeUndefined();
+  // Done with: every input and output file is deleted at the provider.
+  await allBatchesDone();
+  expect(fake.batches.files.size).toBe(2 * files.size);
+  expect(notDeleted()).toEqual([]);
 
   // The same documents at once: the same tokens, twice the cost.
   fake.reset();
@@ -121,6 +131,32 @@ test("an expired batch: what it answered is used, what it did not is made at onc
   expect(chatCalls()).toHaveLength(4);
   const lines = fake.batches.lines();
   expect(new Set(lines.map((l) => l.custom_id)).size).toBe(lines.length);
+  // The expired batch's three files (input, output, error) are deleted at the provider, like every other.
+  await allBatchesDone();
+  const expired = [...fake.batches.batches.values()].find((b) => b.status === 'expired')!;
+  for (const id of [expired.input_file_id, expired.output_file_id, expired.error_file_id]) expect(id !== null && fake.batches.deleted.has(id)).toBe(true);
+  expect(notDeleted()).toEqual([]);
+}, 120_000);
+
+test("a failing delete of a batch's files holds up no job: a server error is tried again in a few later rounds, a refusal once", async () => {
+  fake.batches.failDeletes(500);
+  const [first] = await finished(await analyze(documents(1, 'undeletable'), { executionMode: 'BATCH' }));
+  expect(first.status).toBe('SUCCEEDED');
+  expect(chatCalls()).toHaveLength(0);
+  await allBatchesDone();
+  const tried = [...fake.batches.files.keys()];
+  expect(tried.length).toBeGreaterThanOrEqual(4); // two batches (summary, then extraction), each an input and an output file
+  expect(fake.batches.deleted.size).toBe(0);
+  for (const id of tried) expect(fileDeletes(id)).toBe(FILE_DELETE_TRIES);
+
+  fake.batches.failDeletes(403);
+  const [second] = await finished(await analyze(documents(1, 'forbidden'), { executionMode: 'BATCH', idempotencyKey: `forbidden-${Date.now()}` }));
+  expect(second.status).toBe('SUCCEEDED');
+  await allBatchesDone();
+  const refused = [...fake.batches.files.keys()].filter((id) => !tried.includes(id));
+  expect(refused.length).toBeGreaterThanOrEqual(4);
+  for (const id of refused) expect(fileDeletes(id)).toBe(1);
+  expect(fake.batches.deleted.size).toBe(0);
 }, 120_000);
 
 test("progress says how far the provider's batch is while the job holds no worker", async () => {

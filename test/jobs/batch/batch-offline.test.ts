@@ -1,7 +1,8 @@
 /**
  * The offline provider (what `npm start` runs without OPENAI_API_KEY) implements the Batch
  * API too, with its short default intervals: a BATCH job goes through its batches end to end,
- * waits AWAITING_BATCH on the way, and keeps its mode; its events say what it waited for.
+ * waits AWAITING_BATCH on the way, and keeps its mode; its events say what it waited for; its
+ * stand-in files are deleted once answered.
  */
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { gqlData, pollUntil } from '../../support/graphql-client.js';
@@ -31,4 +32,7 @@ test('a BATCH job on the offline provider runs end to end through its stand-in b
   const messages = job.events.map((e: { message: string | null }) => e.message ?? '');
   expect(messages.some((m: string) => /waiting for the provider's batch/i.test(m))).toBe(true);
   expect(messages.some((m: string) => /Resumed: the provider's batch answered/.test(m))).toBe(true);
+  // Its stand-in batches' files are deleted once answered, like the provider's.
+  await pollUntil(() => app.services.jobs.stores.providerBatches.open(), (open) => open.length === 0, 30_000, 100);
+  expect(await app.db.db.collection('offline_batch_objects').countDocuments({ type: 'file' })).toBe(0);
 }, 90_000);

@@ -1,11 +1,13 @@
 /**
  * The Batch API path's parts on their own: which waiting lines go into files now (a pure
- * function), reading output and error lines, the batch rate in prices, and one round at a
- * time for the fleet (real FerretDB: two processes' worth of round-takers racing).
+ * function), reading output and error lines, the batch rate in prices, which files of a done
+ * batch are deleted and how often a failed delete is tried, and one round at a time for the
+ * fleet (real FerretDB: two processes' worth of round-takers racing).
  */
-import { readBatchLines, costUsd, BATCH_TIER } from '../../../src/ai/index.js';
+import { AiError, AiErrorCode, readBatchLines, costUsd, BATCH_TIER, type ProviderBatch } from '../../../src/ai/index.js';
 import { DEFAULT_PRICES } from '../../../src/config/index.js';
 import { BatchRoundsRepository } from '../../../src/db/jobs/index.js';
+import { afterFailedDelete, FILE_DELETE_TRIES, filesOf } from '../../../src/jobs/batch/batch-files.js';
 import { FleetRounds } from '../../../src/jobs/batch/fleet-round.js';
 import { MAX_GATHER_WINDOWS, planBatches, type WaitingLine } from '../../../src/jobs/batch/index.js';
 import { createTestDb, type TestDb } from '../../support/db.js';
@@ -106,6 +108,39 @@ test('a batch answer is priced at the batch rate, half the standard one', () => 
   expect(costUsd('gpt-4o-mini', usage, DEFAULT_PRICES, null)).toBeCloseTo(0.75, 9);
   // A model without batch rates pays its default rate.
   expect(costUsd('x', usage, { x: { input: 1, output: 2 } }, BATCH_TIER)).toBe(3);
+});
+
+describe("a done batch's files at the provider", () => {
+  const batch = (files: Partial<ProviderBatch>): ProviderBatch => ({
+    id: 'batch-1',
+    status: 'completed',
+    inputFileId: 'file-in',
+    outputFileId: null,
+    errorFileId: null,
+    counts: { total: 1, completed: 1, failed: 0 },
+    metadata: {},
+    createdAt: T0,
+    ...files,
+  });
+
+  test('its input, output and error files are deleted, those it has', () => {
+    expect(filesOf(batch({ outputFileId: 'file-out', errorFileId: 'file-err' }))).toEqual([
+      { id: 'file-in', tries: 0 },
+      { id: 'file-out', tries: 0 },
+      { id: 'file-err', tries: 0 },
+    ]);
+    expect(filesOf(batch({ status: 'failed' }))).toEqual([{ id: 'file-in', tries: 0 }]);
+  });
+
+  test('a transient failure is tried again in later rounds, up to FILE_DELETE_TRIES tries; any other failure gives up at once', () => {
+    const serverError = new AiError(AiErrorCode.PROVIDER_ERROR, 'AI provider error: 500', { retryable: true, status: 500 });
+    const forbidden = new AiError(AiErrorCode.PROVIDER_ERROR, 'AI provider error: 403', { retryable: false, status: 403 });
+    expect(afterFailedDelete({ id: 'f', tries: 0 }, serverError)).toEqual({ id: 'f', tries: 1 });
+    expect(afterFailedDelete({ id: 'f', tries: FILE_DELETE_TRIES - 2 }, serverError)).toEqual({ id: 'f', tries: FILE_DELETE_TRIES - 1 });
+    expect(afterFailedDelete({ id: 'f', tries: FILE_DELETE_TRIES - 1 }, serverError)).toBeNull();
+    expect(afterFailedDelete({ id: 'f', tries: 0 }, forbidden)).toBeNull();
+    expect(afterFailedDelete({ id: 'f', tries: 0 }, new Error('not an AiError'))).toBeNull();
+  });
 });
 
 describe('one batch round at a time for the fleet', () => {

@@ -1,7 +1,7 @@
 /**
  * A final batch's files at the provider (its input, output and error files), deleted once its
- * answers are stored: left there, they count against the tenant's provider storage (OpenAI
- * expires an input file after 30 days, output and error files never by default). Best effort: a
+ * answers are stored: left there, they count against the tenant's provider storage until the
+ * provider expires them, if it does. Best effort: a
  * failed delete never holds up a job. A transient failure is tried again by the next few
  * rounds; any other (no right to delete files, say) leaves the file at the provider, with a
  * warning. A file already gone counts as deleted (BatchApi.deleteFile).

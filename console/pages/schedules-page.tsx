@@ -1,6 +1,6 @@
 /**
  * Schedules: the tenant's recurring schedules (next and last run, last error, recent jobs)
- * with Pause / Resume / Delete, a form that creates one, and the jobs waiting for their
+ * with Edit / Pause / Resume / Delete, a form that creates one, and the jobs waiting for their
  * start time (status SCHEDULED).
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
@@ -17,7 +17,7 @@ interface Schedule {
   cron: string;
   timezone: string;
   status: 'ACTIVE' | 'PAUSED';
-  job: { kind: string };
+  job: { kind: string; input?: unknown };
   nextRunAt: string | null;
   lastRunAt: string | null;
   lastError: string | null;
@@ -36,15 +36,30 @@ const ACTION = {
   delete: `mutation($id: ID!) { deleteSchedule(id: $id) }`,
 } as const;
 const CREATE = `mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { ${SCHEDULE_FIELDS} } }`;
+const UPDATE = `mutation($id: ID!, $input: UpdateScheduleInput!) { updateSchedule(id: $id, input: $input) { ${SCHEDULE_FIELDS} } }`;
 
-function CreateForm({ onCreated }: { onCreated: () => void }) {
-  const client = useClient();
+interface FormValues {
+  name: string;
+  cron: string;
+  timezone: string;
+  kind: string;
+  input: string;
+}
+
+const NEW_SCHEDULE: FormValues = {
+  name: '',
+  cron: '0 7 * * *',
+  timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+  kind: 'chain',
+  input: '{\n  "steps": [{ "name": "summary", "prompt": "Summarise yesterday\'s tickets." }]\n}',
+};
+
+/** The fields of a schedule, for creating one or editing one (`prefix` keeps the two forms' ids apart). */
+function ScheduleForm(props: { label: string; prefix: string; initial: FormValues; submitLabel: string; save: (v: FormValues, input: unknown) => Promise<void>; onCancel?: () => void }) {
+  const { prefix } = props;
   const kinds = useQuery<{ jobKinds: Array<{ name: string }> }>(JOB_KINDS);
-  const [name, setName] = useState('');
-  const [cron, setCron] = useState('0 7 * * *');
-  const [timezone, setTimezone] = useState(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC');
-  const [kind, setKind] = useState('chain');
-  const [input, setInput] = useState('{\n  "steps": [{ "name": "summary", "prompt": "Summarise yesterday\'s tickets." }]\n}');
+  const [v, setV] = useState(props.initial);
+  const set = (field: keyof FormValues) => (e: { currentTarget: { value: string } }) => setV({ ...v, [field]: e.currentTarget.value });
   const [error, setError] = useState<ClientError | Error | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
@@ -52,9 +67,7 @@ function CreateForm({ onCreated }: { onCreated: () => void }) {
     setError(null);
     setBusy(true);
     try {
-      await client.request(CREATE, { input: { name, cron, timezone, job: { kind, input: JSON.parse(input) } } });
-      setName('');
-      onCreated();
+      await props.save(v, JSON.parse(v.input));
     } catch (err) {
       setError(err instanceof SyntaxError ? new Error(`the job input is not valid JSON: ${err.message}`) : (err as ClientError));
     } finally {
@@ -62,24 +75,24 @@ function CreateForm({ onCreated }: { onCreated: () => void }) {
     }
   };
   return (
-    <form onSubmit={submit} aria-label="New schedule">
+    <form onSubmit={submit} aria-label={props.label}>
       <div class="filters">
         <div>
-          <label for="s-name">Name</label>
-          <input id="s-name" value={name} required onInput={(e) => setName(e.currentTarget.value)} />
+          <label for={`${prefix}-name`}>Name</label>
+          <input id={`${prefix}-name`} value={v.name} required onInput={set('name')} />
         </div>
         <div>
-          <label for="s-cron">Cron (5 fields, or 6 with seconds)</label>
-          <input id="s-cron" class="mono" value={cron} required onInput={(e) => setCron(e.currentTarget.value)} />
+          <label for={`${prefix}-cron`}>Cron (5 fields, or 6 with seconds)</label>
+          <input id={`${prefix}-cron`} class="mono" value={v.cron} required onInput={set('cron')} />
         </div>
         <div>
-          <label for="s-tz">Time zone</label>
-          <input id="s-tz" value={timezone} onInput={(e) => setTimezone(e.currentTarget.value)} />
+          <label for={`${prefix}-tz`}>Time zone</label>
+          <input id={`${prefix}-tz`} value={v.timezone} onInput={set('timezone')} />
         </div>
         <div>
-          <label for="s-kind">Kind</label>
-          <select id="s-kind" value={kind} onChange={(e) => setKind(e.currentTarget.value)}>
-            {(kinds.data?.jobKinds ?? [{ name: 'chain' }]).map((k) => (
+          <label for={`${prefix}-kind`}>Kind</label>
+          <select id={`${prefix}-kind`} value={v.kind} onChange={set('kind')}>
+            {(kinds.data?.jobKinds ?? [{ name: v.kind }]).map((k) => (
               <option key={k.name} value={k.name}>
                 {k.name}
               </option>
@@ -87,20 +100,51 @@ function CreateForm({ onCreated }: { onCreated: () => void }) {
           </select>
         </div>
       </div>
-      <label for="s-input">Job input (JSON)</label>
-      <textarea id="s-input" class="mono" value={input} onInput={(e) => setInput(e.currentTarget.value)} />
+      <label for={`${prefix}-input`}>Job input (JSON)</label>
+      <textarea id={`${prefix}-input`} class="mono" value={v.input} onInput={set('input')} />
       <ErrorNotice error={error} />
-      <button class="primary" disabled={busy} type="submit">
-        Create schedule
-      </button>
+      <div class="row">
+        <button class="primary" disabled={busy} type="submit">
+          {props.submitLabel}
+        </button>
+        {props.onCancel ? (
+          <button type="button" onClick={props.onCancel}>
+            Cancel
+          </button>
+        ) : null}
+      </div>
     </form>
   );
+}
+
+function CreateForm({ onCreated }: { onCreated: () => void }) {
+  const client = useClient();
+  // A new form (default fields) after each creation.
+  const [round, setRound] = useState(0);
+  const save = async (v: FormValues, input: unknown) => {
+    await client.request(CREATE, { input: { name: v.name, cron: v.cron, timezone: v.timezone, job: { kind: v.kind, input } } });
+    setRound(round + 1);
+    onCreated();
+  };
+  return <ScheduleForm key={round} label="New schedule" prefix="s" initial={NEW_SCHEDULE} submitLabel="Create schedule" save={save} />;
+}
+
+/** Changes the schedule in place (updateSchedule): the job's other fields (priority, model, metadata…) stay as they are. */
+function EditForm({ schedule: s, onDone }: { schedule: Schedule; onDone: () => void }) {
+  const client = useClient();
+  const initial = { name: s.name, cron: s.cron, timezone: s.timezone, kind: s.job.kind, input: JSON.stringify(s.job.input ?? {}, null, 2) };
+  const save = async (v: FormValues, input: unknown) => {
+    await client.request(UPDATE, { id: s.id, input: { name: v.name, cron: v.cron, timezone: v.timezone, job: { ...s.job, kind: v.kind, input } } });
+    onDone();
+  };
+  return <ScheduleForm label="Edit schedule" prefix="e" initial={initial} submitLabel="Save changes" save={save} onCancel={onDone} />;
 }
 
 export function SchedulesPage() {
   const client = useClient();
   const data = useQuery<SchedulesData>(SCHEDULES);
   const [error, setError] = useState<ClientError | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
   // At most one reload a second, however busy the tenant is.
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   const onEvent = useCallback(() => {
@@ -130,6 +174,7 @@ export function SchedulesPage() {
   };
   const schedules = data.data?.schedules ?? [];
   const waiting = data.data?.jobs;
+  const editingSchedule = schedules.find((s) => s.id === editing);
   return (
     <div>
       <h1>Schedules</h1>
@@ -174,6 +219,7 @@ export function SchedulesPage() {
                   </td>
                   <td>
                     <div class="row">
+                      <button onClick={() => setEditing(s.id)}>Edit</button>
                       {s.status === 'ACTIVE' ? <button onClick={() => act('pause', s.id)}>Pause</button> : <button onClick={() => act('resume', s.id)}>Resume</button>}
                       <button class="danger" onClick={() => act('delete', s.id)}>
                         Delete
@@ -186,6 +232,19 @@ export function SchedulesPage() {
           </table>
         </div>
       )}
+      {editingSchedule ? (
+        <>
+          <h2>Edit {editingSchedule.name}</h2>
+          <EditForm
+            key={editingSchedule.id}
+            schedule={editingSchedule}
+            onDone={() => {
+              setEditing(null);
+              data.reload();
+            }}
+          />
+        </>
+      ) : null}
       <h2>New schedule</h2>
       <CreateForm onCreated={data.reload} />
       <h2>Scheduled jobs</h2>

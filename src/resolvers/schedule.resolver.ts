@@ -1,7 +1,7 @@
-/** Recurring schedules: createSchedule, schedules, schedule, pauseSchedule, resumeSchedule, deleteSchedule, and Schedule.recentJobs. */
+/** Recurring schedules: createSchedule, schedules, schedule, updateSchedule, pauseSchedule, resumeSchedule, deleteSchedule, and Schedule.recentJobs. */
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { ScheduleDoc } from '../db/jobs/index.js';
-import { CreateScheduleInput, Job, Schedule } from '../schema/index.js';
+import { CreateScheduleInput, Job, Schedule, UpdateScheduleInput } from '../schema/index.js';
 import type { GraphQLContext } from './context.js';
 import { toJobObject, type JobObject } from './mappers.js';
 
@@ -44,6 +44,19 @@ export class ScheduleResolver {
   async createSchedule(@Arg('input', () => CreateScheduleInput) input: CreateScheduleInput, @Ctx() ctx: GraphQLContext): Promise<ScheduleObject> {
     ctx.request?.commit();
     return toSchedule(await ctx.services.jobs.createSchedule(ctx.tenant._id, input));
+  }
+
+  @Mutation(() => Schedule, {
+    description:
+      "Changes the schedule in place: its id, status (a paused one stays paused), recent jobs and its jobs' scheduleId stay. A new cron or time zone makes the next tick the new expression's first after now; a tick already submitted is never submitted again. Checked like createSchedule (BAD_USER_INPUT naming the field; nothing changes); another tenant's schedule is NOT_FOUND.",
+  })
+  async updateSchedule(
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => UpdateScheduleInput) input: UpdateScheduleInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<ScheduleObject> {
+    ctx.request?.commit();
+    return toSchedule(await ctx.services.jobs.updateSchedule(ctx.tenant._id, id, input));
   }
 
   @Mutation(() => Schedule, { description: 'Stops submitting until resumed; nothing is submitted after it returns.' })

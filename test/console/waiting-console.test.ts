@@ -2,8 +2,8 @@
  * The console's pages for jobs that wait, in Debian's chromium against the service as OS
  * processes (an API and a worker on the offline provider): the review queue ("1 job waits for
  * you") with the output to review, an edit saved with a comment that the job goes on with;
- * the schedules page (create through its form, pause, delete) and the jobs waiting for their
- * start time. Fails on any browser console error or failed request.
+ * the schedules page (create through its form, edit in place, pause, delete) and the jobs
+ * waiting for their start time. Fails on any browser console error or failed request.
  */
 import { openBrowser, HAS_CHROMIUM, type BrowserSession } from '../support/browser.js';
 import { createTestDb, type TestDb } from '../support/db.js';
@@ -81,7 +81,7 @@ describeInBrowser('console: reviews and schedules', () => {
     await page().getByTestId('review-answer').filter({ hasText: 'EDIT' }).waitFor({ timeout: WAIT });
   }, 120_000);
 
-  test('schedules: created through the form, listed with their next run, paused and deleted; scheduled jobs listed', async () => {
+  test('schedules: created through the form, listed with their next run, edited in place, paused and deleted; scheduled jobs listed', async () => {
     const runAt = new Date(Date.now() + 3_600_000).toISOString();
     const { submitJob } = await q(`mutation($input: SubmitJobInput!) { submitJob(input: $input) { id } }`, { input: { kind: 'chain', input: { steps: [{ name: 'a', prompt: 'later' }] }, runAt } });
 
@@ -95,6 +95,21 @@ describeInBrowser('console: reviews and schedules', () => {
     const row = page().locator('[data-schedule="morning summary"]');
     await row.locator('.status', { hasText: 'ACTIVE' }).waitFor({ timeout: WAIT });
     await browser!.screenshot('schedules');
+
+    // Edited in place: the same schedule, a new cron and prompt, the next run moved to 10:00 Berlin time.
+    const [created] = (await q(`{ schedules { id nextRunAt } }`)).schedules;
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const edit = page().getByRole('form', { name: 'Edit schedule' });
+    expect(await edit.getByLabel('Time zone').inputValue()).toBe('Europe/Berlin');
+    await edit.getByLabel('Cron (5 fields, or 6 with seconds)').fill('0 10 * * *');
+    await edit.getByLabel('Job input (JSON)').fill('{ "steps": [{ "name": "summary", "prompt": "Summarise the morning." }] }');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await row.getByText('0 10 * * *').waitFor({ timeout: WAIT });
+    await edit.waitFor({ state: 'detached', timeout: WAIT });
+    const [edited] = (await q(`{ schedules { id cron timezone job nextRunAt } }`)).schedules;
+    expect(edited).toMatchObject({ id: created.id, cron: '0 10 * * *', timezone: 'Europe/Berlin', job: { kind: 'chain', input: { steps: [{ name: 'summary', prompt: 'Summarise the morning.' }] } } });
+    expect([8, 9]).toContain(new Date(edited.nextRunAt).getUTCHours());
+    await browser!.screenshot('schedule-edited');
 
     await row.getByRole('button', { name: 'Pause' }).click();
     await row.locator('.status', { hasText: 'PAUSED' }).waitFor({ timeout: WAIT });

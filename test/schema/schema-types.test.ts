@@ -52,6 +52,7 @@ import {
   StepReview,
   SubmitJobInput,
   Tenant,
+  UpdateScheduleInput,
   UpdateWebhookEndpointInput,
   Usage,
   WebhookAttempt,
@@ -180,6 +181,10 @@ class ContractTypesResolver {
   }
   @Mutation(() => Boolean)
   tCreateSchedule(@Arg('input', () => CreateScheduleInput) _input: CreateScheduleInput): boolean {
+    return true;
+  }
+  @Mutation(() => Boolean)
+  tUpdateSchedule(@Arg('input', () => UpdateScheduleInput) _input: UpdateScheduleInput): boolean {
     return true;
   }
   @Mutation(() => Boolean)

@@ -76,9 +76,9 @@ export class SchedulesRepository {
     await this.collection.insertOne(doc);
   }
 
-  /** Writes the fields by `_id`; the caller holds the schedule's lock. */
+  /** Writes the fields by `_id` (updatedAt: now, unless given); the caller holds the schedule's lock. */
   async update(id: string, set: Partial<ScheduleDoc>): Promise<void> {
-    await this.collection.updateOne({ _id: id }, { $set: { ...set, updatedAt: new Date() } });
+    await this.collection.updateOne({ _id: id }, { $set: { updatedAt: new Date(), ...set } });
   }
 
   async delete(id: string): Promise<void> {

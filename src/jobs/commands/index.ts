@@ -2,4 +2,4 @@
 export type { JobsDomain } from './domain.js';
 export { JobService, MAX_EVENTS_PAGE, MAX_PAGE_SIZE, encodeCursor } from './service.js';
 export type { ReviewAnswerInput, Reviewer } from './review-job.js';
-export type { CreateScheduleRequest } from './schedule-commands.js';
+export type { CreateScheduleRequest, UpdateScheduleRequest } from './schedule-commands.js';

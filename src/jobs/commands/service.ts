@@ -14,7 +14,7 @@ import type { Pipeline } from '../pipelines/index.js';
 import { noteBatch, noteJob, traceSubmission } from '../../tracing/index.js';
 import { reviewByLink, reviewJob, type ReviewAnswerInput, type Reviewer } from './review-job.js';
 import type { ScheduleDoc, StepReviewDoc } from '../../db/jobs/index.js';
-import { createSchedule, deleteSchedule, listSchedules, pauseSchedule, resumeSchedule, type CreateScheduleRequest } from './schedule-commands.js';
+import { createSchedule, deleteSchedule, listSchedules, pauseSchedule, resumeSchedule, updateSchedule, type CreateScheduleRequest, type UpdateScheduleRequest } from './schedule-commands.js';
 
 export const MAX_PAGE_SIZE = 100;
 /** `Job.events(limit)`: its default and largest value. */
@@ -48,6 +48,10 @@ export class JobService {
 
   getSchedule(tenantId: string, id: string): Promise<ScheduleDoc | null> {
     return this.domain.stores.schedules.findForTenant(tenantId, id);
+  }
+
+  updateSchedule(tenantId: string, id: string, req: UpdateScheduleRequest): Promise<ScheduleDoc> {
+    return updateSchedule(this.domain, tenantId, id, req);
   }
 
   pauseSchedule(tenantId: string, id: string): Promise<ScheduleDoc> {

@@ -9,3 +9,4 @@ export * from './job-budget.input.js';
 export * from './review-job.input.js';
 export * from './review.input.js';
 export * from './create-schedule.input.js';
+export * from './update-schedule.input.js';

@@ -41,7 +41,7 @@ test('each command the client sends is counted once, by name and collection', as
   await col.updateOne({ _id: 'a' }, { $set: { n: 3 } });
   await monitored.db.command({ ping: 1 });
   // A client without monitoring is not counted.
-  await testDb.db.collection('counted').findOne({ _id: 'a' });
+  await testDb.db.collection<{ _id: string; n: number }>('counted').findOne({ _id: 'a' });
 
   expect((await count('insert', 'counted')) - before.insert).toBe(1);
   expect((await count('find', 'counted')) - before.find).toBe(2);

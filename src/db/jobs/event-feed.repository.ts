@@ -18,6 +18,7 @@
  */
 import type { Collection, Db } from 'mongodb';
 import { isFerretDb } from '../client.js';
+import { writtenBeforeDuplicate } from '../duplicate-key.js';
 import type { JobEventDoc } from './docs.js';
 
 export const JOB_EVENT_FEED_COLLECTION = 'job_event_feed';
@@ -139,10 +140,14 @@ export class JobEventFeedRepository {
    * this process are written in the order published, several per insert when they queue up.
    */
   publish(event: JobEventDoc): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ event, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
+    return this.publishMany([event]);
+  }
+
+  /** Writes the events at the next free positions, in this order, in one insert when nothing else is queued. */
+  async publishMany(events: readonly JobEventDoc[]): Promise<void> {
+    const written = events.map((event) => new Promise<void>((resolve, reject) => this.queue.push({ event, resolve, reject })));
+    if (!this.flushing) void this.flush();
+    await Promise.all(written);
   }
 
   private async flush(): Promise<void> {
@@ -204,21 +209,4 @@ export class JobEventFeedRepository {
   async trim(): Promise<void> {
     await this.db.command({ compact: JOB_EVENT_FEED_COLLECTION });
   }
-}
-
-/**
- * For an ordered insertMany that failed on a duplicate `_id`: how many documents went in
- * before it. -1 for any other failure.
- */
-function writtenBeforeDuplicate(err: unknown): number {
-  if (typeof err !== 'object' || err === null) return -1;
-  const e = err as { code?: unknown; writeErrors?: unknown };
-  // The driver gives one write error as an object, several as an array.
-  const raw = e.writeErrors;
-  const writeErrors = (Array.isArray(raw) ? raw : raw ? [raw] : []) as Array<{ code?: unknown; index?: unknown }>;
-  if (writeErrors.length > 0) {
-    const first = writeErrors[0]!;
-    return first.code === 11000 && typeof first.index === 'number' ? first.index : -1;
-  }
-  return e.code === 11000 ? 0 : -1;
 }

@@ -87,9 +87,9 @@ export async function releaseLease(stores: JobStores, held: HeldLease, runAt: Da
   await stores.live.updateIfGeneration(held.jobId, held.generation, { $set: { lease: null, runAt, parked: null } });
 }
 
-/** The job is done with: its live record and its lease claim go. */
-export async function retireLiveRecord(stores: JobStores, held: HeldLease): Promise<void> {
-  if (!(await stillHeld(stores, held))) return;
+/** The job is done with: its live record and its lease claim go. `surelyHeld`: the holder knows the lease is its own (LeasedJob). */
+export async function retireLiveRecord(stores: JobStores, held: HeldLease, surelyHeld = false): Promise<void> {
+  if (!surelyHeld && !(await stillHeld(stores, held))) return;
   await stores.live.delete(held.jobId);
   await stores.leaseClaims.release(leaseClaimId(held.jobId, held.generation)).catch(() => {});
 }
@@ -110,7 +110,7 @@ export function keepLeaseAlive(
   held: HeldLease,
   leaseMs: number,
   onLost: (reason: string) => void,
-  onRenewed?: () => void,
+  onRenewed?: (expiresAt: number) => void,
   serialize: <T>(write: () => Promise<T>) => Promise<T> = (write) => write(),
   retryMs = 250,
 ): () => void {
@@ -146,7 +146,7 @@ export function keepLeaseAlive(
       failingSince = null;
       // The new expiry counts from when the renewal was sent, not from when it was answered.
       lastRenewed = sentAt;
-      onRenewed?.();
+      onRenewed?.(sentAt + leaseMs);
     } catch (err) {
       unreachable = isTransientDbError(err);
       if (unreachable) failingSince = null;

@@ -17,6 +17,7 @@ import {
   finishJob,
   type HeldLease,
   isParked,
+  jobProgress,
   type JobNotifier,
   type JobStores,
   keepLeaseAlive,
@@ -146,14 +147,21 @@ export class JobRunner {
     this.active.set(jobId, controller);
     if (found.batchId) this.batchOf.set(jobId, found.batchId);
     const job = new LeasedJob(this.deps.stores, found, claimed.lease, this.opts.dbRetryMs);
-    const stopHeartbeat = keepLeaseAlive(
+    // The claim and each renewal tell the holder its lease is its own: its saves need not read the record meanwhile.
+    const confirmed = (expiresAt: number) => job.leaseConfirmed(expiresAt, this.opts.leaseMs);
+    if (claimed.live.lease) confirmed(claimed.live.lease.expiresAt.getTime());
+    const stopRenewing = keepLeaseAlive(
       this.deps.stores,
       claimed.lease,
       this.opts.leaseMs,
       () => controller.abort(new RunInterrupted('lease-lost')),
-      undefined,
+      confirmed,
       (write) => job.exclusive(write),
     );
+    const stopHeartbeat = () => {
+      stopRenewing();
+      job.forgetLeaseConfirmation();
+    };
     const timeout = setTimeout(() => controller.abort(new RunInterrupted('timeout')), this.opts.jobTimeoutMs);
     // The attempt's span continues the trace stored with the job, whichever process submitted it.
     const attempt = { jobId, kind: found.kind, tenantId: found.tenantId, attempt: found.attempt, trace: found.trace };
@@ -198,6 +206,8 @@ export class JobRunner {
     const input: unknown = JSON.parse(job.doc.input);
     // This attempt becomes the one the next attempt links to (nothing is written while tracing is off).
     const trace = attemptTrace(job.doc.trace);
+    /** A new attempt's start, saved with its first step's start (one write, one append). */
+    let start: AttemptStart | undefined;
     if (job.doc.status === 'AWAITING_REVIEW' || job.doc.status === 'AWAITING_BATCH') {
       // Its worker died while asking for a review, or handing calls to the provider's batch: the step asks again.
       await job.save({ status: 'RUNNING', ...(trace ? { trace } : {}) });
@@ -209,15 +219,11 @@ export class JobRunner {
       await job.emit('STARTED', { message: `Resumed: ${wokenBy}` });
       this.logFor(job).info('attempt resumed after a wait');
     } else if (job.doc.status !== 'RUNNING') {
-      const firstStart = job.doc.startedAt === null;
-      await job.save({ status: 'RUNNING', startedAt: job.doc.startedAt ?? new Date(), error: null, ...(trace ? { trace } : {}) });
-      jobAttempts.inc({ kind: job.doc.kind });
-      if (firstStart) {
-        jobsStarted.inc({ kind: job.doc.kind });
-        jobWaitSeconds.observe({ kind: job.doc.kind }, (job.doc.startedAt!.getTime() - job.doc.createdAt.getTime()) / 1000);
-      }
-      await job.emit('STARTED', { message: `Attempt ${job.doc.attempt} of ${job.doc.maxAttempts}` });
-      this.logFor(job).info('attempt started');
+      start = {
+        set: { status: 'RUNNING', startedAt: job.doc.startedAt ?? new Date(), error: null, ...(trace ? { trace } : {}) },
+        firstStart: job.doc.startedAt === null,
+        message: `Attempt ${job.doc.attempt} of ${job.doc.maxAttempts}`,
+      };
     } else {
       if (trace) await job.save({ trace });
       this.logFor(job).info('attempt resumed');
@@ -225,6 +231,8 @@ export class JobRunner {
     const steps = (pipeline as Pipeline<unknown>).steps(input);
     // Null prototype: a step's name is a key here and must never reach Object.prototype.
     const outputs: Record<string, unknown> = Object.create(null);
+    /** The last step's outcome, saved with the job's end (one write, one append). */
+    let last: StepDoc | undefined;
     for (const [index, step] of steps.entries()) {
       const stored = job.doc.steps[index]!;
       if (stored.status === 'SUCCEEDED' || stored.status === 'SKIPPED') {
@@ -233,24 +241,68 @@ export class JobRunner {
       }
       if (this.draining) throw new RunInterrupted('drain');
       signal.throwIfAborted();
-      outputs[step.name] = await traceStep(job.id, step.name, index, () => this.runStep(job, index, step, { input, outputs, signal }));
+      const isLast = index === steps.length - 1;
+      const ran = await traceStep(job.id, step.name, index, () => this.runStep(job, index, step, { input, outputs, signal }, start, isLast));
+      start = undefined;
+      outputs[step.name] = ran.output;
+      last = ran.unsaved;
     }
+    // No step was left to run: the start is saved alone.
+    if (start) await this.startAttempt(job, start);
     const meta = { model: job.doc.ai?.model ?? this.deps.ai.model, offline: this.deps.ai.name === 'offline' };
-    const result = (pipeline as Pipeline<unknown>).result(outputs, input, meta);
-    // Every step is saved as SUCCEEDED, so a resumed run would call nothing: the answers
-    // kept for resuming can go before the job is marked finished.
-    await job.durably(() => this.deps.stores.checkpoints.deleteForJob(job.id));
-    await finishJob(job, this.deps.notifier, 'SUCCEEDED', { result: JSON.stringify(result ?? null), error: null }, 'Completed');
+    let result: unknown;
+    try {
+      result = (pipeline as Pipeline<unknown>).result(outputs, input, meta);
+    } catch (err) {
+      // The last step did succeed: saved so before the attempt stops.
+      if (last) await this.saveStepDone(job, last);
+      throw err;
+    }
+    // Every step's outcome goes in the terminal write; the answers kept for resuming go after it (finish.ts).
+    const finished = last ? [{ type: 'STEP_SUCCEEDED' as const, step: last, as: { progress: jobProgress(this.withStep(job, last)), jobStatus: job.doc.status } }] : [];
+    await finishJob(job, this.deps.notifier, 'SUCCEEDED', { ...(last ? { steps: this.withStep(job, last) } : {}), result: JSON.stringify(result ?? null), error: null }, 'Completed', finished);
     this.logFor(job).info({ status: 'SUCCEEDED' }, 'job finished');
   }
 
-  /** Runs one step that has not succeeded yet and saves its outcome; returns its output. */
+  /** The job's steps with `step` in its place. */
+  private withStep(job: LeasedJob, step: StepDoc): StepDoc[] {
+    return job.doc.steps.map((s) => (s.index === step.index ? step : s));
+  }
+
+  /** Saves a new attempt's start (with `step` started, when given) and appends STARTED (and STEP_STARTED). */
+  private async startAttempt(job: LeasedJob, start: AttemptStart, step?: StepDoc): Promise<void> {
+    // STARTED tells the job as the start alone left it; STEP_STARTED as it stands with the step running.
+    const asStarted = { progress: jobProgress(job.doc.steps), jobStatus: 'RUNNING' as const };
+    if (step) await job.saveStep(step, start.set);
+    else await job.save(start.set);
+    jobAttempts.inc({ kind: job.doc.kind });
+    if (start.firstStart) {
+      jobsStarted.inc({ kind: job.doc.kind });
+      jobWaitSeconds.observe({ kind: job.doc.kind }, (job.doc.startedAt!.getTime() - job.doc.createdAt.getTime()) / 1000);
+    }
+    const started = { type: 'STARTED' as const, message: start.message, as: asStarted };
+    await job.emitMany(step ? [started, { type: 'STEP_STARTED', step, message: job.doc.progress.message ?? undefined }] : [started]);
+    this.logFor(job).info('attempt started');
+  }
+
+  private async saveStepDone(job: LeasedJob, done: StepDoc): Promise<void> {
+    await job.saveStep(done);
+    await job.emit('STEP_SUCCEEDED', { step: done });
+  }
+
+  /**
+   * Runs one step that has not succeeded yet and saves its outcome; returns its output. With
+   * `start`, the attempt's start is saved with the step's. The last step's outcome is returned
+   * unsaved (`unsaved`): the job's end saves it.
+   */
   private async runStep(
     job: LeasedJob,
     index: number,
     step: PipelineStep<unknown>,
     run: { input: unknown; outputs: Readonly<Record<string, unknown>>; signal: AbortSignal },
-  ): Promise<unknown> {
+    start: AttemptStart | undefined,
+    isLast: boolean,
+  ): Promise<{ output: unknown; unsaved?: StepDoc }> {
     const { input, outputs, signal } = run;
     const stored = job.doc.steps[index]!;
     const started: StepDoc = {
@@ -262,8 +314,11 @@ export class JobRunner {
       durationMs: null,
       error: null,
     };
-    await job.saveStep(started);
-    await job.emit('STEP_STARTED', { step: started, message: job.doc.progress.message ?? undefined });
+    if (start) await this.startAttempt(job, start, started);
+    else {
+      await job.saveStep(started);
+      await job.emit('STEP_STARTED', { step: started, message: job.doc.progress.message ?? undefined });
+    }
     const ctx = createStepContext({
       job,
       stepIndex: index,
@@ -291,10 +346,10 @@ export class JobRunner {
       output: JSON.stringify(output ?? null),
       progress: current.progress ? { ...current.progress, completed: current.progress.total, percent: 100 } : null,
     };
-    await job.saveStep(done);
-    await job.emit('STEP_SUCCEEDED', { step: done });
     this.logFor(job, step.name).debug({ durationMs: done.durationMs }, 'step succeeded');
-    return output;
+    if (isLast) return { output, unsaved: done };
+    await this.saveStepDone(job, done);
+    return { output };
   }
 
   /**
@@ -381,6 +436,13 @@ export class JobRunner {
     await finishJob(job, this.deps.notifier, 'FAILED', { error }, `Failed: ${error.message}`);
     say({ status: 'FAILED' }, `job failed (${error.code})`);
   }
+}
+
+/** What a new attempt's start writes, and how it is counted and told. */
+interface AttemptStart {
+  set: Partial<JobDoc>;
+  firstStart: boolean;
+  message: string;
 }
 
 function unreachable(x: never): never {

@@ -15,7 +15,7 @@ export { CheckpointsRepository } from './checkpoints.repository.js';
 export { ClaimsRepository } from './claims.repository.js';
 export { ZERO_USAGE, isTerminalStatus } from './docs.js';
 export type { AgentActivityDoc, BatchDoc, ReviewAnswerSourceValue, ReviewDecisionValue, ReviewTimeoutActionValue, BatchStatusValue, ExecutionModeValue, JobDoc, JobErrorDoc, JobEventDoc, JobEventTypeValue, JobStatusValue, LeaseDoc, LiveJobDoc, ParkDoc, ParkedStatusValue, ProgressDoc, ReviewAnswerDoc, StepDoc, StepReviewDoc, StepSnapshotDoc, UsageDoc } from './docs.js';
-export { JobEventFeedRepository } from './event-feed.repository.js';
+export { feedEntryEvents, JobEventFeedRepository } from './event-feed.repository.js';
 export type { JobEventFeedDoc, JobEventFeedOptions } from './event-feed.repository.js';
 export { JobEventsRepository, eventId, type NewJobEvent } from './events.repository.js';
 export { JobsRepository } from './jobs.repository.js';

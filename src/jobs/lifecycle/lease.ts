@@ -46,8 +46,9 @@ export async function acquireLease(
     $set: { lease, leaseGeneration: generation, runAt: null },
   });
   if (!updated) return undefined;
-  // The previous generation's claim is no longer needed; keep the collection small.
-  await stores.leaseClaims.release(leaseClaimId(live._id, live.leaseGeneration)).catch(() => {});
+  // The previous generation's claim is no longer needed; keep the collection small. (Generation 0,
+  // a new record's, was never claimed: claims start at 1.)
+  if (live.leaseGeneration > 0) await stores.leaseClaims.release(leaseClaimId(live._id, live.leaseGeneration)).catch(() => {});
   return { lease: { jobId: live._id, generation, owner }, live: { ...live, lease, leaseGeneration: generation, runAt: null } };
 }
 

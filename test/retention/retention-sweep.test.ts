@@ -94,7 +94,7 @@ test('removes what aged out and nothing that is live or young', async () => {
   const owed = await finishedJob(ago(40), { owed: true });
   // Finished, but its after-finish work is still owed: its live record is still there.
   const flagged = await finishedJob(ago(40));
-  await stores.live.insertIfAbsent({ _id: flagged._id, priority: 0, runAt: null, lease: null, leaseGeneration: 1, cancelRequestedAt: null, createdAt: ago(41) });
+  await stores.live.insertIfAbsent({ _id: flagged._id, priority: 0, runAt: null, lease: null, leaseGeneration: 1, createdAt: ago(41) });
   // Finished 40 days ago, then retried: running again now.
   const retried = await finishedJob(ago(40));
   await stores.jobs.collection.updateOne({ _id: retried._id }, { $set: { status: 'RUNNING', finishedAt: null } });

@@ -147,8 +147,6 @@ export interface LiveJobDoc {
   lease: LeaseDoc | null;
   /** The highest claim generation of this live record so far. */
   leaseGeneration: number;
-  /** Set once someone asked to cancel the job; the worker running it stops. */
-  cancelRequestedAt: Date | null;
   createdAt: Date;
   /** Set while the job waits for something outside, holding no lease and no runAt (park.ts); absent or null otherwise. */
   parked?: ParkDoc | null;

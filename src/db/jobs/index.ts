@@ -12,6 +12,7 @@ export { OfflineBatchesRepository } from './offline-batches.repository.js';
 export { ProviderBatchesRepository } from './provider-batches.repository.js';
 export type { ProviderBatchCall, ProviderBatchDoc, ProviderBatchState, ProviderBatchSummary } from './provider-batches.repository.js';
 export { CheckpointsRepository } from './checkpoints.repository.js';
+export { CancelRequestsRepository } from './cancel-requests.repository.js';
 export { ClaimsRepository } from './claims.repository.js';
 export { ZERO_USAGE, isTerminalStatus } from './docs.js';
 export type { AgentActivityDoc, BatchDoc, ReviewAnswerSourceValue, ReviewDecisionValue, ReviewTimeoutActionValue, BatchStatusValue, ExecutionModeValue, JobDoc, JobErrorDoc, JobEventDoc, JobEventTypeValue, JobStatusValue, LeaseDoc, LiveJobDoc, ParkDoc, ParkedStatusValue, ProgressDoc, ReviewAnswerDoc, StepDoc, StepReviewDoc, StepSnapshotDoc, UsageDoc } from './docs.js';

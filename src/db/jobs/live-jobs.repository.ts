@@ -62,16 +62,6 @@ export class LiveJobsRepository {
     return this.updateIf(id, { leaseGeneration: generation }, (d) => d.leaseGeneration === generation, update);
   }
 
-  /**
-   * Records a cancel request once; false when there is no record or a request is there
-   * already. Atomic on MongoDB. On FerretDB a lease renewal of the same record that
-   * overlaps this write by a millisecond can write the record back without it (FerretDB
-   * rewrites whole documents: its issue 3040); renewals are one small write every
-   * JOB_LEASE / 6, so the window is narrow, and a repeated cancelJob records it again.
-   */
-  requestCancel(id: string, at: Date): Promise<boolean> {
-    return this.updateIf(id, { cancelRequestedAt: null }, (d) => d.cancelRequestedAt === null, { $set: { cancelRequestedAt: at } });
-  }
 
   async delete(id: string): Promise<void> {
     await this.collection.deleteOne({ _id: id });

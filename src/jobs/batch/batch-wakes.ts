@@ -31,7 +31,7 @@ export type BatchWake =
 export async function wakeForBatch(deps: BatchWakeDeps, jobId: string, wake: BatchWake): Promise<'done' | 'absent' | 'busy'> {
   const outcome = await wakeParked(deps, jobId, ['AWAITING_BATCH'], async (job) => {
     // A cancel asked for while this waker held the job would be missed by its re-parking: the runner carries it out.
-    if ((await job.stores.live.findById(job.id))?.cancelRequestedAt) return 'queue';
+    if (await job.stores.cancelRequests.has(job.id)) return 'queue';
     const index = job.doc.steps.findIndex((s) => s.status === 'RUNNING');
     const step: StepDoc | undefined = job.doc.steps[index];
     switch (wake.kind) {

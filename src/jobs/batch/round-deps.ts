@@ -1,6 +1,5 @@
 /** What every part of a batch round works with, and the jobs a round may still answer. */
 import type { BatchApi } from '../../ai/index.js';
-import type { LiveJobDoc } from '../../db/jobs/index.js';
 import type { Logger } from '../../log/logger.js';
 import type { JobStores } from '../lifecycle/index.js';
 import type { BatchWakeDeps } from './batch-wakes.js';
@@ -26,17 +25,19 @@ export class RoundOvertaken extends Error {
 
 /** The jobs still waiting for answers: a live record and no cancel asked for. */
 export class LiveJobSet {
-  private constructor(private readonly live: ReadonlyMap<string, LiveJobDoc>) {}
+  private constructor(
+    private readonly live: ReadonlySet<string>,
+    private readonly cancelling: ReadonlySet<string>,
+  ) {}
 
-  /** One read of the live records of these jobs (a small collection: unfinished work only). */
+  /** One read of the live records of these jobs and one of their cancel requests (small collections: unfinished work only). */
   static async of(stores: JobStores, jobIds: Iterable<string>): Promise<LiveJobSet> {
     const ids = [...new Set(jobIds)];
-    const docs = ids.length === 0 ? [] : await stores.live.findMany(ids);
-    return new LiveJobSet(new Map(docs.map((d) => [d._id, d])));
+    const [docs, cancelling] = await Promise.all([stores.live.findMany(ids), stores.cancelRequests.among(ids)]);
+    return new LiveJobSet(new Set(docs.map((d) => d._id)), cancelling);
   }
 
   has(jobId: string): boolean {
-    const doc = this.live.get(jobId);
-    return doc !== undefined && doc.cancelRequestedAt === null;
+    return this.live.has(jobId) && !this.cancelling.has(jobId);
   }
 }

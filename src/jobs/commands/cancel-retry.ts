@@ -17,11 +17,12 @@ export async function cancelJob(d: JobsDomain, tenantId: string, jobId: string):
   if (isTerminalStatus(job.status)) return job;
   const live = await d.stores.live.findById(jobId);
   if (!live) return (await d.stores.jobs.findById(jobId)) ?? job;
-  if (live.cancelRequestedAt === null) await d.stores.live.requestCancel(jobId, new Date());
+  await d.stores.cancelRequests.request(jobId, new Date());
   // Read again after the request: a worker that parks the job (a review, the provider's
   // batch) lets go of its lease and then looks for a cancel request. Either it let go before
   // this read (the lease is free here) or it looks after the request was written: one of the
-  // two cancels, never neither.
+  // two cancels, never neither. (The request is a document of its own, which no write to the
+  // live record can erase.)
   const now = await d.stores.live.findById(jobId);
   if (!now) return (await d.stores.jobs.findById(jobId)) ?? job;
   // No lease while a worker holds a live one (acquireLease checks): that worker cancels.
@@ -56,6 +57,8 @@ export async function retryJob(d: JobsDomain, tenantId: string, jobId: string): 
   const steps = leased.doc.steps.map(
     (s): StepDoc => (s.status === 'SUCCEEDED' || s.status === 'SKIPPED' ? s : { ...s, status: 'PENDING', error: null, finishedAt: null, durationMs: null }),
   );
+  // A cancel carried out before is not asked for again by the retry.
+  await d.stores.cancelRequests.clear(jobId);
   // A settled batch is open again while one of its jobs runs once more.
   if (leased.doc.batchId) await reopenBatch(d.stores, leased.doc.batchId);
   // A retry after a rejected review asks its reviews again: answers of the last round do not count.

@@ -24,7 +24,6 @@ export const newLiveRecord = (job: JobDoc): LiveJobDoc => ({
   runAt: job.status === 'SCHEDULED' ? null : job.createdAt,
   lease: null,
   leaseGeneration: 0,
-  cancelRequestedAt: null,
   createdAt: job.createdAt,
   ...(job.status === 'SCHEDULED' ? { parked: { status: 'SCHEDULED' as const, since: job.createdAt, until: job.runAt ?? null } } : {}),
 });

@@ -66,7 +66,6 @@ export function heldLiveRecord(jobId: string, priority: number, owner: string, l
     runAt: null,
     lease: { owner, generation, expiresAt: new Date(now.getTime() + leaseMs) },
     leaseGeneration: generation,
-    cancelRequestedAt: null,
     createdAt: now,
   };
   return { live, lease: { jobId, generation, owner } };
@@ -91,6 +90,8 @@ export async function releaseLease(stores: JobStores, held: HeldLease, runAt: Da
 /** The job is done with: its live record and its lease claim go. `surelyHeld`: the holder knows the lease is its own (LeasedJob). */
 export async function retireLiveRecord(stores: JobStores, held: HeldLease, surelyHeld = false): Promise<void> {
   if (!surelyHeld && !(await stillHeld(stores, held))) return;
+  // The request first: a record left without it after a crash is finished anyway.
+  await stores.cancelRequests.clear(held.jobId);
   await stores.live.delete(held.jobId);
   await stores.leaseClaims.release(leaseClaimId(held.jobId, held.generation)).catch(() => {});
 }

@@ -4,6 +4,7 @@ import {
   BatchCallsRepository,
   BatchesRepository,
   BatchRoundsRepository,
+  CancelRequestsRepository,
   CheckpointsRepository,
   ClaimsRepository,
   JobEventFeedRepository,
@@ -23,6 +24,8 @@ export interface JobStores {
   jobs: JobsRepository;
   /** Scheduling facts of jobs not yet done: what every poll and sweep reads. */
   live: LiveJobsRepository;
+  /** Cancels asked for and not yet carried out, deleted with their live record. */
+  cancelRequests: CancelRequestsRepository;
   /** Lease generation claims, deleted with their live record. */
   leaseClaims: ClaimsRepository;
   batches: BatchesRepository;
@@ -55,6 +58,7 @@ export async function createJobStores(db: Db, opts: JobStoresOptions = {}): Prom
   const stores: JobStores = {
     jobs: new JobsRepository(db),
     live: new LiveJobsRepository(db, { idLookupsOnly }),
+    cancelRequests: new CancelRequestsRepository(db),
     leaseClaims: new ClaimsRepository(db, 'job_lease_claims'),
     batches: new BatchesRepository(db),
     events: new JobEventsRepository(db, { feed: new JobEventFeedRepository(db, opts.eventFeed) }),

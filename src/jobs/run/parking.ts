@@ -30,7 +30,7 @@ export async function parkRunningJob(deps: ParkingDeps, job: LeasedJob, request:
   log.info({ status: request.park.status }, 'job parked; waiting');
   try {
     await request.afterPark();
-    if ((await stores.live.findById(job.id))?.cancelRequestedAt) {
+    if (await stores.cancelRequests.has(job.id)) {
       const wake = { stores, owner: deps.owner, leaseMs: deps.leaseMs, requeue: async () => {} };
       await wakeParked(wake, job.id, [request.park.status], async (parked) => {
         // The step that waited (for a review, or under way in the provider's batch) stops here.

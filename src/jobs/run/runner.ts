@@ -168,7 +168,7 @@ export class JobRunner {
     await traceAttempt(attempt, async () => {
       try {
         if (isTerminalStatus(found.status)) await completeFinished(job, this.deps.notifier);
-        else if (claimed.live.cancelRequestedAt || batchCancelled) await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(null) }, 'Cancelled');
+        else if (batchCancelled || (await this.deps.stores.cancelRequests.has(jobId))) await finishJob(job, this.deps.notifier, 'CANCELLED', { error: cancelledJobError(null) }, 'Cancelled');
         else await this.runSteps(job, controller.signal);
       } catch (err) {
         // A step that waits for something outside (a review) parks the job and frees this slot.

@@ -52,10 +52,7 @@ export async function startJobWorker(
 
   const loops = [
     every(opts.cancelPollMs ?? 250, async () => {
-      const running = runner.runningJobIds();
-      for (const live of await stores.live.findMany(running)) {
-        if (live.cancelRequestedAt !== null) runner.interrupt(live._id, 'cancelled');
-      }
+      for (const jobId of await stores.cancelRequests.among(runner.runningJobIds())) runner.interrupt(jobId, 'cancelled');
     }),
     every(opts.batchCancelPollMs ?? 2_000, async () => {
       const byBatch = new Map<string, string[]>();

@@ -4,7 +4,8 @@
  * heartbeats never undo its own saves; event sequences stay gap-free when writers race.
  */
 import { ZERO_USAGE, type LiveJobDoc } from '../../../src/db/jobs/docs.js';
-import { acquireLease, keepLeaseAlive, leaseIsLive, renewLease } from '../../../src/jobs/lifecycle/lease.js';
+import { acquireLease, keepLeaseAlive, leaseIsLive, renewLease, retireLiveRecord } from '../../../src/jobs/lifecycle/lease.js';
+import { parkJob } from '../../../src/jobs/lifecycle/park.js';
 import { LeasedJob } from '../../../src/jobs/lifecycle/leased-job.js';
 import { createJobStores, type JobStores } from '../../../src/jobs/lifecycle/stores.js';
 import { newJobDoc } from '../../../src/jobs/commands/new-job.js';
@@ -34,7 +35,7 @@ async function insertJob(steps = 2) {
     batchId: null,
   });
   await stores.jobs.insert(doc);
-  const live: LiveJobDoc = { _id: doc._id, priority: 0, runAt: doc.createdAt, lease: null, leaseGeneration: 0, cancelRequestedAt: null, createdAt: doc.createdAt };
+  const live: LiveJobDoc = { _id: doc._id, priority: 0, runAt: doc.createdAt, lease: null, leaseGeneration: 0, createdAt: doc.createdAt };
   await stores.live.insertMany([live]);
   return { doc, live };
 }
@@ -102,4 +103,22 @@ test('racing appends give every event its own sequence, 1, 2, 3 … without gaps
   expect(await stores.events.lastSequence('no-such-job')).toBe(0);
   const more = await stores.events.append({ ...base, type: 'SUCCEEDED' }, 12);
   expect(more.sequence).toBe(13);
+});
+
+test("a cancel request survives lease renewals and a park that write the job's live record meanwhile", async () => {
+  const { live } = await insertJob();
+  const claimed = (await acquireLease(stores, live, 'holder', 10_000))!;
+  // On FerretDB each of these writes reads the record and writes it back whole: a request kept
+  // on the record itself could be written back away by one that read it a moment before.
+  const renewals = Array.from({ length: 40 }, () => renewLease(stores, claimed.lease, 10_000));
+  const [requested] = await Promise.all([stores.cancelRequests.request(live._id, new Date()), ...renewals]);
+  await parkJob(stores, claimed.lease, { status: 'AWAITING_REVIEW', since: new Date(), until: null });
+  expect(requested).toBe(true);
+  expect(await stores.cancelRequests.has(live._id)).toBe(true);
+  expect([...(await stores.cancelRequests.among([live._id, 'another-job']))]).toEqual([live._id]);
+  // Asked twice, it is one request; retiring the record forgets it.
+  expect(await stores.cancelRequests.request(live._id, new Date())).toBe(false);
+  await retireLiveRecord(stores, claimed.lease);
+  expect(await stores.cancelRequests.has(live._id)).toBe(false);
+  expect(await stores.live.findById(live._id)).toBeNull();
 });

@@ -30,7 +30,7 @@ afterAll(() => testDb?.close());
 async function parkedJob() {
   const doc = newJobDoc(chainPipeline as Pipeline<unknown>, { tenantId: 't1', kind: 'chain', input: { steps: [{ name: 's', prompt: 'p' }] }, priority: 0, maxAttempts: 3, metadata: null, idempotencyKey: null, batchId: null });
   await stores.jobs.insert({ ...doc, status: 'AWAITING_REVIEW', usage: { ...ZERO_USAGE } });
-  const live: LiveJobDoc = { _id: doc._id, priority: 0, runAt: doc.createdAt, lease: null, leaseGeneration: 0, cancelRequestedAt: null, createdAt: doc.createdAt };
+  const live: LiveJobDoc = { _id: doc._id, priority: 0, runAt: doc.createdAt, lease: null, leaseGeneration: 0, createdAt: doc.createdAt };
   await stores.live.insertMany([live]);
   const held = await acquireLease(stores, live, 'worker', 10_000);
   expect(await parkJob(stores, held!.lease, parkFor('AWAITING_REVIEW'))).toBe(true);

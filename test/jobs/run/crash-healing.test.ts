@@ -58,7 +58,6 @@ const abandoned = (job: JobDoc): LiveJobDoc => ({
   runAt: null,
   lease: { owner: 'dead-worker', generation: 1, expiresAt: new Date(Date.now() - 1_000) },
   leaseGeneration: 1,
-  cancelRequestedAt: null,
   createdAt: job.createdAt,
 });
 

@@ -8,9 +8,9 @@
 import type { AiProvider } from '../../ai/index.js';
 import { type AiControl, type TenantFairness } from '../ai-control/index.js';
 import type { PriceTable } from '../../config/index.js';
-import { type JobDoc, type JobErrorDoc, type LiveJobDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/index.js';
+import { type JobDoc, type LiveJobDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/index.js';
 import type { Logger } from '../../log/logger.js';
-import { cancelledJobError, decideAttempt, type AttemptOutcome } from './retrying.js';
+import { cancelledJobError } from './retrying.js';
 import {
   acquireLease,
   completeFinished,
@@ -22,19 +22,18 @@ import {
   type JobStores,
   keepLeaseAlive,
   LeasedJob,
-  LeaseLostError,
   ParkRequest,
   recoverInterruptedWake,
-  releaseLease,
 } from '../lifecycle/index.js';
 import { parkRunningJob } from './parking.js';
+import { handleStop, type StopDeps } from './attempt-stop.js';
 import type { Reviews } from '../review/index.js';
 import type { JobFiles, JobKinds, Pipeline, PipelineStep } from '../pipelines/index.js';
 import { attemptTrace, traceAttempt, traceStep } from '../../tracing/index.js';
-import { interruptionOf, RunInterrupted, type StopReason } from './interrupted.js';
+import { RunInterrupted, type StopReason } from './interrupted.js';
 import { createStepContext } from './step-context.js';
 import type { StepBatchDeps } from '../batch/index.js';
-import { jobAttempts, jobRetries, jobsStarted, jobWaitSeconds } from '../../metrics/metrics.js';
+import { jobAttempts, jobsStarted, jobWaitSeconds } from '../../metrics/metrics.js';
 
 /** What one attempt obeys; createJobs fills these from the configuration. */
 export interface RunnerOptions {
@@ -173,7 +172,7 @@ export class JobRunner {
       } catch (err) {
         // A step that waits for something outside (a review) parks the job and frees this slot.
         if (err instanceof ParkRequest && !controller.signal.aborted) await parkRunningJob(this.parkingDeps(), job, err, stopHeartbeat, this.logFor(job));
-        else await this.handleStop(job, err, controller.signal);
+        else await handleStop(this.stopDeps(), job, err, controller.signal, this.logFor(job, job.doc.steps.find((s) => s.status === 'RUNNING')?.name));
       } finally {
         clearTimeout(timeout);
         stopHeartbeat();
@@ -181,6 +180,12 @@ export class JobRunner {
         this.batchOf.delete(jobId);
       }
     });
+  }
+
+  private stopDeps(): StopDeps {
+    const { stores, notifier, enqueue } = this.deps;
+    const { retryDelayMs, jobTimeoutMs, showInternalErrors } = this.opts;
+    return { stores, notifier, enqueue, retryDelayMs, jobTimeoutMs, showInternalErrors: showInternalErrors ?? false };
   }
 
   private parkingDeps() {
@@ -360,82 +365,6 @@ export class JobRunner {
     const { doc } = job;
     return this.deps.logger.child({ jobId: doc._id, tenantId: doc.tenantId, kind: doc.kind, attempt: doc.attempt, step: step ?? null, requestId: doc.requestId ?? null });
   }
-
-  /** Carries out what retrying.ts decides a stopped run means. */
-  private async handleStop(job: LeasedJob, err: unknown, signal: AbortSignal): Promise<void> {
-    const running = job.doc.steps.find((s) => s.status === 'RUNNING');
-    const log = this.logFor(job, running?.name);
-    const outcome = decideAttempt(
-      err,
-      interruptionOf(signal, err)?.reason,
-      { attempt: job.doc.attempt, maxAttempts: job.doc.maxAttempts, step: running?.name ?? null },
-      { retryDelayMs: this.opts.retryDelayMs, jobTimeoutMs: this.opts.jobTimeoutMs, showInternalErrors: this.opts.showInternalErrors ?? false },
-    );
-    try {
-      switch (outcome.action) {
-        case 'leave':
-          if (outcome.why === 'lease-lost') log.warn('lease lost; leaving the job to its new owner');
-          else if (outcome.why === 'lease-not-kept') log.warn('lease could not be kept; stopped without writing');
-          else log.warn({ err }, 'the database did not answer in time; the job will be resumed');
-          return;
-        case 'release':
-          await releaseLease(this.deps.stores, job.lease, new Date());
-          await this.deps.enqueue(job.id, job.doc.priority, new Date());
-          log.info('released for another worker (draining)');
-          return;
-        case 'cancel': {
-          // One write: the running step and the job, cancelled together.
-          const steps = job.doc.steps.map((s): StepDoc => (s === running ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
-          await finishJob(job, this.deps.notifier, 'CANCELLED', { steps, error: outcome.error }, 'Cancelled');
-          log.info({ status: 'CANCELLED' }, 'job finished');
-          return;
-        }
-        case 'retry':
-        case 'fail': {
-          await this.recordFailure(job, running, outcome, outcome.unexpected ? log.child({ ref: outcome.unexpected.ref }) : log);
-          return;
-        }
-        default:
-          return unreachable(outcome);
-      }
-    } catch (writeErr) {
-      if (writeErr instanceof LeaseLostError) return;
-      // The job stays RUNNING with a lease that will expire; the lost-work sweep resumes it.
-      log.error({ err: writeErr }, 'could not record how the run ended');
-    }
-  }
-
-  /** Logs the outcome once, with the error's code; an unexpected error (not an AI error) at error level, with its stack. */
-  private async recordFailure(job: LeasedJob, running: StepDoc | undefined, outcome: Extract<AttemptOutcome, { action: 'retry' | 'fail' }>, log: Logger): Promise<void> {
-    const { error, unexpected } = outcome;
-    const say = (fields: Record<string, unknown>, msg: string) =>
-      unexpected === undefined ? log.warn({ code: error.code, ...fields }, msg) : log.error({ code: error.code, err: unexpected.err, ...fields }, msg);
-    if (running) {
-      const now = new Date();
-      const failed: StepDoc = {
-        ...running,
-        status: 'FAILED',
-        error,
-        finishedAt: now,
-        durationMs: now.getTime() - (running.startedAt ?? now).getTime(),
-      };
-      await job.saveStep(failed);
-      await job.emit('STEP_FAILED', { step: failed, message: error.message });
-    }
-    if (outcome.action === 'retry') {
-      const runAt = new Date(Date.now() + outcome.delayMs);
-      const next = outcome.nextAttempt;
-      await job.save({ status: 'RETRYING', error, attempt: next }, `Retrying: attempt ${next} of ${job.doc.maxAttempts} at ${runAt.toISOString()}`);
-      jobRetries.inc({ kind: job.doc.kind });
-      await job.emit('RETRY_SCHEDULED', { message: `${error.code}: attempt ${next} of ${job.doc.maxAttempts} at ${runAt.toISOString()}` });
-      await job.durably(() => releaseLease(this.deps.stores, job.lease, runAt));
-      await this.deps.enqueue(job.id, job.doc.priority, runAt);
-      say({ retryAt: runAt.toISOString() }, `attempt failed (${error.code}); retry scheduled`);
-      return;
-    }
-    await finishJob(job, this.deps.notifier, 'FAILED', { error }, `Failed: ${error.message}`);
-    say({ status: 'FAILED' }, `job failed (${error.code})`);
-  }
 }
 
 /** What a new attempt's start writes, and how it is counted and told. */
@@ -445,6 +374,3 @@ interface AttemptStart {
   message: string;
 }
 
-function unreachable(x: never): never {
-  throw new Error(`unhandled attempt outcome ${JSON.stringify(x)}`);
-}

@@ -57,14 +57,18 @@ export function statementLines(report) {
   return [
     `Statements per job (each process's \`aijobs_db_commands_total\` before and after; net = less what the processes send while idle) and how close each row runs to the server's limit (${fmt(l1, 0)} statements/s with one client, ${fmt(l16, 0)} with sixteen):`,
     '',
-    '| row | jobs/s | statements per job | net of idle polls | statements/s | of the one-client limit | of the 16-client limit |',
-    '| --- | ---: | --- | ---: | ---: | ---: | ---: |',
+    '| row | jobs/s | statements per job | net of idle polls | statements/s | of the one-client limit | of the 16-client limit | jobs/s the limit allows (1 / 16 clients) |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map((r) => {
       const st = r.statements;
       const per = Object.entries(st.perJob).map(([n, v]) => `${n} ${fmt(v.gross)}`).join(' + ');
       const perSecond = st.gross * r.rate;
-      return `| ${r.name} | ${fmt(r.rate)} | ${per}${Object.keys(st.perJob).length > 1 ? ` = ${fmt(st.gross)}` : ''} | ${fmt(st.net)} | ${fmt(perSecond, 0)} | ${pct(perSecond, l1)} | ${pct(perSecond, l16)} |`;
+      const allows = (l) => (l && st.net > 0 ? fmt(l / st.net) : '–');
+      return `| ${r.name} | ${fmt(r.rate)} | ${per}${Object.keys(st.perJob).length > 1 ? ` = ${fmt(st.gross)}` : ''} | ${fmt(st.net)} | ${fmt(perSecond, 0)} | ${pct(perSecond, l1)} | ${pct(perSecond, l16)} | ${allows(l1)} / ${allows(l16)} |`;
     }),
+    '',
+    'The last column is the limit divided by the net statements per job: the most jobs per second that count of statements lets through this server, whatever else the code does. ' +
+      'The service\'s ceiling against bare Agenda\'s is about the inverse ratio of their statements per job.',
     '',
   ];
 }

@@ -2,9 +2,11 @@
  * A job held under a lease: the in-memory document, changed by its holder alone and
  * written field by field while its live record shows the holder's lease generation, plus
  * the event log it appends to. Every state change goes through `save` and every
- * transition through `emit`, so the stored job and its events never disagree about what
- * happened. A write the database does not answer is retried (up to `dbRetryMs`): a
- * database outage delays a job, it never fails a step.
+ * transition through `emit` (or `emitMany`, for what one save recorded), so the stored job
+ * and its events never disagree about what happened. A save reads the live record first,
+ * unless the holder's claim or last renewal confirmed the lease recently (`leaseConfirmed`).
+ * A write the database does not answer is retried (up to `dbRetryMs`): a database outage
+ * delays a job, it never fails a step.
  */
 import type { AgentActivityDoc, JobDoc, JobEventTypeValue, JobStatusValue, NewJobEvent, ProgressDoc, StepDoc } from '../../db/jobs/index.js';
 import { retryTransient } from '../../db/transient-error.js';

@@ -30,6 +30,9 @@ export type ListedJob = Pick<JobDoc, '_id' | 'tenantId' | 'kind' | 'batchId' | '
 /** Locators never change once written: a process keeps the ones it used. */
 const LOCATOR_CACHE = 10_000;
 
+/** Placement calls (each up to a store round of jobs) under one hold of a tenant's lock: the hold stays short. */
+const PLACEMENTS_PER_HOLD = 20;
+
 /** A job's entry at `loc` becomes `status` (null: deleted). */
 type StatusChange = { loc: ListLocatorDoc; status: JobStatusValue | null };
 
@@ -40,7 +43,7 @@ export class JobListIndex {
   private readonly lock: ListLock;
   private readonly cache = new Map<string, ListLocatorDoc>();
   /** Per tenant, the placements and the status changes waiting for its lock. */
-  private readonly placing = new Map<string, GroupCommit<ListedJob, void>>();
+  private readonly placing = new Map<string, GroupCommit<ListedJob[], void>>();
   private readonly changing = new Map<string, GroupCommit<StatusChange, void>>();
 
   constructor(db: Db, lockOptions: ListLockOptions = {}) {
@@ -71,12 +74,15 @@ export class JobListIndex {
 
   /** Appends newly stored jobs (of any tenants) to their tenants' lists, oldest first. */
   async place(jobs: readonly ListedJob[]): Promise<void> {
+    const byTenant = new Map<string, ListedJob[]>();
+    for (const j of jobs) byTenant.set(j.tenantId, [...(byTenant.get(j.tenantId) ?? []), j]);
+    // One call's jobs of a tenant are one item: placed together, in (createdAt, id) order.
     await Promise.all(
-      jobs.map((job) =>
-        this.grouped(this.placing, job.tenantId, job, (tenantId, list) => {
-          const sorted = [...list].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+      [...byTenant].map(([tenantId, list]) =>
+        this.grouped(this.placing, tenantId, list, (_tenant, lists) => {
+          const sorted = lists.flat().sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
           return this.placeLocked(tenantId, sorted);
-        }),
+        }, PLACEMENTS_PER_HOLD),
       ),
     );
   }
@@ -98,13 +104,19 @@ export class JobListIndex {
   }
 
   /** Runs `item` with the tenant's other items of its kind waiting meanwhile, all under one hold of the tenant's lock. */
-  private async grouped<I>(groups: Map<string, GroupCommit<I, void>>, tenantId: string, item: I, apply: (tenantId: string, items: I[]) => Promise<void>): Promise<void> {
+  private async grouped<I>(
+    groups: Map<string, GroupCommit<I, void>>,
+    tenantId: string,
+    item: I,
+    apply: (tenantId: string, items: I[]) => Promise<void>,
+    maxPerHold = 500,
+  ): Promise<void> {
     let group = groups.get(tenantId);
     if (!group) {
       group = new GroupCommit<I, void>(async (items) => {
         await this.lock.with(tenantLockKey(tenantId), () => apply(tenantId, items));
         return items.map(() => undefined);
-      });
+      }, maxPerHold);
       groups.set(tenantId, group);
     }
     try {

@@ -16,7 +16,10 @@ const parseMs = (s) => {
 
 /** Returns a result row: `jobs` no-op jobs, `inFlight` saves at once, until every one succeeded. */
 export async function measureBareAgenda(serverUri, cleanup, { jobs = 150, inFlight = 16, pollInterval = '100ms', concurrency = 8, waitMs = 90_000 } = {}) {
-  const client = await MongoClient.connect(serverUri);
+  // Every command Agenda sends is counted, as the service's processes count theirs.
+  const client = await MongoClient.connect(serverUri, { monitorCommands: true });
+  let commands = 0;
+  client.on('commandStarted', () => void commands++);
   const db = client.db(`bench_agenda_${Date.now().toString(36)}`);
   // Closed at the very end: Agenda's loop may still have a query in flight after stop().
   cleanup.add('bare Agenda database', async () => {
@@ -46,6 +49,11 @@ export async function measureBareAgenda(serverUri, cleanup, { jobs = 150, inFlig
   });
   try {
     await agenda.start();
+    // Its background first: what Agenda's poll sends while nothing is queued.
+    const idleFrom = { commands, at: performance.now() };
+    await new Promise((r) => setTimeout(r, 3_000));
+    const idlePerSecond = (commands - idleFrom.commands) / ((performance.now() - idleFrom.at) / 1000);
+    const commandsBefore = commands;
     const t0 = performance.now();
     await pool(jobs, inFlight, async (i) => {
       created.set(i, performance.now());
@@ -53,6 +61,14 @@ export async function measureBareAgenda(serverUri, cleanup, { jobs = 150, inFlig
     });
     const complete = await until(() => done.size >= jobs, { everyMs: 20, timeoutMs: waitMs });
     const seconds = ((complete ? lastDone : performance.now()) - t0) / 1000;
+    const windowSeconds = (performance.now() - t0) / 1000;
+    const sent = commands - commandsBefore;
+    const statements = {
+      perJob: { agenda: { gross: sent / jobs, net: Math.max(0, sent - idlePerSecond * windowSeconds) / jobs } },
+      gross: sent / jobs,
+      net: Math.max(0, sent - idlePerSecond * windowSeconds) / jobs,
+      backgroundPerSecond: idlePerSecond,
+    };
     const latencies = [...done.values()];
     return {
       name: 'bare Agenda 6, submit → done (no-op jobs)',
@@ -62,7 +78,10 @@ export async function measureBareAgenda(serverUri, cleanup, { jobs = 150, inFlig
       unit: 'jobs/s',
       latency: latencyStats(latencies, jobs - latencies.length),
       complete: Boolean(complete),
-      notes: `${jobs} no-op jobs saved ${inFlight} at a time with agenda.now(); processEvery ${pollInterval}, concurrency ${concurrency}, removeOnComplete; seconds = first save → last success; latency = save started → success event (same process)`,
+      statements,
+      notes:
+        `${jobs} no-op jobs saved ${inFlight} at a time with agenda.now(); processEvery ${pollInterval}, concurrency ${concurrency}, removeOnComplete; seconds = first save → last success; latency = save started → success event (same process); ` +
+        `${statements.gross.toFixed(1)} statements per job (net of its idle poll, ${idlePerSecond.toFixed(1)}/s: ${statements.net.toFixed(1)})`,
     };
   } finally {
     await agenda.stop().catch(() => {});

@@ -4,8 +4,10 @@
  * from /proc (Linux), sampled while a measurement runs.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../dist/db/local-server.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -26,16 +28,21 @@ export const SERVICE_ENV = {
   WEBHOOK_SEND_RATE_LIMIT: '100000000',
   MAX_CONNECTIONS_PER_TENANT: '100000',
   TENANT_MAX_RUNNING: '100000',
+  // Required with MONGODB_URI (endpoint secrets are sealed): one key per bench run, shared by its processes.
+  WEBHOOK_SECRET_KEY: process.env.WEBHOOK_SECRET_KEY ?? randomBytes(32).toString('base64'),
 };
 
 /**
  * Starts one service process (`main`: another build's dist/main.js, for a comparison);
- * resolves when it printed its banner ({ url, pid, stop }).
+ * resolves when it printed its banner ({ url, metricsUrl, pid, stop }); a worker gets a
+ * METRICS_PORT of its own, so both roles' /metrics can be read.
  * `stop()` sends SIGTERM, then SIGKILL after 20 s; registered on `cleanup` too.
  */
 export async function startService(name, env, cleanup, { readyTimeoutMs = 60_000, main = MAIN } = {}) {
+  // A worker serves /metrics (its database commands among them) on a port of its own.
+  const metricsPort = env.ROLE === 'worker' ? (env.METRICS_PORT ?? String(await freePort())) : undefined;
   const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? '', ...SERVICE_ENV, ...env },
+    env: { PATH: process.env.PATH ?? '', ...SERVICE_ENV, ...env, ...(metricsPort ? { METRICS_PORT: metricsPort } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -71,7 +78,8 @@ export async function startService(name, env, cleanup, { readyTimeoutMs = 60_000
     });
   });
   const url = /GraphQL API: (\S+)/.exec(out)?.[1] ?? '';
-  return { name, url, pid: child.pid, stop, stderr: () => err };
+  const metricsUrl = metricsPort ? `http://127.0.0.1:${metricsPort}/metrics` : url ? new URL('/metrics', url).toString() : null;
+  return { name, url, metricsUrl, pid: child.pid, stop, stderr: () => err };
 }
 
 /** { rssMB, peakMB } of a live process from /proc/<pid>/status; nulls elsewhere. */

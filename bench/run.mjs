@@ -13,12 +13,14 @@ import { fileURLToPath } from 'node:url';
 import { createApiKey } from '../dist/auth/api-keys.js';
 import { TenantsRepository } from '../dist/db/tenants/tenants.repository.js';
 import { measureBareAgenda } from './agenda-bare.mjs';
+import { backgroundRate, countCommands, describeStatements, statementsPerJob } from './db-commands.mjs';
+import { describeLimit, measureDbLimit } from './db-limit.mjs';
 import { warmUp, watchTenantEvents } from './events.mjs';
 import { formatTable } from './lib.mjs';
 import { measureBatch, measureJobs } from './measure.mjs';
 import { SERVICE_ENV, startService } from './processes.mjs';
 import { measureReads } from './reads.mjs';
-import { writeReadmeTable } from './report.mjs';
+import { statementLines, targetLines, writeReadmeTable } from './report.mjs';
 import { measureAiInFlight, measureSubscriptions } from './scale.mjs';
 import { seedHistory } from './seed-history.mjs';
 import { createCleanup, openBenchDatabase, startBenchDatabase } from './service.mjs';
@@ -53,7 +55,38 @@ const watchdog = setTimeout(() => void stopAndExit(1, `the benchmark took longer
 process.once('SIGINT', () => void stopAndExit(130, 'interrupted; stopping'));
 process.once('SIGTERM', () => void stopAndExit(143, 'terminated; stopping'));
 
+const AGENDA_ROW = 'bare Agenda 6, submit → done (no-op jobs)';
 const renamed = (rows, prefix) => rows.map((r) => ({ ...r, name: `${prefix}${r.name}` }));
+
+/** The server's limit rows (bench/db-limit.mjs), measured first. */
+let limit = null;
+
+/**
+ * Runs a jobs measurement while counting each process's database statements (its /metrics,
+ * before and after; the background rate over 5 quiet seconds first) and adds the count per
+ * job to the submit → SUCCEEDED row.
+ */
+async function measureCounted(services, measure) {
+  const processes = services.map((s) => ({ name: s.name.startsWith('api') ? 'API' : 'worker', metricsUrl: s.metricsUrl }));
+  const background = await backgroundRate(processes, 5_000);
+  const counter = countCommands(processes);
+  await counter.start();
+  let window = null;
+  // Counted until every job was seen finished: the bench's own reads of the results after are not the jobs' cost.
+  const rows = await measure(async () => void (window = await counter.stop()));
+  window ??= await counter.stop();
+  const e2e = rows.find((r) => r.name === 'chain job, submit → SUCCEEDED');
+  if (e2e && e2e.count > 0) {
+    const statements = statementsPerJob(window, background, e2e.count);
+    const bg = Object.entries(background).map(([n, b]) => `${n} ${b.perSecond.toFixed(1)}/s`).join(', ');
+    e2e.statements = { ...statements, backgroundPerSecond: Object.fromEntries(Object.entries(background).map(([n, b]) => [n, b.perSecond])), windowSeconds: window.seconds };
+    e2e.notes +=
+      `; ${describeStatements(statements)} (net: less each process's background while idle, ${bg}, over the ${window.seconds.toFixed(1)} s window); ` +
+      `most per job: ${statements.top.slice(0, 12).map(([k, n]) => `${k} ${n}`).join(', ')}`;
+    log(describeStatements(statements));
+  }
+  return rows;
+}
 
 async function main() {
   const started = Date.now();
@@ -64,6 +97,22 @@ async function main() {
   log(`database ${dbh.database} (event feed: ${dbh.eventSource})`);
   const pollMs = SERVICE_ENV.JOB_POLL_INTERVAL;
   const concurrency = Number(SERVICE_ENV.WORKER_CONCURRENCY);
+
+  log('the database server\'s limit: statements per second, one client and sixteen');
+  limit = await measureDbLimit(dbh.serverUri, cleanup, { log });
+  for (const clients of [1, 16]) {
+    const mix = limit.find((r) => r.clients === clients && r.op === 'mix');
+    results.push({
+      name: `database server limit, ${clients === 1 ? 'one client' : `${clients} clients`} (statements of ~1 KB documents)`,
+      count: mix.count,
+      seconds: mix.seconds,
+      rate: mix.perSecond,
+      unit: 'statements/s (mix)',
+      latency: null,
+      complete: true,
+      notes: `${describeLimit(limit, clients)}; mix = of every five: one insert, two finds and two updates by _id (bench/db-limit.mjs)`,
+    });
+  }
 
   log(`bare Agenda: ${JOBS} no-op jobs`);
   const agendaRow = await measureBareAgenda(dbh.serverUri, cleanup, { jobs: JOBS, inFlight: IN_FLIGHT, pollInterval: pollMs, concurrency });
@@ -78,7 +127,7 @@ async function main() {
   results.push(await measureBatch(api.url, key, { count: 20, waitMs: 60_000 }));
 
   log(`fresh: ${JOBS} chain jobs, ${IN_FLIGHT} submissions in flight`);
-  const fresh = await measureJobs(api.url, key, watch, { jobs: JOBS, inFlight: IN_FLIGHT, waitMs: 90_000, log });
+  const fresh = await measureCounted([api, worker], (onFinished) => measureJobs(api.url, key, watch, { jobs: JOBS, inFlight: IN_FLIGHT, waitMs: 90_000, log, onFinished }));
   results.push(...renamed(fresh, 'fresh: '));
 
   // The fresh processes stop here: the scale probes run alone, and the history is seeded
@@ -116,7 +165,7 @@ async function main() {
   await warmUp(api.url, key, watch, { timeoutMs: 90_000 });
 
   log(`after history: ${JOBS} chain jobs`);
-  const after = await measureJobs(api.url, key, watch, { jobs: JOBS, inFlight: IN_FLIGHT, waitMs: 120_000, log });
+  const after = await measureCounted([api, worker], (onFinished) => measureJobs(api.url, key, watch, { jobs: JOBS, inFlight: IN_FLIGHT, waitMs: 120_000, log, onFinished }));
   results.push(...renamed(after, 'after history: ').map((r) => ({ ...r, notes: `${r.notes}; ${historyNote}; ${restartNote}` })));
 
   log('reads with history stored');
@@ -140,6 +189,8 @@ async function main() {
       `database ${report.database} (event feed: ${dbh.eventSource}), WORKER_CONCURRENCY=${concurrency}, JOB_POLL_INTERVAL=${pollMs}, EVENT_POLL_INTERVAL=${report.settings.eventPoll}\n\n` +
       `${formatTable(report.results)}\n\n` +
       `  service fresh ÷ bare Agenda: ${report.ratios.freshVsAgendaPercent ?? '–'} %; after history ÷ fresh: ${report.ratios.afterHistoryVsFreshPercent ?? '–'} %\n\n` +
+      [...statementLines(report), ...targetLines(report)].join('\n') +
+      '\n' +
       report.results.map((r) => `  ${r.name}: ${r.notes}`).join('\n') +
       (report.results.some((r) => !r.complete) ? "\n  * not everything finished within the benchmark's time bounds (see the notes)" : '') +
       `\n\nwritten to ${RESULTS_FILE} and bench/README.md (${report.seconds} s)\n`,
@@ -155,7 +206,7 @@ async function writeReport(dbh, started, loadBefore, stoppedBecause) {
   const ratio = (a, b) => (a && b ? Math.round((a / b) * 1000) / 10 : null);
   const freshRate = rate('fresh: chain job, submit → SUCCEEDED');
   const ratios = {
-    freshVsAgendaPercent: ratio(freshRate, rate(results[0]?.name)),
+    freshVsAgendaPercent: ratio(freshRate, rate(AGENDA_ROW)),
     afterHistoryVsFreshPercent: ratio(rate('after history: chain job, submit → SUCCEEDED'), freshRate),
   };
 

@@ -161,6 +161,8 @@ export async function measureAiInFlight(ctx, { calls = 500, delayMs = 20_000, in
   await worker.stop();
   await provider.close();
   const startSeconds = (lastAt - firstAt) / 1000;
+  // The target: every call out within 60 s of the first submission.
+  const allOutSeconds = arrivals.length >= calls ? (arrivals[calls - 1] - t0) / 1000 : null;
   return {
     name: `one worker, ${calls} AI calls answering after ${delayMs / 1000} s`,
     count: provider.state.maxInFlight,
@@ -169,8 +171,11 @@ export async function measureAiInFlight(ctx, { calls = 500, delayMs = 20_000, in
     unit: `jobs started/s; peak RSS ${m.peakMB} MB`,
     latency: null,
     complete: arrivals.length >= calls && provider.state.maxInFlight >= calls,
+    peakMB: m.peakMB,
+    allOutSeconds,
     notes:
-      `count = most AI calls in flight at once (${calls} wanted); ${arrivals.length} calls arrived, ${beforeFirstAnswer} before the first answer was due; ` +
+      `count = most AI calls in flight at once (${calls} wanted); ${arrivals.length} calls arrived, ${beforeFirstAnswer} before the first answer was due` +
+      (allOutSeconds !== null ? `, the ${calls}th ${allOutSeconds.toFixed(1)} s after the first submission; ` : '; ') +
       `seconds = first → last call arrival, rate = calls arrived / those seconds (start rate); ${submitted} of ${calls} jobs submitted ${inFlight} at a time in ${submitSeconds.toFixed(1)} s (bound ${submitMs / 1000} s); ` +
       `worker RSS ${idleRssMB} MB idle, kernel peak ${m.peakMB} MB (sampled max ${m.maxRssMB} MB); WORKER_CONCURRENCY=${calls}, AI_PROVIDER=openai at a local stand-in`,
   };

@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { ensureDevApiKey, DEV_TENANT } from './auth/dev-key.js';
 import { ConfigError, loadConfig, withWebhookSecretKey, type Config } from './config/index.js';
 import { connectMongo } from './db/client.js';
+import { countDbCommands } from './metrics/db-commands.js';
 import { JobKindsModuleError, loadJobKinds, type JobKinds } from './jobs/index.js';
 import { findOrStartMongo } from './db/local-server.js';
 import { createLogger, redactUri, type Logger } from './log/logger.js';
@@ -63,7 +64,9 @@ const mongo = await orExit('cannot start or find the database', () =>
     log: (line) => logger.info(line),
   }),
 );
-const connection = await orExit(`cannot connect to the database at ${redactUri(mongo.uri)}`, () => connectMongo(mongo.uri));
+const connection = await orExit(`cannot connect to the database at ${redactUri(mongo.uri)}`, () => connectMongo(mongo.uri, undefined, { monitorCommands: true }));
+// Every command this process sends is counted (aijobs_db_commands_total): what work costs the database.
+countDbCommands(connection.client);
 const services = await createServices(config, logger, connection.db, { kinds });
 
 const parts: RunningPart[] = [];

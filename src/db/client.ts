@@ -22,12 +22,21 @@ export function databaseNameOf(uri: string): string {
   }
 }
 
-export async function connectMongo(uri: string, dbName = databaseNameOf(uri)): Promise<DbConnection> {
+export interface ConnectOptions {
+  /**
+   * Emit the driver's command monitoring events (`commandStarted` …) for a counter to
+   * listen to; the service's processes count their commands this way. @defaultValue false
+   */
+  monitorCommands?: boolean;
+}
+
+export async function connectMongo(uri: string, dbName = databaseNameOf(uri), opts: ConnectOptions = {}): Promise<DbConnection> {
   const client = new MongoClient(uri, {
     serverSelectionTimeoutMS: 5_000,
     connectTimeoutMS: 5_000,
     socketTimeoutMS: 60_000,
     maxPoolSize: 50,
+    monitorCommands: opts.monitorCommands ?? false,
   });
   await client.connect();
   const db = client.db(dbName);

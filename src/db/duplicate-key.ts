@@ -38,3 +38,20 @@ export async function insertEachUnlessTaken<T extends Document>(collection: Coll
   }
   return inserted;
 }
+
+/**
+ * For an ordered insertMany that failed on a duplicate `_id`: how many documents went in
+ * before it. -1 for any other failure.
+ */
+export function writtenBeforeDuplicate(err: unknown): number {
+  if (typeof err !== 'object' || err === null) return -1;
+  const e = err as { code?: unknown; writeErrors?: unknown };
+  // The driver gives one write error as an object, several as an array.
+  const raw = e.writeErrors;
+  const writeErrors = (Array.isArray(raw) ? raw : raw ? [raw] : []) as Array<{ code?: unknown; index?: unknown }>;
+  if (writeErrors.length > 0) {
+    const first = writeErrors[0]!;
+    return first.code === 11000 && typeof first.index === 'number' ? first.index : -1;
+  }
+  return e.code === 11000 ? 0 : -1;
+}

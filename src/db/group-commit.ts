@@ -36,6 +36,11 @@ export class GroupCommit<I, O> {
     });
   }
 
+  /** Whether a write is under way or items wait for one. */
+  get busy(): boolean {
+    return this.writing !== null;
+  }
+
   /** Resolves once everything submitted so far is written (or failed). */
   async idle(): Promise<void> {
     while (this.writing) await this.writing;

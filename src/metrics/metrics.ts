@@ -124,6 +124,14 @@ export const wsUnsentBytes = new Gauge({
 });
 export const slowSocketsClosed = new Counter({ name: `${P}ws_slow_sockets_closed_total`, help: 'WebSockets closed (1013) for holding more than WS_SEND_BUFFER_BYTES unsent', registers });
 
+// Database
+export const dbCommands = new Counter({
+  name: `${P}db_commands_total`,
+  help: 'Commands this process sent to the database (each a round trip the server runs), by command name and collection (empty for commands on no collection)',
+  labelNames: ['command', 'collection'],
+  registers,
+});
+
 // Process
 export const dbPingSeconds = new Gauge({
   name: `${P}db_ping_seconds`,

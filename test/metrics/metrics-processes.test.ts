@@ -201,6 +201,10 @@ test('jobs, AI calls, webhooks and subscriptions move the metrics by exactly wha
     250,
   );
   expect(delta(api0, a, 'aijobs_jobs_submitted_total', kind)).toBe(5);
+  // Database commands are counted where they are sent: each submission stored its job with one insert.
+  expect(delta(api0, a, 'aijobs_db_commands_total', { command: 'insert', collection: 'jobs' })).toBe(5);
+  expect(delta(worker0, w, 'aijobs_db_commands_total', { command: 'insert', collection: 'jobs' })).toBe(0);
+  expect(delta(worker0, w, 'aijobs_db_commands_total', { command: 'update', collection: 'jobs' })).toBeGreaterThan(0);
   expect(valueOf(a, 'aijobs_subscriptions')).toBe(0);
   expect(events.items).toHaveLength(eventCount);
   expect(deltaCount(api0, a, 'aijobs_event_feed_lag_seconds')).toBe(eventCount);

@@ -1,7 +1,9 @@
 /**
  * The live feed of job events: `job_event_feed`, a capped collection holding a copy of each
  * recent event under a gapless global position (`_id` "1", "2", …), written after the event's
- * insert into `job_events` and read by pollers by exact `_id` alone.
+ * insert into `job_events` and read by pollers by exact `_id` alone. One position holds what
+ * one write carried (the events published meanwhile, in order): a reader's lookups follow the
+ * writes, not the events.
  *
  * Why positions: FerretDB answers only an exact `_id` filter from an index; any other filter
  * or sort (even `$natural` on a capped collection, which it sorts in memory after reading every
@@ -18,6 +20,7 @@
  */
 import type { Collection, Db } from 'mongodb';
 import { isFerretDb } from '../client.js';
+import { isDuplicateKeyError } from '../duplicate-key.js';
 import type { JobEventDoc } from './docs.js';
 
 export const JOB_EVENT_FEED_COLLECTION = 'job_event_feed';
@@ -25,8 +28,17 @@ export const JOB_EVENT_FEED_COLLECTION = 'job_event_feed';
 export interface JobEventFeedDoc {
   /** The position, in decimal: FerretDB looks a string `_id` up by its primary key. */
   _id: string;
+  /** The first event this position carries. */
   event: JobEventDoc;
+  /**
+   * The events written with it, in order: one position per write, so a reader pays one
+   * lookup for what one write carried (an attempt's start and its step's, say), not one each.
+   */
+  more?: JobEventDoc[];
 }
+
+/** The events a feed entry carries, in order. */
+export const feedEntryEvents = (entry: JobEventFeedDoc): JobEventDoc[] => (entry.more?.length ? [entry.event, ...entry.more] : [entry.event]);
 
 export interface JobEventFeedOptions {
   /** Most events the feed keeps. @defaultValue 10000 */
@@ -35,7 +47,7 @@ export interface JobEventFeedOptions {
   maxBytes?: number;
   /** How often a writer trims the feed on FerretDB, in ms. @defaultValue 5000 */
   trimIntervalMs?: number;
-  /** Most events one insert carries. @defaultValue 100 */
+  /** Most events one entry (one insert) carries. @defaultValue 100 */
   maxBatch?: number;
 }
 
@@ -139,10 +151,14 @@ export class JobEventFeedRepository {
    * this process are written in the order published, several per insert when they queue up.
    */
   publish(event: JobEventDoc): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ event, resolve, reject });
-      if (!this.flushing) void this.flush();
-    });
+    return this.publishMany([event]);
+  }
+
+  /** Writes the events at the next free positions, in this order, in one insert when nothing else is queued. */
+  async publishMany(events: readonly JobEventDoc[]): Promise<void> {
+    const written = events.map((event) => new Promise<void>((resolve, reject) => this.queue.push({ event, resolve, reject })));
+    if (!this.flushing) void this.flush();
+    await Promise.all(written);
   }
 
   private async flush(): Promise<void> {
@@ -163,30 +179,29 @@ export class JobEventFeedRepository {
     this.maybeTrim();
   }
 
+  /** Writes the events, in order, at the next free position: one entry for the lot. */
   private async write(events: JobEventDoc[]): Promise<void> {
-    let rest = events;
+    const [event, ...more] = events;
+    const entry = (position: number): JobEventFeedDoc => ({ _id: feedPositionId(position), event: event!, ...(more.length > 0 ? { more } : {}) });
     for (let tries = 0; tries < MAX_WRITE_TRIES; tries++) {
       if (this.head === null || Date.now() - this.lastWriteAt > HEAD_REFRESH_MS) {
         // Idle for a while: other writers may have moved on, or the trim may have passed our head.
         this.head = await this.newestPosition(this.head ?? undefined);
       }
-      const base = this.head;
-      const docs = rest.map((event, i) => ({ _id: feedPositionId(base + 1 + i), event }));
+      const position = this.head + 1;
       try {
-        await this.collection.insertMany(docs, { ordered: true });
-        this.head = base + docs.length;
+        await this.collection.insertOne(entry(position));
+        this.head = position;
         this.lastWriteAt = Date.now();
         return;
       } catch (err) {
-        const written = writtenBeforeDuplicate(err);
-        if (written < 0) throw err;
-        // Another writer took base + written + 1: carry on after the newest position.
-        rest = rest.slice(written);
-        this.head = await this.newestPosition(base + written + 1);
+        if (!isDuplicateKeyError(err)) throw err;
+        // Another writer took it: carry on after the newest position.
+        this.head = await this.newestPosition(position);
         this.lastWriteAt = Date.now();
       }
     }
-    throw new Error(`could not write ${rest.length} event(s) to ${JOB_EVENT_FEED_COLLECTION}: too much contention`);
+    throw new Error(`could not write ${events.length} event(s) to ${JOB_EVENT_FEED_COLLECTION}: too much contention`);
   }
 
   /** On FerretDB: at most every trimIntervalMs, one trim at a time, never awaited by writers. */
@@ -204,21 +219,4 @@ export class JobEventFeedRepository {
   async trim(): Promise<void> {
     await this.db.command({ compact: JOB_EVENT_FEED_COLLECTION });
   }
-}
-
-/**
- * For an ordered insertMany that failed on a duplicate `_id`: how many documents went in
- * before it. -1 for any other failure.
- */
-function writtenBeforeDuplicate(err: unknown): number {
-  if (typeof err !== 'object' || err === null) return -1;
-  const e = err as { code?: unknown; writeErrors?: unknown };
-  // The driver gives one write error as an object, several as an array.
-  const raw = e.writeErrors;
-  const writeErrors = (Array.isArray(raw) ? raw : raw ? [raw] : []) as Array<{ code?: unknown; index?: unknown }>;
-  if (writeErrors.length > 0) {
-    const first = writeErrors[0]!;
-    return first.code === 11000 && typeof first.index === 'number' ? first.index : -1;
-  }
-  return e.code === 11000 ? 0 : -1;
 }

@@ -9,7 +9,7 @@
  * copied to the live feed (job-event-feed.repository.ts), which pollers read.
  */
 import type { Collection, Db } from 'mongodb';
-import { isDuplicateKeyError } from '../duplicate-key.js';
+import { isDuplicateKeyError, writtenBeforeDuplicate } from '../duplicate-key.js';
 import type { JobEventDoc } from './docs.js';
 import { JobEventFeedRepository } from './event-feed.repository.js';
 import { EventReadCache } from './event-read-cache.js';
@@ -114,24 +114,45 @@ export class JobEventsRepository {
    * append tries the number after it first and reads the real last one only if taken.
    */
   async append(event: NewJobEvent, lastKnown?: number): Promise<JobEventDoc> {
-    let sequence = (lastKnown ?? (await this.lastSequence(event.jobId))) + 1;
-    for (let i = 0; i < MAX_APPEND_TRIES; i++) {
-      const doc: JobEventDoc = { ...event, at: event.at ?? new Date(), _id: eventId(event.jobId, sequence), sequence };
+    return (await this.appendMany([event], lastKnown))[0]!;
+  }
+
+  /**
+   * Appends events of one job under consecutive sequence numbers, in order, in one insert
+   * (and one feed write) when no other writer takes a number meanwhile: one transition that
+   * says two things (a step started as the attempt did) costs one statement, not two.
+   */
+  async appendMany(events: readonly NewJobEvent[], lastKnown?: number): Promise<JobEventDoc[]> {
+    if (events.length === 0) return [];
+    const jobId = events[0]!.jobId;
+    if (events.some((e) => e.jobId !== jobId)) throw new Error('appendMany takes the events of one job');
+    const stored: JobEventDoc[] = [];
+    let rest = events;
+    let sequence = (lastKnown ?? (await this.lastSequence(jobId))) + 1;
+    for (let i = 0; i < MAX_APPEND_TRIES && rest.length > 0; i++) {
+      const at = new Date();
+      const docs = rest.map((e, k): JobEventDoc => ({ ...e, at: e.at ?? at, _id: eventId(jobId, sequence + k), sequence: sequence + k }));
       try {
-        await this.collection.insertOne(doc);
+        if (docs.length === 1) await this.collection.insertOne(docs[0]!);
+        else await this.collection.insertMany(docs, { ordered: true });
+        stored.push(...docs);
+        rest = [];
       } catch (err) {
-        if (!isDuplicateKeyError(err)) throw err;
-        sequence = (await this.lastSequence(event.jobId)) + 1;
-        continue;
+        const written = docs.length === 1 ? (isDuplicateKeyError(err) ? 0 : -1) : writtenBeforeDuplicate(err);
+        if (written < 0) throw err;
+        // Another writer took the next number: what went in before it stays, the rest goes after the real last one.
+        stored.push(...docs.slice(0, written));
+        rest = rest.slice(written);
+        sequence = (await this.lastSequence(jobId)) + 1;
       }
-      this.reads.remember(doc);
-      await this.feed.publish(doc).catch((err: unknown) => {
-        this.feedFailures++;
-        this.onFeedError?.(err, doc);
-      });
-      return doc;
     }
-    throw new Error(`could not append an event to job ${event.jobId}: too much contention`);
+    if (rest.length > 0) throw new Error(`could not append an event to job ${jobId}: too much contention`);
+    for (const doc of stored) this.reads.remember(doc);
+    await this.feed.publishMany(stored).catch((err: unknown) => {
+      this.feedFailures += stored.length;
+      for (const doc of stored) this.onFeedError?.(err, doc);
+    });
+    return stored;
   }
 
   /**

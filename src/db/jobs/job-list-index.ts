@@ -3,6 +3,9 @@
  * stored, change status and are deleted. Every change of a tenant's index happens under
  * that tenant's list lock (list-lock.ts), so on FerretDB, which rewrites whole documents
  * without a condition, no change is lost and the counts stay exact across processes.
+ * Placements and status changes of one tenant that arrive while its lock is held go
+ * together under the next one (group-commit.ts): one lock, one read and one write of each
+ * bucket and of the counts for the lot, where each change alone costs all of them.
  */
 import type { Collection, Db } from 'mongodb';
 import type { JobDoc, JobStatusValue } from './docs.js';
@@ -19,6 +22,7 @@ import {
   type ListLocatorDoc,
 } from './job-list-docs.js';
 import { ListLock, type ListLockDoc, type ListLockOptions } from '../list-lock.js';
+import { GroupCommit } from '../group-commit.js';
 
 /** What the index needs of a job. */
 export type ListedJob = Pick<JobDoc, '_id' | 'tenantId' | 'kind' | 'batchId' | 'status' | 'createdAt'>;
@@ -26,12 +30,21 @@ export type ListedJob = Pick<JobDoc, '_id' | 'tenantId' | 'kind' | 'batchId' | '
 /** Locators never change once written: a process keeps the ones it used. */
 const LOCATOR_CACHE = 10_000;
 
+/** Placement calls (each up to a store round of jobs) under one hold of a tenant's lock: the hold stays short. */
+const PLACEMENTS_PER_HOLD = 20;
+
+/** A job's entry at `loc` becomes `status` (null: deleted). */
+type StatusChange = { loc: ListLocatorDoc; status: JobStatusValue | null };
+
 export class JobListIndex {
   /** Buckets, counts and batch documents. */
   readonly lists: Collection<ListBucketDoc | ListCountsDoc | ListBatchDoc>;
   readonly locators: Collection<ListLocatorDoc>;
   private readonly lock: ListLock;
   private readonly cache = new Map<string, ListLocatorDoc>();
+  /** Per tenant, the placements and the status changes waiting for its lock. */
+  private readonly placing = new Map<string, GroupCommit<ListedJob[], void>>();
+  private readonly changing = new Map<string, GroupCommit<StatusChange, void>>();
 
   constructor(db: Db, lockOptions: ListLockOptions = {}) {
     this.lists = db.collection('job_lists');
@@ -63,26 +76,54 @@ export class JobListIndex {
   async place(jobs: readonly ListedJob[]): Promise<void> {
     const byTenant = new Map<string, ListedJob[]>();
     for (const j of jobs) byTenant.set(j.tenantId, [...(byTenant.get(j.tenantId) ?? []), j]);
-    for (const [tenantId, list] of byTenant) {
-      const sorted = [...list].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
-      await this.lock.with(tenantLockKey(tenantId), () => this.placeLocked(tenantId, sorted));
-    }
+    // One call's jobs of a tenant are one item: placed together, in (createdAt, id) order.
+    await Promise.all(
+      [...byTenant].map(([tenantId, list]) =>
+        this.grouped(this.placing, tenantId, list, (_tenant, lists) => {
+          const sorted = lists.flat().sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+          return this.placeLocked(tenantId, sorted);
+        }, PLACEMENTS_PER_HOLD),
+      ),
+    );
   }
 
   /** Records a job's new status (the job document was written first). A job not in the index is left alone. */
   async setStatus(jobId: string, status: JobStatusValue): Promise<void> {
     const loc = await this.locate(jobId);
     if (!loc) return;
-    await this.lock.with(tenantLockKey(loc.tenantId), () => this.changeLocked(loc, status));
+    await this.grouped(this.changing, loc.tenantId, { loc, status }, (tenantId, changes) => this.changeLocked(tenantId, changes));
   }
 
   /** Takes a deleted job out of its lists and counts. */
   async remove(jobId: string): Promise<void> {
     const loc = await this.locate(jobId);
     if (!loc) return;
-    await this.lock.with(tenantLockKey(loc.tenantId), () => this.changeLocked(loc, null));
+    await this.grouped(this.changing, loc.tenantId, { loc, status: null }, (tenantId, changes) => this.changeLocked(tenantId, changes));
     await this.locators.deleteOne({ _id: jobId });
     this.cache.delete(jobId);
+  }
+
+  /** Runs `item` with the tenant's other items of its kind waiting meanwhile, all under one hold of the tenant's lock. */
+  private async grouped<I>(
+    groups: Map<string, GroupCommit<I, void>>,
+    tenantId: string,
+    item: I,
+    apply: (tenantId: string, items: I[]) => Promise<void>,
+    maxPerHold = 500,
+  ): Promise<void> {
+    let group = groups.get(tenantId);
+    if (!group) {
+      group = new GroupCommit<I, void>(async (items) => {
+        await this.lock.with(tenantLockKey(tenantId), () => apply(tenantId, items));
+        return items.map(() => undefined);
+      }, maxPerHold);
+      groups.set(tenantId, group);
+    }
+    try {
+      await group.submit(item);
+    } finally {
+      if (!group.busy && groups.get(tenantId) === group) groups.delete(tenantId);
+    }
   }
 
   private async placeLocked(tenantId: string, jobs: readonly ListedJob[]): Promise<void> {
@@ -145,27 +186,40 @@ export class JobListIndex {
     }
   }
 
-  /** Under the tenant's lock: the job at `loc` becomes `status` (null: deleted). */
-  private async changeLocked(loc: ListLocatorDoc, status: JobStatusValue | null): Promise<void> {
-    const bucket = await this.bucket(loc.tenantId, loc.bucket);
-    const old = bucket?.statuses[loc.position];
-    if (!bucket || old === undefined || old === null || old === status) return;
-    const kind = bucket.kinds[loc.position]!;
-    const batchId = bucket.batches[loc.position] ?? null;
-    bucket.statuses[loc.position] = status;
-    const [counts, batch] = await Promise.all([this.counts(loc.tenantId), batchId ? this.batch(batchId) : Promise.resolve(null)]);
-    await this.lists.replaceOne({ _id: bucket._id }, bucket);
-    if (counts) {
-      countJob(counts, kind, old, -1);
-      if (status) countJob(counts, kind, status, +1);
-      await this.lists.replaceOne({ _id: counts._id }, counts);
+  /** Under the tenant's lock: each change in order, every bucket, batch and the counts read and written once. */
+  private async changeLocked(tenantId: string, changes: readonly StatusChange[]): Promise<void> {
+    const buckets = new Map<number, ListBucketDoc | null>();
+    for (const { loc } of changes) if (!buckets.has(loc.bucket)) buckets.set(loc.bucket, null);
+    await Promise.all([...buckets.keys()].map(async (n) => buckets.set(n, await this.bucket(tenantId, n))));
+    let counts: ListCountsDoc | null | undefined;
+    const batches = new Map<string, ListBatchDoc | null>();
+    const changed = new Set<ListBucketDoc>();
+    for (const { loc, status } of changes) {
+      const bucket = buckets.get(loc.bucket);
+      const old = bucket?.statuses[loc.position];
+      if (!bucket || old === undefined || old === null || old === status) continue;
+      const kind = bucket.kinds[loc.position]!;
+      const batchId = bucket.batches[loc.position] ?? null;
+      bucket.statuses[loc.position] = status;
+      changed.add(bucket);
+      if (counts === undefined) counts = await this.counts(tenantId);
+      if (counts) {
+        countJob(counts, kind, old, -1);
+        if (status) countJob(counts, kind, status, +1);
+      }
+      if (batchId) {
+        if (!batches.has(batchId)) batches.set(batchId, await this.batch(batchId));
+        const batch = batches.get(batchId);
+        if (batch) {
+          addCount(batch.byStatus, old, -1);
+          if (status) addCount(batch.byStatus, status, 1);
+          else batch.total -= 1;
+        }
+      }
     }
-    if (batch) {
-      addCount(batch.byStatus, old, -1);
-      if (status) addCount(batch.byStatus, status, 1);
-      else batch.total -= 1;
-      await this.lists.replaceOne({ _id: batch._id }, batch);
-    }
+    for (const bucket of changed) await this.lists.replaceOne({ _id: bucket._id }, bucket);
+    if (counts) await this.lists.replaceOne({ _id: counts._id }, counts);
+    for (const batch of batches.values()) if (batch) await this.lists.replaceOne({ _id: batch._id }, batch);
   }
 
   private remember(loc: ListLocatorDoc): void {

@@ -7,23 +7,29 @@
 import { eventId, type JobDoc, isTerminalStatus } from '../../db/jobs/index.js';
 import { settleBatchIfDone } from './batch-settlement.js';
 import { retireLiveRecord } from './lease.js';
-import type { LeasedJob } from './leased-job.js';
+import type { JobEventSpec, LeasedJob } from './leased-job.js';
 import type { JobNotifier } from './notifier.js';
 import { jobRunSeconds, jobsFinished } from '../../metrics/metrics.js';
 
 export type TerminalStatus = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
+/**
+ * Saves the terminal state (with `set`: the last step's outcome too, in the same write), then
+ * appends `before` (the events of what that write also recorded) and the terminal event in
+ * one append, then does what finishing owes.
+ */
 export async function finishJob(
   job: LeasedJob,
   notifier: JobNotifier,
   status: TerminalStatus,
   set: Partial<JobDoc>,
   message: string,
+  before: readonly JobEventSpec[] = [],
 ): Promise<void> {
   await job.save({ ...set, status, finishedAt: new Date() }, message);
   jobsFinished.inc({ kind: job.doc.kind, status });
   if (job.doc.startedAt) jobRunSeconds.observe({ kind: job.doc.kind, status }, (job.doc.finishedAt!.getTime() - job.doc.startedAt.getTime()) / 1000);
-  await job.emit(status, { message });
+  await job.emitMany([...before, { type: status, message }]);
   await afterFinish(job, notifier);
 }
 
@@ -46,6 +52,9 @@ export async function completeFinished(job: LeasedJob, notifier: JobNotifier): P
 /** Webhooks, the batch, then the live record goes. Each part is idempotent. */
 async function afterFinish(job: LeasedJob, notifier: JobNotifier): Promise<void> {
   await job.durably(() => notifier.jobFinished(job.doc));
+  // The answers kept for resuming serve no more: every step is saved SUCCEEDED. (A failed or
+  // cancelled job keeps its own: a retry resumes from them instead of paying again.)
+  if (job.doc.status === 'SUCCEEDED') await job.durably(() => job.stores.checkpoints.deleteForJob(job.id));
   // Answers to its reviews (early ones for steps never reached too) serve only an unfinished job.
   await job.durably(() => job.stores.reviewAnswers.deleteForJob(job.id));
   // Its lines not yet in a provider batch are never sent (a cancel drops them), and its calls are forgotten;
@@ -55,5 +64,5 @@ async function afterFinish(job: LeasedJob, notifier: JobNotifier): Promise<void>
     const batchId = job.doc.batchId;
     await job.durably(() => settleBatchIfDone(job.stores, notifier, batchId, job.id));
   }
-  await job.durably(() => retireLiveRecord(job.stores, job.lease));
+  await job.durably(() => retireLiveRecord(job.stores, job.lease, job.leaseSurelyHeld()));
 }

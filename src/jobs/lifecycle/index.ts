@@ -4,7 +4,7 @@ export type { BatchView, StatusCounts } from './batch-settlement.js';
 export { completeFinished, finishJob } from './finish.js';
 export { acquireLease, heldLiveRecord, keepLeaseAlive, releaseLease } from './lease.js';
 export type { HeldLease } from './lease.js';
-export { LeaseLostError, LeasedJob } from './leased-job.js';
+export { LeaseLostError, LeasedJob, type JobEventSpec } from './leased-job.js';
 export type { JobNotifier, ReviewRequestNotice } from './notifier.js';
 export { batchProgressMessage, jobProgress, makeProgress } from './progress.js';
 export { isParked, ParkRequest, parkFor, parkJob, recoverInterruptedWake, wakeParked } from './park.js';

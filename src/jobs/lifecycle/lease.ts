@@ -46,8 +46,9 @@ export async function acquireLease(
     $set: { lease, leaseGeneration: generation, runAt: null },
   });
   if (!updated) return undefined;
-  // The previous generation's claim is no longer needed; keep the collection small.
-  await stores.leaseClaims.release(leaseClaimId(live._id, live.leaseGeneration)).catch(() => {});
+  // The previous generation's claim is no longer needed; keep the collection small. (Generation 0,
+  // a new record's, was never claimed: claims start at 1.)
+  if (live.leaseGeneration > 0) await stores.leaseClaims.release(leaseClaimId(live._id, live.leaseGeneration)).catch(() => {});
   return { lease: { jobId: live._id, generation, owner }, live: { ...live, lease, leaseGeneration: generation, runAt: null } };
 }
 
@@ -86,9 +87,9 @@ export async function releaseLease(stores: JobStores, held: HeldLease, runAt: Da
   await stores.live.updateIfGeneration(held.jobId, held.generation, { $set: { lease: null, runAt, parked: null } });
 }
 
-/** The job is done with: its live record and its lease claim go. */
-export async function retireLiveRecord(stores: JobStores, held: HeldLease): Promise<void> {
-  if (!(await stillHeld(stores, held))) return;
+/** The job is done with: its live record and its lease claim go. `surelyHeld`: the holder knows the lease is its own (LeasedJob). */
+export async function retireLiveRecord(stores: JobStores, held: HeldLease, surelyHeld = false): Promise<void> {
+  if (!surelyHeld && !(await stillHeld(stores, held))) return;
   // The request first: a record left without it after a crash is finished anyway.
   await stores.cancelRequests.clear(held.jobId);
   await stores.live.delete(held.jobId);
@@ -111,7 +112,7 @@ export function keepLeaseAlive(
   held: HeldLease,
   leaseMs: number,
   onLost: (reason: string) => void,
-  onRenewed?: () => void,
+  onRenewed?: (expiresAt: number) => void,
   serialize: <T>(write: () => Promise<T>) => Promise<T> = (write) => write(),
   retryMs = 250,
 ): () => void {
@@ -147,7 +148,7 @@ export function keepLeaseAlive(
       failingSince = null;
       // The new expiry counts from when the renewal was sent, not from when it was answered.
       lastRenewed = sentAt;
-      onRenewed?.();
+      onRenewed?.(sentAt + leaseMs);
     } catch (err) {
       unreachable = isTransientDbError(err);
       if (unreachable) failingSince = null;

@@ -8,32 +8,32 @@
 import type { AiProvider } from '../../ai/index.js';
 import { type AiControl, type TenantFairness } from '../ai-control/index.js';
 import type { PriceTable } from '../../config/index.js';
-import { type JobDoc, type JobErrorDoc, type LiveJobDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/index.js';
+import { type JobDoc, type LiveJobDoc, type StepDoc, isTerminalStatus } from '../../db/jobs/index.js';
 import type { Logger } from '../../log/logger.js';
-import { cancelledJobError, decideAttempt, type AttemptOutcome } from './retrying.js';
+import { cancelledJobError } from './retrying.js';
 import {
   acquireLease,
   completeFinished,
   finishJob,
   type HeldLease,
   isParked,
+  jobProgress,
   type JobNotifier,
   type JobStores,
   keepLeaseAlive,
   LeasedJob,
-  LeaseLostError,
   ParkRequest,
   recoverInterruptedWake,
-  releaseLease,
 } from '../lifecycle/index.js';
 import { parkRunningJob } from './parking.js';
+import { handleStop, type StopDeps } from './attempt-stop.js';
 import type { Reviews } from '../review/index.js';
 import type { JobFiles, JobKinds, Pipeline, PipelineStep } from '../pipelines/index.js';
 import { attemptTrace, traceAttempt, traceStep } from '../../tracing/index.js';
-import { interruptionOf, RunInterrupted, type StopReason } from './interrupted.js';
+import { RunInterrupted, type StopReason } from './interrupted.js';
 import { createStepContext } from './step-context.js';
 import type { StepBatchDeps } from '../batch/index.js';
-import { jobAttempts, jobRetries, jobsStarted, jobWaitSeconds } from '../../metrics/metrics.js';
+import { jobAttempts, jobsStarted, jobWaitSeconds } from '../../metrics/metrics.js';
 
 /** What one attempt obeys; createJobs fills these from the configuration. */
 export interface RunnerOptions {
@@ -146,14 +146,21 @@ export class JobRunner {
     this.active.set(jobId, controller);
     if (found.batchId) this.batchOf.set(jobId, found.batchId);
     const job = new LeasedJob(this.deps.stores, found, claimed.lease, this.opts.dbRetryMs);
-    const stopHeartbeat = keepLeaseAlive(
+    // The claim and each renewal tell the holder its lease is its own: its saves need not read the record meanwhile.
+    const confirmed = (expiresAt: number) => job.leaseConfirmed(expiresAt, this.opts.leaseMs);
+    if (claimed.live.lease) confirmed(claimed.live.lease.expiresAt.getTime());
+    const stopRenewing = keepLeaseAlive(
       this.deps.stores,
       claimed.lease,
       this.opts.leaseMs,
       () => controller.abort(new RunInterrupted('lease-lost')),
-      undefined,
+      confirmed,
       (write) => job.exclusive(write),
     );
+    const stopHeartbeat = () => {
+      stopRenewing();
+      job.forgetLeaseConfirmation();
+    };
     const timeout = setTimeout(() => controller.abort(new RunInterrupted('timeout')), this.opts.jobTimeoutMs);
     // The attempt's span continues the trace stored with the job, whichever process submitted it.
     const attempt = { jobId, kind: found.kind, tenantId: found.tenantId, attempt: found.attempt, trace: found.trace };
@@ -165,7 +172,7 @@ export class JobRunner {
       } catch (err) {
         // A step that waits for something outside (a review) parks the job and frees this slot.
         if (err instanceof ParkRequest && !controller.signal.aborted) await parkRunningJob(this.parkingDeps(), job, err, stopHeartbeat, this.logFor(job));
-        else await this.handleStop(job, err, controller.signal);
+        else await handleStop(this.stopDeps(), job, err, controller.signal, this.logFor(job, job.doc.steps.find((s) => s.status === 'RUNNING')?.name));
       } finally {
         clearTimeout(timeout);
         stopHeartbeat();
@@ -173,6 +180,12 @@ export class JobRunner {
         this.batchOf.delete(jobId);
       }
     });
+  }
+
+  private stopDeps(): StopDeps {
+    const { stores, notifier, enqueue } = this.deps;
+    const { retryDelayMs, jobTimeoutMs, showInternalErrors } = this.opts;
+    return { stores, notifier, enqueue, retryDelayMs, jobTimeoutMs, showInternalErrors: showInternalErrors ?? false };
   }
 
   private parkingDeps() {
@@ -198,6 +211,8 @@ export class JobRunner {
     const input: unknown = JSON.parse(job.doc.input);
     // This attempt becomes the one the next attempt links to (nothing is written while tracing is off).
     const trace = attemptTrace(job.doc.trace);
+    /** A new attempt's start, saved with its first step's start (one write, one append). */
+    let start: AttemptStart | undefined;
     if (job.doc.status === 'AWAITING_REVIEW' || job.doc.status === 'AWAITING_BATCH') {
       // Its worker died while asking for a review, or handing calls to the provider's batch: the step asks again.
       await job.save({ status: 'RUNNING', ...(trace ? { trace } : {}) });
@@ -209,15 +224,11 @@ export class JobRunner {
       await job.emit('STARTED', { message: `Resumed: ${wokenBy}` });
       this.logFor(job).info('attempt resumed after a wait');
     } else if (job.doc.status !== 'RUNNING') {
-      const firstStart = job.doc.startedAt === null;
-      await job.save({ status: 'RUNNING', startedAt: job.doc.startedAt ?? new Date(), error: null, ...(trace ? { trace } : {}) });
-      jobAttempts.inc({ kind: job.doc.kind });
-      if (firstStart) {
-        jobsStarted.inc({ kind: job.doc.kind });
-        jobWaitSeconds.observe({ kind: job.doc.kind }, (job.doc.startedAt!.getTime() - job.doc.createdAt.getTime()) / 1000);
-      }
-      await job.emit('STARTED', { message: `Attempt ${job.doc.attempt} of ${job.doc.maxAttempts}` });
-      this.logFor(job).info('attempt started');
+      start = {
+        set: { status: 'RUNNING', startedAt: job.doc.startedAt ?? new Date(), error: null, ...(trace ? { trace } : {}) },
+        firstStart: job.doc.startedAt === null,
+        message: `Attempt ${job.doc.attempt} of ${job.doc.maxAttempts}`,
+      };
     } else {
       if (trace) await job.save({ trace });
       this.logFor(job).info('attempt resumed');
@@ -225,6 +236,8 @@ export class JobRunner {
     const steps = (pipeline as Pipeline<unknown>).steps(input);
     // Null prototype: a step's name is a key here and must never reach Object.prototype.
     const outputs: Record<string, unknown> = Object.create(null);
+    /** The last step's outcome, saved with the job's end (one write, one append). */
+    let last: StepDoc | undefined;
     for (const [index, step] of steps.entries()) {
       const stored = job.doc.steps[index]!;
       if (stored.status === 'SUCCEEDED' || stored.status === 'SKIPPED') {
@@ -233,24 +246,68 @@ export class JobRunner {
       }
       if (this.draining) throw new RunInterrupted('drain');
       signal.throwIfAborted();
-      outputs[step.name] = await traceStep(job.id, step.name, index, () => this.runStep(job, index, step, { input, outputs, signal }));
+      const isLast = index === steps.length - 1;
+      const ran = await traceStep(job.id, step.name, index, () => this.runStep(job, index, step, { input, outputs, signal }, start, isLast));
+      start = undefined;
+      outputs[step.name] = ran.output;
+      last = ran.unsaved;
     }
+    // No step was left to run: the start is saved alone.
+    if (start) await this.startAttempt(job, start);
     const meta = { model: job.doc.ai?.model ?? this.deps.ai.model, offline: this.deps.ai.name === 'offline' };
-    const result = (pipeline as Pipeline<unknown>).result(outputs, input, meta);
-    // Every step is saved as SUCCEEDED, so a resumed run would call nothing: the answers
-    // kept for resuming can go before the job is marked finished.
-    await job.durably(() => this.deps.stores.checkpoints.deleteForJob(job.id));
-    await finishJob(job, this.deps.notifier, 'SUCCEEDED', { result: JSON.stringify(result ?? null), error: null }, 'Completed');
+    let result: unknown;
+    try {
+      result = (pipeline as Pipeline<unknown>).result(outputs, input, meta);
+    } catch (err) {
+      // The last step did succeed: saved so before the attempt stops.
+      if (last) await this.saveStepDone(job, last);
+      throw err;
+    }
+    // Every step's outcome goes in the terminal write; the answers kept for resuming go after it (finish.ts).
+    const finished = last ? [{ type: 'STEP_SUCCEEDED' as const, step: last, as: { progress: jobProgress(this.withStep(job, last)), jobStatus: job.doc.status } }] : [];
+    await finishJob(job, this.deps.notifier, 'SUCCEEDED', { ...(last ? { steps: this.withStep(job, last) } : {}), result: JSON.stringify(result ?? null), error: null }, 'Completed', finished);
     this.logFor(job).info({ status: 'SUCCEEDED' }, 'job finished');
   }
 
-  /** Runs one step that has not succeeded yet and saves its outcome; returns its output. */
+  /** The job's steps with `step` in its place. */
+  private withStep(job: LeasedJob, step: StepDoc): StepDoc[] {
+    return job.doc.steps.map((s) => (s.index === step.index ? step : s));
+  }
+
+  /** Saves a new attempt's start (with `step` started, when given) and appends STARTED (and STEP_STARTED). */
+  private async startAttempt(job: LeasedJob, start: AttemptStart, step?: StepDoc): Promise<void> {
+    // STARTED tells the job as the start alone left it; STEP_STARTED as it stands with the step running.
+    const asStarted = { progress: jobProgress(job.doc.steps), jobStatus: 'RUNNING' as const };
+    if (step) await job.saveStep(step, start.set);
+    else await job.save(start.set);
+    jobAttempts.inc({ kind: job.doc.kind });
+    if (start.firstStart) {
+      jobsStarted.inc({ kind: job.doc.kind });
+      jobWaitSeconds.observe({ kind: job.doc.kind }, (job.doc.startedAt!.getTime() - job.doc.createdAt.getTime()) / 1000);
+    }
+    const started = { type: 'STARTED' as const, message: start.message, as: asStarted };
+    await job.emitMany(step ? [started, { type: 'STEP_STARTED', step, message: job.doc.progress.message ?? undefined }] : [started]);
+    this.logFor(job).info('attempt started');
+  }
+
+  private async saveStepDone(job: LeasedJob, done: StepDoc): Promise<void> {
+    await job.saveStep(done);
+    await job.emit('STEP_SUCCEEDED', { step: done });
+  }
+
+  /**
+   * Runs one step that has not succeeded yet and saves its outcome; returns its output. With
+   * `start`, the attempt's start is saved with the step's. The last step's outcome is returned
+   * unsaved (`unsaved`): the job's end saves it.
+   */
   private async runStep(
     job: LeasedJob,
     index: number,
     step: PipelineStep<unknown>,
     run: { input: unknown; outputs: Readonly<Record<string, unknown>>; signal: AbortSignal },
-  ): Promise<unknown> {
+    start: AttemptStart | undefined,
+    isLast: boolean,
+  ): Promise<{ output: unknown; unsaved?: StepDoc }> {
     const { input, outputs, signal } = run;
     const stored = job.doc.steps[index]!;
     const started: StepDoc = {
@@ -262,8 +319,11 @@ export class JobRunner {
       durationMs: null,
       error: null,
     };
-    await job.saveStep(started);
-    await job.emit('STEP_STARTED', { step: started, message: job.doc.progress.message ?? undefined });
+    if (start) await this.startAttempt(job, start, started);
+    else {
+      await job.saveStep(started);
+      await job.emit('STEP_STARTED', { step: started, message: job.doc.progress.message ?? undefined });
+    }
     const ctx = createStepContext({
       job,
       stepIndex: index,
@@ -291,10 +351,10 @@ export class JobRunner {
       output: JSON.stringify(output ?? null),
       progress: current.progress ? { ...current.progress, completed: current.progress.total, percent: 100 } : null,
     };
-    await job.saveStep(done);
-    await job.emit('STEP_SUCCEEDED', { step: done });
     this.logFor(job, step.name).debug({ durationMs: done.durationMs }, 'step succeeded');
-    return output;
+    if (isLast) return { output, unsaved: done };
+    await this.saveStepDone(job, done);
+    return { output };
   }
 
   /**
@@ -305,84 +365,12 @@ export class JobRunner {
     const { doc } = job;
     return this.deps.logger.child({ jobId: doc._id, tenantId: doc.tenantId, kind: doc.kind, attempt: doc.attempt, step: step ?? null, requestId: doc.requestId ?? null });
   }
-
-  /** Carries out what retrying.ts decides a stopped run means. */
-  private async handleStop(job: LeasedJob, err: unknown, signal: AbortSignal): Promise<void> {
-    const running = job.doc.steps.find((s) => s.status === 'RUNNING');
-    const log = this.logFor(job, running?.name);
-    const outcome = decideAttempt(
-      err,
-      interruptionOf(signal, err)?.reason,
-      { attempt: job.doc.attempt, maxAttempts: job.doc.maxAttempts, step: running?.name ?? null },
-      { retryDelayMs: this.opts.retryDelayMs, jobTimeoutMs: this.opts.jobTimeoutMs, showInternalErrors: this.opts.showInternalErrors ?? false },
-    );
-    try {
-      switch (outcome.action) {
-        case 'leave':
-          if (outcome.why === 'lease-lost') log.warn('lease lost; leaving the job to its new owner');
-          else if (outcome.why === 'lease-not-kept') log.warn('lease could not be kept; stopped without writing');
-          else log.warn({ err }, 'the database did not answer in time; the job will be resumed');
-          return;
-        case 'release':
-          await releaseLease(this.deps.stores, job.lease, new Date());
-          await this.deps.enqueue(job.id, job.doc.priority, new Date());
-          log.info('released for another worker (draining)');
-          return;
-        case 'cancel': {
-          // One write: the running step and the job, cancelled together.
-          const steps = job.doc.steps.map((s): StepDoc => (s === running ? { ...s, status: 'CANCELLED', finishedAt: new Date() } : s));
-          await finishJob(job, this.deps.notifier, 'CANCELLED', { steps, error: outcome.error }, 'Cancelled');
-          log.info({ status: 'CANCELLED' }, 'job finished');
-          return;
-        }
-        case 'retry':
-        case 'fail': {
-          await this.recordFailure(job, running, outcome, outcome.unexpected ? log.child({ ref: outcome.unexpected.ref }) : log);
-          return;
-        }
-        default:
-          return unreachable(outcome);
-      }
-    } catch (writeErr) {
-      if (writeErr instanceof LeaseLostError) return;
-      // The job stays RUNNING with a lease that will expire; the lost-work sweep resumes it.
-      log.error({ err: writeErr }, 'could not record how the run ended');
-    }
-  }
-
-  /** Logs the outcome once, with the error's code; an unexpected error (not an AI error) at error level, with its stack. */
-  private async recordFailure(job: LeasedJob, running: StepDoc | undefined, outcome: Extract<AttemptOutcome, { action: 'retry' | 'fail' }>, log: Logger): Promise<void> {
-    const { error, unexpected } = outcome;
-    const say = (fields: Record<string, unknown>, msg: string) =>
-      unexpected === undefined ? log.warn({ code: error.code, ...fields }, msg) : log.error({ code: error.code, err: unexpected.err, ...fields }, msg);
-    if (running) {
-      const now = new Date();
-      const failed: StepDoc = {
-        ...running,
-        status: 'FAILED',
-        error,
-        finishedAt: now,
-        durationMs: now.getTime() - (running.startedAt ?? now).getTime(),
-      };
-      await job.saveStep(failed);
-      await job.emit('STEP_FAILED', { step: failed, message: error.message });
-    }
-    if (outcome.action === 'retry') {
-      const runAt = new Date(Date.now() + outcome.delayMs);
-      const next = outcome.nextAttempt;
-      await job.save({ status: 'RETRYING', error, attempt: next }, `Retrying: attempt ${next} of ${job.doc.maxAttempts} at ${runAt.toISOString()}`);
-      jobRetries.inc({ kind: job.doc.kind });
-      await job.emit('RETRY_SCHEDULED', { message: `${error.code}: attempt ${next} of ${job.doc.maxAttempts} at ${runAt.toISOString()}` });
-      await job.durably(() => releaseLease(this.deps.stores, job.lease, runAt));
-      await this.deps.enqueue(job.id, job.doc.priority, runAt);
-      say({ retryAt: runAt.toISOString() }, `attempt failed (${error.code}); retry scheduled`);
-      return;
-    }
-    await finishJob(job, this.deps.notifier, 'FAILED', { error }, `Failed: ${error.message}`);
-    say({ status: 'FAILED' }, `job failed (${error.code})`);
-  }
 }
 
-function unreachable(x: never): never {
-  throw new Error(`unhandled attempt outcome ${JSON.stringify(x)}`);
+/** What a new attempt's start writes, and how it is counted and told. */
+interface AttemptStart {
+  set: Partial<JobDoc>;
+  firstStart: boolean;
+  message: string;
 }
+

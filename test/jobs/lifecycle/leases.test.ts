@@ -6,7 +6,7 @@
 import { ZERO_USAGE, type LiveJobDoc } from '../../../src/db/jobs/docs.js';
 import { acquireLease, keepLeaseAlive, leaseIsLive, renewLease, retireLiveRecord } from '../../../src/jobs/lifecycle/lease.js';
 import { parkJob } from '../../../src/jobs/lifecycle/park.js';
-import { LeasedJob } from '../../../src/jobs/lifecycle/leased-job.js';
+import { LeasedJob, LeaseLostError } from '../../../src/jobs/lifecycle/leased-job.js';
 import { createJobStores, type JobStores } from '../../../src/jobs/lifecycle/stores.js';
 import { newJobDoc } from '../../../src/jobs/commands/new-job.js';
 import { chainPipeline } from '../../../src/jobs/pipelines/chain.pipeline.js';
@@ -121,4 +121,26 @@ test("a cancel request survives lease renewals and a park that write the job's l
   await retireLiveRecord(stores, claimed.lease);
   expect(await stores.cancelRequests.has(live._id)).toBe(false);
   expect(await stores.live.findById(live._id)).toBeNull();
+});
+
+test('a holder trusts a confirmed lease only until half of it is left, and reads the record again after that', async () => {
+  const { doc, live } = await insertJob();
+  const claimed = (await acquireLease(stores, live, 'holder', 1_000))!;
+  const job = new LeasedJob(stores, doc, claimed.lease);
+  // Unconfirmed (as every holder but the runner's): each save reads the record first.
+  expect(job.leaseSurelyHeld()).toBe(false);
+  job.leaseConfirmed(claimed.live.lease!.expiresAt.getTime(), 1_000);
+  expect(job.leaseSurelyHeld()).toBe(true);
+  await job.save({ metadata: '"trusted"' });
+  job.forgetLeaseConfirmation();
+  expect(job.leaseSurelyHeld()).toBe(false);
+  // A confirmation with less than half the lease left is not trusted: the lease ran out and
+  // another taker took it, so the old holder's save is refused.
+  job.leaseConfirmed(Date.now() + 400, 1_000);
+  expect(job.leaseSurelyHeld()).toBe(false);
+  await stores.live.collection.updateOne({ _id: doc._id }, { $set: { 'lease.expiresAt': new Date(0) } });
+  const taken = (await acquireLease(stores, (await stores.live.findById(doc._id))!, 'other', 1_000))!;
+  expect(taken.lease.generation).toBe(claimed.lease.generation + 1);
+  await expect(job.save({ metadata: '"late"' })).rejects.toThrow(LeaseLostError);
+  expect((await stores.jobs.findById(doc._id))!.metadata).toBe('"trusted"');
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connectMongo, type DbConnection } from '../../../src/db/client.js';
 import type { JobEventDoc, JobEventTypeValue } from '../../../src/db/jobs/docs.js';
-import { JOB_EVENT_FEED_COLLECTION, JobEventFeedRepository } from '../../../src/db/jobs/event-feed.repository.js';
+import { feedEntryEvents, JOB_EVENT_FEED_COLLECTION, type JobEventFeedDoc, JobEventFeedRepository } from '../../../src/db/jobs/event-feed.repository.js';
 import { eventId, JobEventsRepository, type NewJobEvent } from '../../../src/db/jobs/events.repository.js';
 import { EventFeed } from '../../../src/jobs/live/event-feed.js';
 import { jobEventStream } from '../../../src/jobs/live/job-event-stream.js';
@@ -127,14 +127,41 @@ describe('job event feed', () => {
     expect(new Set(got.map((e) => e._id)).size).toBe(got.length);
     for (const jobId of jobs) expect(seqs(got.filter((e) => e.jobId === jobId))).toEqual(range(1, N));
 
-    const copies = await testDb.db
-      .collection<{ _id: string; event: JobEventDoc }>(JOB_EVENT_FEED_COLLECTION)
-      .find({})
-      .toArray();
-    const mine = copies.filter((c) => c.event.tenantId === tenant);
+    const copies = await testDb.db.collection<JobEventFeedDoc>(JOB_EVENT_FEED_COLLECTION).find({}).toArray();
+    // One position per write, which may carry several events: every event is copied once.
+    const mine = copies.flatMap(feedEntryEvents).filter((e) => e.tenantId === tenant);
     expect(mine).toHaveLength(jobs.length * N);
+    expect(new Set(mine.map((e) => e._id)).size).toBe(jobs.length * N);
     const positions = copies.map((c) => Number(c._id)).sort((a, b) => a - b);
     expect(positions).toEqual(range(positions[0]!, positions[0]! + positions.length - 1));
+  });
+
+  it('stores the events of one append at consecutive sequences and in one feed position, and a poller hands each on once, in order', async () => {
+    const feed = await openFeed();
+    const tenant = uid('tenant');
+    const sub = feed.subscribe({ tenantId: tenant });
+    const writer = new JobEventsRepository((await connection()).db);
+    const jobId = uid('job');
+    await writer.append(newEvent(jobId, tenant), 0);
+    const before = await writer.feed.newestPosition();
+    const stored = await writer.appendMany([newEvent(jobId, tenant), newEvent(jobId, tenant), newEvent(jobId, tenant, 'SUCCEEDED')], 1);
+    expect(stored.map((e) => e.sequence)).toEqual([2, 3, 4]);
+    expect(await writer.feed.newestPosition()).toBe(before + 1);
+    expect(feedEntryEvents((await writer.feed.at(before + 1))!).map((e) => e._id)).toEqual([2, 3, 4].map((n) => eventId(jobId, n)));
+    const got = await take(sub, 4);
+    expect(seqs(got)).toEqual(range(1, 4));
+  });
+
+  it('appends a run after a sequence another writer took meanwhile, without a gap', async () => {
+    const writer = new JobEventsRepository((await connection()).db);
+    const other = new JobEventsRepository((await connection()).db);
+    const jobId = uid('job');
+    await writer.append(newEvent(jobId, 't'), 0);
+    await other.append(newEvent(jobId, 't'), 1);
+    // The writer still believes 1 is the last: 2 is taken, so its run goes at 3 and 4.
+    const stored = await writer.appendMany([newEvent(jobId, 't'), newEvent(jobId, 't')], 1);
+    expect(stored.map((e) => e.sequence)).toEqual([3, 4]);
+    expect(await writer.lastSequence(jobId)).toBe(4);
   });
 
   it('does not leave a subscriber waiting when a terminal event was stored without its feed copy', async () => {

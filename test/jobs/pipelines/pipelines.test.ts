@@ -178,3 +178,38 @@ test('chain: variables and earlier outputs fill the prompts; json steps are pars
   });
   expect(job.steps[1].output).toEqual({ colour: 'teal', warm: false });
 });
+
+test("chain: each transition's events tell the job as it stood then, though the attempt's start goes with its first step's and the last step's end with the job's", async () => {
+  fake.reset();
+  const id = await submitChain(app, [
+    { name: 'first', prompt: 'One thing' },
+    { name: 'second', prompt: 'Another thing' },
+  ]);
+  const job = await waitForStatus(app, id, ['SUCCEEDED', 'FAILED'], 20_000);
+  expect(job.status).toBe('SUCCEEDED');
+  const events = await getEvents(app, id);
+  expect(events.map((e) => [e.sequence, e.type, e.step?.name ?? null])).toEqual([
+    [1, 'QUEUED', null],
+    [2, 'STARTED', null],
+    [3, 'STEP_STARTED', 'first'],
+    [4, 'STEP_SUCCEEDED', 'first'],
+    [5, 'STEP_STARTED', 'second'],
+    [6, 'STEP_SUCCEEDED', 'second'],
+    [7, 'SUCCEEDED', null],
+  ]);
+  const progress = events.map((e) => [e.progress.completed, e.progress.percent, e.progress.message]);
+  expect(progress).toEqual([
+    [0, 0, 'Queued'],
+    // STARTED: the attempt began, no step running yet.
+    [0, 0, null],
+    [0, 0, 'Step 1 of 2: first'],
+    [1, 50, null],
+    [1, 50, 'Step 2 of 2: second'],
+    // The last step done, the job not yet finished: then SUCCEEDED.
+    [2, 100, null],
+    [2, 100, 'Completed'],
+  ]);
+  // Saved with the job's end: both steps succeeded, and the answers kept for resuming are gone.
+  expect(job.steps.map((s: { status: string }) => s.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+  expect(await app.db.db.collection('job_checkpoints').countDocuments({ jobId: id })).toBe(0);
+});

@@ -3,8 +3,8 @@
  * job-event-feed.repository.ts) every `pollMs`, for servers without change streams (FerretDB).
  * The feed numbers its entries 1, 2, 3 … without gaps, so a poll asks for the next position
  * by exact `_id`, and while it finds entries it asks for the following ones in growing
- * concurrent rounds: the cost of a poll is the number of new events plus one lookup, however
- * much history is stored. Only positions written after start are handed on (subscribers get
+ * concurrent rounds: the cost of a poll is the number of new entries (one per write, which
+ * may carry several events) plus one lookup, however much history is stored. Only positions written after start are handed on (subscribers get
  * older events by replay from the store).
  *
  * Positions are claimed in commit order (a writer tries a position only once it has seen all
@@ -15,7 +15,7 @@
  * after one more check). Event ids already handed on are remembered (up to `maxSeen`) so that
  * a copy written twice — a writer retrying after an ambiguous failure — reaches nobody twice.
  */
-import type { JobEventDoc, JobEventFeedDoc, JobEventFeedRepository } from '../../../db/jobs/index.js';
+import { feedEntryEvents, type JobEventDoc, type JobEventFeedDoc, type JobEventFeedRepository } from '../../../db/jobs/index.js';
 import type { Logger } from '../../../log/logger.js';
 import type { EventSource, OnJobEvent } from './event-source.js';
 
@@ -103,9 +103,11 @@ export class PollingEventSource implements EventSource {
       let found = 0;
       while (found < entries.length && entries[found]) found++;
       for (const entry of entries.slice(0, found) as JobEventFeedDoc[]) {
-        if (this.seen.has(entry.event._id)) continue;
-        this.remember(entry.event._id);
-        fresh.push(entry.event);
+        for (const event of feedEntryEvents(entry)) {
+          if (this.seen.has(event._id)) continue;
+          this.remember(event._id);
+          fresh.push(event);
+        }
       }
       this.next = from + found;
       if (found < entries.length) break;

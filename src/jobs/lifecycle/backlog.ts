@@ -24,22 +24,17 @@ export interface BacklogDeps {
 const PROBES_PER_READ = 16;
 
 export class JobBacklog {
-  /**
-   * Per lane, the number after the last one this process tried: submissions of one process
-   * at the same moment read the same tail, and without it each would try the numbers the
-   * others took first, one failed insert each. The unique insert still decides.
-   */
-  private readonly tried = new Map<string, number>();
-
   constructor(private readonly deps: BacklogDeps) {}
 
   /** Puts the job at the end of its tenant's lane for its priority. */
   async add(jobId: string, tenantId: string, priority: number): Promise<void> {
     const { repo } = this.deps;
     let lane = await repo.laneFor(tenantId, priority);
-    let seq = Math.max(lane.head, lane.tail, this.tried.get(lane._id) ?? 0);
+    // Numbers come from the lane, never reserved ahead in this process: an insert that failed
+    // (the database away) would leave a gap above the tail, and nextEntry looks only one number
+    // past the tail, so a job behind the gap would wait for good.
+    let seq = Math.max(lane.head, lane.tail);
     for (let probes = 0; ; probes++) {
-      this.tried.set(lane._id, Math.max(this.tried.get(lane._id) ?? 0, seq + 1));
       const enqueuedAt = new Date();
       if (await repo.insertEntry({ _id: entryIdOf(lane._id, seq), laneId: lane._id, seq, jobId, enqueuedAt })) {
         await repo.raiseTail(lane._id, seq + 1);
@@ -49,7 +44,7 @@ export class JobBacklog {
         if (now.head > seq) {
           await repo.deleteEntry(lane._id, seq);
           lane = now;
-          seq = Math.max(now.head, now.tail, this.tried.get(lane._id) ?? 0);
+          seq = Math.max(now.head, now.tail);
           continue;
         }
         await repo.putMember({ _id: jobId, laneId: lane._id, seq, enqueuedAt });
@@ -57,7 +52,7 @@ export class JobBacklog {
         if (!(await repo.findEntry(lane._id, seq))) await repo.deleteMember(jobId);
         return;
       }
-      seq = Math.max(seq + 1, this.tried.get(lane._id) ?? 0);
+      seq++;
       if (probes % PROBES_PER_READ === PROBES_PER_READ - 1) {
         lane = (await repo.findLane(lane._id)) ?? lane;
         seq = Math.max(seq, lane.head, lane.tail);

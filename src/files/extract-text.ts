@@ -3,10 +3,11 @@
  * Word .docx (mammoth), HTML (html-to-text: the words a reader sees, no markup, scripts or
  * styles), Markdown and plain text (as written). A file that yields no text — a scanned PDF
  * is pictures of pages — is refused with the reason; so is one the library cannot parse.
+ *
+ * Each library is loaded on its first use: together they hold tens of megabytes that a worker
+ * which never reads a file of their type should not carry.
  */
-import { convert as htmlToText } from 'html-to-text';
-import mammoth from 'mammoth';
-import { extractText as pdfText, getDocumentProxy } from 'unpdf';
+import type { getDocumentProxy } from 'unpdf';
 import type { FileKind } from './detect-type.js';
 
 export interface Extracted {
@@ -39,6 +40,7 @@ function noTextReason(name: string, kind: FileKind, pages: number | null): strin
 }
 
 async function fromPdf(bytes: Uint8Array, hooks: ExtractHooks): Promise<Extracted> {
+  const { extractText: pdfText, getDocumentProxy } = await import('unpdf');
   let pdf: Awaited<ReturnType<typeof getDocumentProxy>>;
   try {
     // A copy: pdf.js takes the buffer over (transfers it), and the caller's bytes stay theirs.
@@ -63,12 +65,15 @@ async function fromOther(bytes: Uint8Array, kind: Exclude<FileKind, 'pdf'>, hook
   switch (kind) {
     case 'docx':
       try {
+        const { default: mammoth } = await import('mammoth');
         return (await mammoth.extractRawText({ buffer: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) })).value;
       } catch (err) {
         throw new UnreadableFileError(`the Word document cannot be read (${(err as Error).message})`);
       }
-    case 'html':
+    case 'html': {
+      const { convert: htmlToText } = await import('html-to-text');
       return htmlToText(utf8(bytes), HTML_OPTIONS);
+    }
     case 'markdown':
     case 'text':
       return utf8(bytes);

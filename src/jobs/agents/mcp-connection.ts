@@ -7,9 +7,8 @@
  */
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+// The SDK is loaded when a server is first opened: a process with no MCP_SERVERS never carries it.
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { McpServerConfig } from '../../config/index.js';
 import type { Logger } from '../../log/logger.js';
@@ -90,6 +89,7 @@ export class McpConnection {
 
   private async open(): Promise<Client> {
     const { logger, timeoutMs } = this.opts;
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
     const client = new Client(
       { name: 'ai-jobs', version: '1.0.0' },
       { capabilities: {}, listChanged: { tools: { autoRefresh: false, onChanged: () => void this.relist(client) } } },
@@ -103,7 +103,7 @@ export class McpConnection {
     try {
       // One deadline for the whole opening: spawn or first request, initialize, every page of tools/list.
       const signal = AbortSignal.timeout(timeoutMs);
-      await client.connect(this.transport(), { signal, timeout: timeoutMs });
+      await client.connect(await this.transport(), { signal, timeout: timeoutMs });
       this.listed = await this.listTools(client, signal);
     } catch (err) {
       await client.close().catch(() => {});
@@ -122,11 +122,13 @@ export class McpConnection {
     return client;
   }
 
-  private transport(): Transport {
+  private async transport(): Promise<Transport> {
     if (this.config.transport === 'http') {
+      const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
       return new StreamableHTTPClientTransport(new URL(this.config.url), { requestInit: { headers: this.config.headers } });
     }
     const { command, args, env, cwd } = this.config;
+    const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/stdio.js');
     // The SDK passes on only PATH, HOME and the like, plus the server's own env: none of our secrets.
     const transport = new StdioClientTransport({ command, args, env, ...(cwd ? { cwd } : {}), stderr: 'pipe' });
     const stderr = transport.stderr as Readable | null;

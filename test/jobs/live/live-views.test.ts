@@ -50,11 +50,17 @@ test('unsubscribing from batchProgress while it waits releases the feed subscrip
 });
 
 test('unsubscribing from jobEvents and tenantJobEvents while they wait releases the feed at once', async () => {
-  const job = await app!.services.domain.jobs.submit(app!.tenantId, { kind: 'chain', input: { steps: [{ name: 'a', prompt: 'x' }] } });
   const before = feed!.subscriberCount;
-  const events = (await live.jobEvents(app!.tenantId, job._id, null))[Symbol.asyncIterator]();
+  // The tenant's stream first, and the job's event taken from it: the job's QUEUED may reach the
+  // feed after a later subscription, and then nothing else is coming (no worker runs the job).
   const tenant = live.tenantJobEvents(app!.tenantId)[Symbol.asyncIterator]();
+  const job = await app!.services.domain.jobs.submit(app!.tenantId, { kind: 'chain', input: { steps: [{ name: 'a', prompt: 'x' }] } });
+  const events = (await live.jobEvents(app!.tenantId, job._id, null))[Symbol.asyncIterator]();
   expect(feed!.subscriberCount).toBe(before + 2);
+  // Events of the tenant's earlier jobs that the feed had not read yet come first.
+  let seen = await within(tenant.next(), 10_000, "the tenant's QUEUED");
+  while (seen.value?.jobId !== job._id) seen = await within(tenant.next(), 10_000, "the tenant's QUEUED");
+  expect(seen.value).toMatchObject({ jobId: job._id, sequence: 1, type: 'QUEUED' });
   expect((await within(events.next(), 10_000, 'QUEUED replayed')).value).toMatchObject({ sequence: 1, type: 'QUEUED' });
   const waitingEvents = events.next();
   const waitingTenant = tenant.next();

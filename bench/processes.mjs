@@ -42,7 +42,14 @@ export async function startService(name, env, cleanup, { readyTimeoutMs = 60_000
   // A worker serves /metrics (its database commands among them) on a port of its own.
   const metricsPort = env.ROLE === 'worker' ? (env.METRICS_PORT ?? String(await freePort())) : undefined;
   const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? '', ...SERVICE_ENV, ...env, ...(metricsPort ? { METRICS_PORT: metricsPort } : {}) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...SERVICE_ENV,
+      // e.g. BENCH_WORKER_NODE_OPTIONS=--heapsnapshot-signal=SIGUSR2 to see what a worker holds.
+      ...(env.ROLE === 'worker' && process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
+      ...env,
+      ...(metricsPort ? { METRICS_PORT: metricsPort } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,47 +1,34 @@
-import { Tiktoken } from 'js-tiktoken/lite';
 import o200kBase from 'js-tiktoken/ranks/o200k_base';
-import { bytePairEncode, type RankLookup } from './bpe.js';
+import { bytePairEncode } from './bpe.js';
+import { decodeTokens, parseRanks, toBinary, type RankTable } from './bpe-ranks.js';
 import { splitParagraphs, splitSentences, splitWords } from './text-segments.js';
 
 /**
  * Token counting and chunking with the o200k_base encoding (gpt-4o and later). Other
  * models' tokenizers differ a little, so callers leave headroom under the context window.
- * The `lite` entry plus a bundled rank file loads with no network.
+ * The rank file is bundled with js-tiktoken and loads with no network.
  */
 interface Encoder {
-  tiktoken: Tiktoken;
-  /** js-tiktoken's rank table (an internal field of the pinned 1.0.21); absent → its own encode. */
-  ranks: RankLookup | undefined;
+  table: RankTable;
   pattern: RegExp;
 }
 let encoder: Encoder | undefined;
 
-/** Building the encoder parses ~200k ranks (most of a second), so it is built once, on first use. */
+/** Building the encoder parses ~200k ranks (a fraction of a second), so it is built once, on first use. */
 function getEncoder(): Encoder {
-  if (!encoder) {
-    const tiktoken = new Tiktoken(o200kBase);
-    const ranks = (tiktoken as unknown as { rankMap?: RankLookup }).rankMap;
-    encoder = {
-      tiktoken,
-      ranks: typeof ranks?.get === 'function' ? ranks : undefined,
-      pattern: new RegExp(o200kBase.pat_str, 'gu'),
-    };
-  }
+  encoder ??= { table: parseRanks(o200kBase.bpe_ranks), pattern: new RegExp(o200kBase.pat_str, 'gu') };
   return encoder;
 }
-
-const utf8 = new TextEncoder();
 
 /**
  * Pre-tokenizes with the encoding's own pattern, then merges each pre-token with the fast
  * BPE. Special-token text such as "<|endoftext|>" is encoded as plain text, not rejected.
  */
 function encodePart(text: string): number[] {
-  const { tiktoken, ranks, pattern } = getEncoder();
-  if (!ranks) return tiktoken.encode(text, [], []);
+  const { table, pattern } = getEncoder();
   const out: number[] = [];
   for (const match of text.matchAll(pattern)) {
-    for (const token of bytePairEncode(utf8.encode(match[0]), ranks)) out.push(token);
+    for (const token of bytePairEncode(toBinary(match[0]), table.ranks)) out.push(token);
   }
   return out;
 }
@@ -130,7 +117,7 @@ function collectUnits(unit: Unit, maxTokens: number, level: number, into: Unit[]
  * alone needs more than `maxTokens` tokens (possible only for tiny limits) is kept whole.
  */
 function splitByTokens(unit: Unit, maxTokens: number, into: Unit[]): void {
-  const enc = getEncoder().tiktoken;
+  const { table } = getEncoder();
   const text = unit.text;
   // Sized from this text's own characters per token, so one encode usually suffices.
   const charsPerToken = text.length / Math.max(1, unit.tokens);
@@ -143,14 +130,14 @@ function splitByTokens(unit: Unit, maxTokens: number, into: Unit[]): void {
       tokens = encodeTokens(text.slice(pos, pos + windowChars));
     }
     tokens = tokens.slice(0, maxTokens);
-    let piece = enc.decode(tokens);
+    let piece = decodeTokens(table, tokens);
     let count = -1;
     // A decode ending mid-character yields U+FFFD and no longer matches the source; a
     // prefix may also re-encode to a token more than the slice it came from.
     while (tokens.length > 0) {
       if (text.startsWith(piece, pos) && (count = countTokens(piece)) <= maxTokens) break;
       tokens.pop();
-      piece = enc.decode(tokens);
+      piece = decodeTokens(table, tokens);
     }
     if (tokens.length === 0) {
       piece = String.fromCodePoint(text.codePointAt(pos) ?? 0);

@@ -1,7 +1,7 @@
 /**
  * MCP_SERVERS: the MCP servers whose tools the `agent` kind may offer, by name, as JSON:
  *
- *   { "docs": { "command": "node", "args": ["docs-server.mjs"], "env": { "DOCS_DIR": "/srv/docs" } },
+ *   { "docs": { "command": "node", "args": ["docs-server.mjs"], "env": { "DOCS_DIR": "./docs" } },
  *     "crm":  { "url": "https://crm.example.com/mcp", "headers": { "authorization": "Bearer …" } } }
  *
  * A server with `command` is started as a child process and spoken to over stdio; one with

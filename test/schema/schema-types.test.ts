@@ -5,8 +5,8 @@
  *
  * The root fields (Query/Mutation/Subscription) and the relational fields that other
  * resolvers add with `@FieldResolver` are filtered out by name and printed. A second
- * schema adds throwaway field resolvers for the relational fields using the args
- * classes of `src/schema/args.ts`, to check their argument types and defaults.
+ * schema adds throwaway field resolvers for the relational fields (type-schemas.ts) to
+ * check their argument types and defaults.
  */
 import 'reflect-metadata';
 import {
@@ -19,69 +19,8 @@ import {
   type GraphQLNamedType,
   type GraphQLSchema,
 } from 'graphql';
-import { Arg, Args, buildSchema, FieldResolver, Mutation, Query, Resolver } from 'type-graphql';
-import {
-  AnalyzeDocumentsInput,
-  Batch,
-  BatchConnection,
-  BatchEdge,
-  BatchJobsArgs,
-  CreatedWebhookEndpoint,
-  CreateScheduleInput,
-  CreateWebhookEndpointInput,
-  DateTimeScalar,
-  DeliveriesArgs,
-  DocumentInput,
-  Job,
-  JobConnection,
-  JobEdge,
-  JobError,
-  JobEvent,
-  JobEventsArgs,
-  JobFilter,
-  JobKind,
-  JobStep,
-  JSONScalar,
-  PageArgs,
-  PageInfo,
-  Progress,
-  ReviewAnswer,
-  ReviewInput,
-  ReviewJobInput,
-  Schedule,
-  StepReview,
-  SubmitJobInput,
-  Tenant,
-  UpdateScheduleInput,
-  UpdateWebhookEndpointInput,
-  Usage,
-  WebhookAttempt,
-  WebhookDelivery,
-  WebhookDeliveryConnection,
-  WebhookDeliveryEdge,
-  WebhookEndpoint,
-  File,
-  FileConnection,
-  FileEdge,
-  FileRefInput,
-} from '../../src/schema/index.js';
 import { contractSchema, dangerousChanges } from '../support/contract.js';
-
-/** Added by other people's resolvers with @FieldResolver. */
-const RELATIONAL_FIELDS = [
-  'Job.batch',
-  'Job.events',
-  'Job.webhookDeliveries',
-  'JobEvent.job',
-  'Batch.jobs',
-  'WebhookEndpoint.deliveries',
-  'WebhookDelivery.endpoint',
-  'WebhookDelivery.job',
-  'Tenant.usage',
-  'StepReview.callbackUrl',
-  'Schedule.recentJobs',
-];
-const ROOT_TYPES = ['Query', 'Mutation', 'Subscription'];
+import { buildTypeSchemas, RELATIONAL_FIELDS, ROOT_TYPES } from './type-schemas.js';
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const ROOT_RE = new RegExp(`^(${ROOT_TYPES.join('|')})(\\.|\\s)`);
@@ -107,245 +46,13 @@ function split(changes: readonly Change[], filterRelational: boolean) {
 
 const fmt = (cs: readonly Change[]): string => cs.map((c) => `  ${c.type}: ${c.description}`).join('\n');
 
-// ---- Throwaway resolvers (test only) ------------------------------------------------
-
-@Resolver()
-class ContractTypesResolver {
-  @Query(() => Job, { nullable: true })
-  tJob(): Job | null {
-    return null;
-  }
-  @Query(() => JobConnection)
-  tJobs(
-    @Arg('filter', () => JobFilter, { nullable: true }) _filter: JobFilter,
-    @Args(() => PageArgs) _page: PageArgs,
-  ): JobConnection {
-    throw new Error('unused');
-  }
-  @Query(() => Batch, { nullable: true })
-  tBatch(): Batch | null {
-    return null;
-  }
-  @Query(() => BatchConnection)
-  tBatches(@Args(() => PageArgs) _page: PageArgs): BatchConnection {
-    throw new Error('unused');
-  }
-  @Query(() => [JobKind])
-  tJobKinds(): JobKind[] {
-    return [];
-  }
-  @Query(() => Tenant)
-  tViewer(): Tenant {
-    throw new Error('unused');
-  }
-  @Query(() => [WebhookEndpoint])
-  tWebhookEndpoints(): WebhookEndpoint[] {
-    return [];
-  }
-  @Query(() => WebhookDelivery, { nullable: true })
-  tWebhookDelivery(): WebhookDelivery | null {
-    return null;
-  }
-  @Query(() => WebhookDeliveryConnection)
-  tWebhookDeliveries(): WebhookDeliveryConnection {
-    throw new Error('unused');
-  }
-  @Query(() => JobEvent, { nullable: true })
-  tJobEvent(): JobEvent | null {
-    return null;
-  }
-  @Query(() => CreatedWebhookEndpoint, { nullable: true })
-  tCreatedWebhookEndpoint(): CreatedWebhookEndpoint | null {
-    return null;
-  }
-  @Query(() => Usage, { nullable: true })
-  tUsage(): Usage | null {
-    return null;
-  }
-
-  @Mutation(() => Boolean)
-  tSubmitJob(@Arg('input', () => SubmitJobInput) _input: SubmitJobInput): boolean {
-    return true;
-  }
-  @Mutation(() => Boolean)
-  tAnalyzeDocuments(@Arg('input', () => AnalyzeDocumentsInput) _input: AnalyzeDocumentsInput): boolean {
-    return true;
-  }
-  @Query(() => Schedule, { nullable: true })
-  tSchedule(): Schedule | null {
-    return null;
-  }
-  @Mutation(() => Boolean)
-  tReviewJob(@Arg('input', () => ReviewJobInput) _input: ReviewJobInput): boolean {
-    return true;
-  }
-  @Mutation(() => Boolean)
-  tCreateSchedule(@Arg('input', () => CreateScheduleInput) _input: CreateScheduleInput): boolean {
-    return true;
-  }
-  @Mutation(() => Boolean)
-  tUpdateSchedule(@Arg('input', () => UpdateScheduleInput) _input: UpdateScheduleInput): boolean {
-    return true;
-  }
-  @Mutation(() => Boolean)
-  tCreateWebhookEndpoint(
-    @Arg('input', () => CreateWebhookEndpointInput) _input: CreateWebhookEndpointInput,
-  ): boolean {
-    return true;
-  }
-  @Mutation(() => Boolean)
-  tUpdateWebhookEndpoint(
-    @Arg('input', () => UpdateWebhookEndpointInput) _input: UpdateWebhookEndpointInput,
-  ): boolean {
-    return true;
-  }
-}
-
-@Resolver(() => Job)
-class TestJobRelations {
-  @FieldResolver(() => Batch, { nullable: true })
-  batch(): Batch | null {
-    return null;
-  }
-  @FieldResolver(() => [JobEvent])
-  events(@Args(() => JobEventsArgs) _args: JobEventsArgs): JobEvent[] {
-    return [];
-  }
-  @FieldResolver(() => [WebhookDelivery])
-  webhookDeliveries(): WebhookDelivery[] {
-    return [];
-  }
-}
-
-@Resolver(() => JobEvent)
-class TestJobEventRelations {
-  @FieldResolver(() => Job)
-  job(): Job {
-    throw new Error('unused');
-  }
-}
-
-@Resolver(() => Batch)
-class TestBatchRelations {
-  @FieldResolver(() => JobConnection)
-  jobs(@Args(() => BatchJobsArgs) _args: BatchJobsArgs): JobConnection {
-    throw new Error('unused');
-  }
-}
-
-@Resolver(() => WebhookEndpoint)
-class TestWebhookEndpointRelations {
-  @FieldResolver(() => WebhookDeliveryConnection)
-  deliveries(@Args(() => DeliveriesArgs) _args: DeliveriesArgs): WebhookDeliveryConnection {
-    throw new Error('unused');
-  }
-}
-
-@Resolver(() => WebhookDelivery)
-class TestWebhookDeliveryRelations {
-  @FieldResolver(() => WebhookEndpoint)
-  endpoint(): WebhookEndpoint {
-    throw new Error('unused');
-  }
-  @FieldResolver(() => Job, { nullable: true })
-  job(): Job | null {
-    return null;
-  }
-}
-
-@Resolver(() => StepReview)
-class TestStepReviewRelations {
-  @FieldResolver(() => String, { nullable: true })
-  callbackUrl(): string | null {
-    return null;
-  }
-}
-
-@Resolver(() => Schedule)
-class TestScheduleRelations {
-  @FieldResolver(() => [Job])
-  recentJobs(): Job[] {
-    return [];
-  }
-}
-
-@Resolver(() => Tenant)
-class TestTenantRelations {
-  @FieldResolver(() => Usage)
-  usage(): Usage {
-    throw new Error('unused');
-  }
-}
-
-const ORPHANED_TYPES = [
-  StepReview,
-  ReviewAnswer,
-  ReviewInput,
-  Schedule,
-  Usage,
-  Progress,
-  JobError,
-  JobStep,
-  Job,
-  JobEvent,
-  Batch,
-  JobKind,
-  Tenant,
-  PageInfo,
-  JobEdge,
-  JobConnection,
-  BatchEdge,
-  BatchConnection,
-  WebhookEndpoint,
-  CreatedWebhookEndpoint,
-  WebhookDelivery,
-  WebhookAttempt,
-  WebhookDeliveryEdge,
-  WebhookDeliveryConnection,
-  JobFilter,
-  SubmitJobInput,
-  DocumentInput,
-  AnalyzeDocumentsInput,
-  CreateWebhookEndpointInput,
-  UpdateWebhookEndpointInput,
-  File,
-  FileEdge,
-  FileConnection,
-  FileRefInput,
-];
-
-// ---- Schemas ------------------------------------------------------------------------
-
 let contract: GraphQLSchema;
-/** Only the classes of src/schema (plus throwaway root fields). */
 let typesOnly: GraphQLSchema;
-/** typesOnly plus throwaway field resolvers for the relational fields. */
 let withRelations: GraphQLSchema;
 
 beforeAll(async () => {
   contract = contractSchema();
-  // Order matters: type-graphql keeps fields added by field resolvers in its global
-  // metadata after a build, so the schema without them must be built first.
-  typesOnly = await buildSchema({
-    resolvers: [ContractTypesResolver],
-    orphanedTypes: ORPHANED_TYPES,
-    validate: false,
-  });
-  withRelations = await buildSchema({
-    resolvers: [
-      ContractTypesResolver,
-      TestJobRelations,
-      TestJobEventRelations,
-      TestBatchRelations,
-      TestWebhookEndpointRelations,
-      TestWebhookDeliveryRelations,
-      TestTenantRelations,
-      TestStepReviewRelations,
-      TestScheduleRelations,
-    ],
-    orphanedTypes: ORPHANED_TYPES,
-    validate: false,
-  });
+  ({ typesOnly, withRelations } = await buildTypeSchemas());
 });
 
 describe('src/schema against the contract', () => {
@@ -414,25 +121,5 @@ describe('src/schema against the contract', () => {
       }
     }
     expect(missing).toEqual([]);
-  });
-
-  it('does not expose Job.tenantId', () => {
-    const job = typesOnly.getType('Job') as GraphQLObjectType;
-    expect(Object.keys(job.getFields())).not.toContain('tenantId');
-  });
-
-  it('uses exactly the DateTime and JSON scalars of src/schema/scalars.ts', () => {
-    expect(typesOnly.getType('DateTime')).toBe(DateTimeScalar);
-    expect(typesOnly.getType('JSON')).toBe(JSONScalar);
-    // type-graphql's own Date scalar must not sneak in through inferred metadata.
-    expect(typesOnly.getType('DateTimeISO')).toBeUndefined();
-  });
-
-  it('DateTime serializes to an ISO-8601 UTC string and parses to a Date', () => {
-    expect(DateTimeScalar.serialize(new Date(Date.UTC(2026, 10, 27, 12)))).toBe('2026-11-27T12:00:00.000Z');
-    expect(DateTimeScalar.serialize('2026-11-27T13:00:00+01:00')).toBe('2026-11-27T12:00:00.000Z');
-    const parsed = DateTimeScalar.parseValue('2026-11-27T12:00:00.000Z');
-    expect(parsed).toBeInstanceOf(Date);
-    expect(() => DateTimeScalar.serialize('not a date')).toThrow();
   });
 });

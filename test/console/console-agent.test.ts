@@ -33,9 +33,7 @@ afterAll(async () => {
 
 afterEach(() => {
   if (!browser) return;
-  const unexpected = browser.unexpected();
-  browser.problems.length = 0;
-  expect(unexpected).toEqual([]);
+  expect(browser.takeUnexpected()).toEqual([]);
 });
 
 describeInBrowser('an agent job in the console', () => {

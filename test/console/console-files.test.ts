@@ -4,43 +4,33 @@
  * their progress shown, listed, and analysed as one batch that completes, the model being
  * sent each file's text; a file of a type that cannot be read is refused next to its name.
  */
-import { openBrowser, HAS_CHROMIUM, type BrowserSession } from '../support/browser.js';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { HAS_CHROMIUM, type BrowserSession } from '../support/browser.js';
 import { makeDocx, makePdf } from '../support/file-fixtures.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../support/fake-openai.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
-import { newKey } from '../jobs/live/subscriptions-harness.js';
+import type { ServiceProcess } from '../support/service-process.js';
+import { type ConsoleFleet, startConsoleFleet } from './console-fleet.js';
 import { userOf } from '../jobs/jobs-harness.js';
 
 const WAIT = 30_000;
 const describeInBrowser = HAS_CHROMIUM ? describe : describe.skip;
 
-let db: TestDb | undefined;
+let fleet: ConsoleFleet | undefined;
 let fake: FakeOpenAi | undefined;
 let api: ServiceProcess | undefined;
-let worker: ServiceProcess | undefined;
 let base: string;
 let key: string;
 let browser: BrowserSession | undefined;
 
 beforeAll(async () => {
   if (!HAS_CHROMIUM) return;
-  db = await createTestDb('console_files');
   fake = await startFakeOpenAi();
-  [api, worker] = await Promise.all([
-    startServiceProcess({ MONGODB_URI: db.uri, ROLE: 'api' }),
-    startServiceProcess({ MONGODB_URI: db.uri, ROLE: 'worker', AI_PROVIDER: 'openai', OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'test' }),
-  ]);
-  base = /^Console: (\S+)/m.exec(api.stdout())?.[1] ?? '';
-  key = await newKey(db, 'console-files');
-  browser = await openBrowser();
+  fleet = await startConsoleFleet('console_files', { AI_PROVIDER: 'openai', OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'test' });
+  ({ api, base, key, browser } = fleet);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await Promise.allSettled([api?.stop(), worker?.stop()]);
+  await fleet?.stop();
   await fake?.close();
-  await db?.close();
 }, 60_000);
 
 const page = () => browser!.page;
@@ -83,8 +73,6 @@ describeInBrowser('console: files', () => {
 
   afterEach(() => {
     // The one expected failure: the picture refused with 415.
-    const unexpected = browser!.unexpected([/HTTP 415: POST .*\/files/, /status of 415/]);
-    browser!.problems.length = 0;
-    expect(unexpected).toEqual([]);
+    expect(browser!.takeUnexpected([/HTTP 415: POST .*\/files/, /status of 415/])).toEqual([]);
   });
 });

@@ -69,9 +69,7 @@ afterAll(async () => {
 afterEach(() => {
   if (!browser) return;
   // The one expected browser error: the WebSocket reconnecting while the API is down.
-  const unexpected = browser.unexpected([/WebSocket connection to '.*' failed/]);
-  browser.problems.length = 0;
-  expect(unexpected).toEqual([]);
+  expect(browser.takeUnexpected([/WebSocket connection to '.*' failed/])).toEqual([]);
 });
 
 async function chain(prompts: string[]): Promise<string> {

@@ -5,45 +5,31 @@
  * the schedules page (create through its form, edit in place, pause, delete) and the jobs
  * waiting for their start time. Fails on any browser console error or failed request.
  */
-import { openBrowser, HAS_CHROMIUM, type BrowserSession } from '../support/browser.js';
-import { createTestDb, type TestDb } from '../support/db.js';
+import { HAS_CHROMIUM, type BrowserSession } from '../support/browser.js';
 import { gqlData, pollUntil } from '../support/graphql-client.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
-import { newKey } from '../jobs/live/subscriptions-harness.js';
+import type { ServiceProcess } from '../support/service-process.js';
+import { type ConsoleFleet, startConsoleFleet } from './console-fleet.js';
 
 const WAIT = 30_000;
 const describeInBrowser = HAS_CHROMIUM ? describe : describe.skip;
 
-let db: TestDb | undefined;
+let fleet: ConsoleFleet | undefined;
 let api: ServiceProcess | undefined;
-let worker: ServiceProcess | undefined;
 let base: string;
 let key: string;
 let browser: BrowserSession | undefined;
 
 beforeAll(async () => {
   if (!HAS_CHROMIUM) return;
-  db = await createTestDb('console_waiting');
-  [api, worker] = await Promise.all([
-    startServiceProcess({ MONGODB_URI: db.uri, ROLE: 'api' }),
-    startServiceProcess({ MONGODB_URI: db.uri, ROLE: 'worker' }),
-  ]);
-  base = /^Console: (\S+)/m.exec(api.stdout())?.[1] ?? '';
-  key = await newKey(db, 'console-waiting');
-  browser = await openBrowser();
+  fleet = await startConsoleFleet('console_waiting');
+  ({ api, base, key, browser } = fleet);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await Promise.allSettled([api?.stop(), worker?.stop()]);
-  await db?.close();
-}, 60_000);
+afterAll(() => fleet?.stop(), 60_000);
 
 afterEach(() => {
   if (!browser) return;
-  const unexpected = browser.unexpected();
-  browser.problems.length = 0;
-  expect(unexpected).toEqual([]);
+  expect(browser.takeUnexpected()).toEqual([]);
 });
 
 const page = () => browser!.page;

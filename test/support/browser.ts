@@ -31,8 +31,8 @@ export interface BrowserSession {
   page: Page;
   /** Problems seen so far: console errors, page errors, failed or erroring requests. */
   problems: string[];
-  /** Problems except those matching an expected pattern. */
-  unexpected(allowed?: RegExp[]): string[];
+  /** The problems so far except those matching an expected pattern, all of them forgotten: what one test saw, checked after it. */
+  takeUnexpected(allowed?: RegExp[]): string[];
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -61,7 +61,7 @@ export async function openBrowser(viewport = { width: 1440, height: 900 }): Prom
     context,
     page,
     problems,
-    unexpected: (allowed = []) => problems.filter((p) => !allowed.some((re) => re.test(p))),
+    takeUnexpected: (allowed = []) => problems.splice(0).filter((p) => !allowed.some((re) => re.test(p))),
     async screenshot(name) {
       const path = join(SCREENSHOTS, `${name}.png`);
       await page.screenshot({ path, fullPage: true });

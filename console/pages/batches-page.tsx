@@ -4,7 +4,7 @@ import type { Batch, ClientError, Usage } from '../../client/index.js';
 import { useClient, useQuery } from '../api.js';
 import { BATCHES, BATCH_PAGE, CANCEL_BATCH } from '../queries.js';
 import { href } from '../router.js';
-import { Bar, ErrorNotice, Section, Status, UsageCards } from '../ui/bits.js';
+import { Bar, ErrorNotice, IdLink, Section, Status, UsageCards } from '../ui/bits.js';
 import { Pager } from '../ui/pager.js';
 import { Time } from '../ui/time.js';
 import { JobsTable, type JobRow } from './jobs-page.js';
@@ -40,9 +40,7 @@ export function BatchesPage() {
                 {page.edges.map(({ node: b }) => (
                   <tr key={b.id}>
                     <td>
-                      <a class="mono" href={href('batches', b.id)}>
-                        {b.id.slice(0, 8)}
-                      </a>
+                      <IdLink page="batches" id={b.id} />
                     </td>
                     <td>
                       <Status value={b.status} />

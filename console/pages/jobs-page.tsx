@@ -4,7 +4,7 @@ import type { ExecutionMode, JobStatus } from '../../client/index.js';
 import { useClient, useOnReconnect, useQuery } from '../api.js';
 import { JOBS, TENANT_EVENTS, JOB_KINDS } from '../queries.js';
 import { href } from '../router.js';
-import { ErrorNotice, Mode, Status } from '../ui/bits.js';
+import { ErrorNotice, IdLink, Mode, Status } from '../ui/bits.js';
 import { Pager } from '../ui/pager.js';
 import { Time } from '../ui/time.js';
 
@@ -44,9 +44,7 @@ export function JobsTable({ rows }: { rows: JobRow[] }) {
           {rows.map((j) => (
             <tr key={j.id} data-job-id={j.id}>
               <td>
-                <a href={href('jobs', j.id)} class="mono">
-                  {j.id.slice(0, 8)}
-                </a>
+                <IdLink page="jobs" id={j.id} />
               </td>
               <td>
                 {j.kind}
@@ -59,7 +57,7 @@ export function JobsTable({ rows }: { rows: JobRow[] }) {
               <td class="wide">
                 <Time iso={j.createdAt} />
               </td>
-              <td class="wide">{j.batch ? <a href={href('batches', j.batch.id)} class="mono">{j.batch.id.slice(0, 8)}</a> : '—'}</td>
+              <td class="wide">{j.batch ? <IdLink page="batches" id={j.batch.id} /> : '—'}</td>
             </tr>
           ))}
         </tbody>

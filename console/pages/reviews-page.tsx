@@ -9,7 +9,7 @@ import type { ClientError, Job, ReviewDecision } from '../../client/index.js';
 import { useClient, useOnReconnect, useQuery } from '../api.js';
 import { REVIEW_QUEUE, TENANT_EVENT_TYPES } from '../queries.js';
 import { href } from '../router.js';
-import { ErrorNotice, Status } from '../ui/bits.js';
+import { ErrorNotice, IdLink, Status } from '../ui/bits.js';
 import { Time } from '../ui/time.js';
 
 interface Waiting {
@@ -55,9 +55,7 @@ function ReviewCard({ job, onAnswered }: { job: Waiting; onAnswered: (id: string
   return (
     <article class="card review" aria-labelledby={`${id}-title`} data-review-job={job.id}>
       <h2 id={`${id}-title`}>
-        <a href={href('jobs', job.id)} class="mono">
-          {job.id.slice(0, 8)}
-        </a>{' '}
+        <IdLink page="jobs" id={job.id} />{' '}
         {job.kind} · step <strong>{step.name}</strong>
       </h2>
       <p class="muted">

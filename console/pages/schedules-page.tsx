@@ -7,8 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { ClientError } from '../../client/index.js';
 import { useClient, useQuery } from '../api.js';
 import { SCHEDULE_FIELDS, SCHEDULES, TENANT_EVENT_TYPES, JOB_KINDS } from '../queries.js';
-import { href } from '../router.js';
-import { ErrorNotice, Status } from '../ui/bits.js';
+import { ErrorNotice, IdLink, Status } from '../ui/bits.js';
 import { Time } from '../ui/time.js';
 
 interface Schedule {
@@ -212,9 +211,7 @@ export function SchedulesPage() {
                   <td class="wide">{s.lastRunAt ? <Time iso={s.lastRunAt} /> : '—'}</td>
                   <td class="wide">
                     {s.recentJobs.slice(0, 5).map((j) => (
-                      <a key={j.id} href={href('jobs', j.id)} class="mono" style={{ marginRight: '6px' }}>
-                        {j.id.slice(0, 8)}
-                      </a>
+                      <IdLink key={j.id} page="jobs" id={j.id} style={{ marginRight: '6px' }} />
                     ))}
                   </td>
                   <td>
@@ -263,9 +260,7 @@ export function SchedulesPage() {
               {waiting.edges.map(({ node: j }) => (
                 <tr key={j.id} data-job-id={j.id}>
                   <td>
-                    <a href={href('jobs', j.id)} class="mono">
-                      {j.id.slice(0, 8)}
-                    </a>
+                    <IdLink page="jobs" id={j.id} />
                   </td>
                   <td>{j.kind}</td>
                   <td>{j.runAt ? <Time iso={j.runAt} showExact /> : '—'}</td>

@@ -1,6 +1,16 @@
 /** Small shared pieces: status badges, errors, collapsible JSON, usage, progress bar. */
 import type { ComponentChildren } from 'preact';
 import type { ClientError, Progress, Usage } from '../../client/index.js';
+import { href } from '../router.js';
+
+/** A job's or batch's id as a link to its page, shortened to the 8 characters the lists show. */
+export function IdLink({ page, id, style }: { page: 'jobs' | 'batches'; id: string; style?: Record<string, string> }) {
+  return (
+    <a href={href(page, id)} class="mono" {...(style ? { style } : {})}>
+      {id.slice(0, 8)}
+    </a>
+  );
+}
 
 export function Status({ value }: { value: string }) {
   return <span class={`status ${value}`}>{value}</span>;
